@@ -1,0 +1,260 @@
+"""Apply migrations like the Supabase CLI, statement by statement, tracing every object to file:line."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from toolkit.errors import MigrationError
+from toolkit.migrations import MigrationFile, read_sql_file
+from toolkit.model import Location, SourceEvent, SourceMap
+from toolkit.sql.split import SourceText, SqlSyntaxError, Statement, split_statements
+
+if TYPE_CHECKING:
+    import psycopg
+
+    from toolkit.engine.base import Database
+
+MAX_STATEMENT_TEXT = 2000
+
+# Statements the CLI runs on their own, outside the file's transaction (they refuse a transaction block).
+_STANDALONE_KINDS = {"vacuum_stmt", "alter_system_stmt", "cluster_stmt", "createdb_stmt", "dropdb_stmt",
+                     "create_table_space_stmt", "drop_table_space_stmt", "create_subscription_stmt",
+                     "drop_subscription_stmt", "alter_subscription_stmt"}
+
+
+def runs_standalone(stmt: Statement) -> bool:
+    if stmt.kind in _STANDALONE_KINDS:
+        return True
+    if stmt.kind == "index_stmt":
+        return bool(stmt.node.concurrent)
+    if stmt.kind == "reindex_stmt":
+        return any(p.def_elem.defname == "concurrently" for p in stmt.node.params)
+    if stmt.kind == "drop_stmt":
+        return bool(stmt.node.concurrent)
+    if stmt.kind == "alter_table_stmt":
+        return any(
+            c.alter_table_cmd.subtype == "AT_DetachPartition" and "concurrently" in stmt.text.lower()
+            for c in stmt.node.cmds
+        )
+    return False
+
+
+@dataclass
+class ApplyFailure:
+    file: str
+    location: Location
+    message: str
+    sqlstate: str | None = None
+
+    def __str__(self) -> str:
+        return f"{self.location}: {self.message}"
+
+
+@dataclass
+class ApplyResult:
+    applied: list[str] = field(default_factory=list)  # versions
+    failures: list[ApplyFailure] = field(default_factory=list)
+    source_map: SourceMap = field(default_factory=SourceMap)
+    statements: int = 0
+    seed_applied: bool = False
+
+    @property
+    def complete(self) -> bool:
+        return not self.failures
+
+
+def _error_message(e: Any) -> tuple[str, str | None]:
+    diag = getattr(e, "diag", None)
+    primary = (diag.message_primary if diag else None) or str(e).strip().splitlines()[0]
+    hint = diag.message_hint if diag else None
+    sqlstate = diag.sqlstate if diag else None
+    msg = primary
+    if hint:
+        msg += f" (hint: {hint})"
+    if sqlstate == "42704" and "type" in primary:
+        msg += " (extension types may need a schema: e.g. extensions.citext)"
+    return msg, sqlstate
+
+
+def _error_location(e: Any, stmt: Statement, src: SourceText, rel: str) -> Location:
+    diag = getattr(e, "diag", None)
+    pos = None
+    if diag is not None and diag.statement_position:
+        try:
+            pos = int(diag.statement_position)
+        except ValueError:
+            pos = None
+    offset = stmt.start + (pos - 1 if pos and pos > 0 else 0)
+    line, col = src.line_col(min(offset, len(src.text)))
+    return Location(rel, line, col)
+
+
+class Applier:
+    """Runs files on one connection as `postgres`, one transaction per file, like `supabase db reset`."""
+
+    def __init__(self, db: Database, *, progress: Callable[[str], None] | None = None) -> None:
+        self.db = db
+        self.progress = progress or (lambda _m: None)
+        self.result = ApplyResult()
+        self._conn: psycopg.Connection | None = None
+        self._trace = False
+        self._last_seq = 0
+
+    def __enter__(self) -> Applier:
+        import psycopg
+
+        try:
+            self._conn = self.db.connect(autocommit=True)
+        except psycopg.Error as e:
+            raise MigrationError(f"cannot connect to the database: {e}") from None
+        self._trace = bool(
+            self._conn.execute("select to_regclass('supakit.ddl_events') is not null").fetchone()[0]  # type: ignore[index]
+        )
+        if self._trace:
+            self._last_seq = self._conn.execute("select coalesce(max(seq), 0) from supakit.ddl_events").fetchone()[0]  # type: ignore[index]
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._conn is not None:
+            self._conn.close()
+
+    @property
+    def conn(self) -> psycopg.Connection:
+        assert self._conn is not None
+        return self._conn
+
+    def _collect_events(self, stmt: Statement, loc: Location) -> None:
+        if not self._trace:
+            return
+        rows = self.conn.execute(
+            "select seq, command_tag, object_type, object_identity from supakit.ddl_events "
+            "where seq > %s order by seq",
+            (self._last_seq,),
+        ).fetchall()
+        if not rows:
+            return
+        self._last_seq = rows[-1][0]
+        text = stmt.text if len(stmt.text) <= MAX_STATEMENT_TEXT else stmt.text[:MAX_STATEMENT_TEXT]
+        for _seq, tag, otype, ident in rows:
+            if ident is None:
+                continue
+            self.result.source_map.add(SourceEvent(loc, tag or "", otype or "", ident, stmt.kind, text))
+
+    def _run_statements(self, stmts: list[Statement], src: SourceText, rel: str) -> None:
+        """Raises _StatementFailed on the first error; the caller rolls back."""
+        import psycopg
+
+        conn = self.conn
+        for stmt in stmts:
+            standalone = runs_standalone(stmt)
+            loc = Location(rel, stmt.line, stmt.column)
+            try:
+                if standalone:
+                    conn.execute("commit")
+                conn.execute(stmt.text)  # type: ignore[arg-type]
+                if standalone:
+                    conn.execute("begin")
+            except psycopg.Error as e:
+                msg, state = _error_message(e)
+                raise _StatementFailed(ApplyFailure(rel, _error_location(e, stmt, src, rel), msg, state)) from None
+            self.result.statements += 1
+            self._collect_events(stmt, loc)
+
+    def apply_file(self, mf: MigrationFile) -> ApplyFailure | None:
+        text = mf.read()
+        src = SourceText(text)
+        try:
+            stmts = split_statements(text)
+        except SqlSyntaxError as e:
+            return ApplyFailure(mf.rel, Location(mf.rel, e.line, e.column), e.message, "42601")
+        self.progress(f"applying {mf.rel} ({len(stmts)} statements)")
+        conn = self.conn
+        conn.execute("reset all")
+        conn.execute("begin")
+        try:
+            self._run_statements(stmts, src, mf.rel)
+            conn.execute(
+                "insert into supabase_migrations.schema_migrations (version, name, statements) "
+                "values (%s, %s, %s)",
+                (mf.version, mf.name, [s.text for s in stmts]),
+            )
+            conn.execute("commit")
+        except _StatementFailed as f:
+            self._rollback()
+            return f.failure
+        except BaseException:
+            self._rollback()
+            raise
+        self.result.applied.append(mf.version)
+        return None
+
+    def apply_seed(self, path: Path, rel: str) -> ApplyFailure | None:
+        text = read_sql_file(path, rel)
+        src = SourceText(text)
+        try:
+            stmts = split_statements(text)
+        except SqlSyntaxError as e:
+            return ApplyFailure(rel, Location(rel, e.line, e.column), e.message, "42601")
+        self.progress(f"applying {rel} ({len(stmts)} statements)")
+        conn = self.conn
+        conn.execute("reset all")
+        conn.execute("begin")
+        try:
+            self._run_statements(stmts, src, rel)
+            conn.execute(
+                "insert into supabase_migrations.seed_files (path, hash) values (%s, %s) "
+                "on conflict (path) do update set hash = excluded.hash",
+                (rel, hashlib.sha256(text.encode()).hexdigest()),
+            )
+            conn.execute("commit")
+        except _StatementFailed as f:
+            self._rollback()
+            return f.failure
+        except BaseException:
+            self._rollback()
+            raise
+        self.result.seed_applied = True
+        return None
+
+    def _rollback(self) -> None:
+        import psycopg
+
+        try:
+            self.conn.execute("rollback")
+        except psycopg.Error:
+            pass
+
+
+class _StatementFailed(Exception):
+    def __init__(self, failure: ApplyFailure) -> None:
+        super().__init__(str(failure))
+        self.failure = failure
+
+
+def apply_migrations(
+    db: Database,
+    files: list[MigrationFile],
+    *,
+    seed: tuple[Path, str] | None = None,
+    keep_going: bool = False,
+    progress: Callable[[str], None] | None = None,
+) -> ApplyResult:
+    """Apply `files` in order, then the seed. Without keep_going the first failure raises."""
+    with Applier(db, progress=progress) as ap:
+        for mf in files:
+            failure = ap.apply_file(mf)
+            if failure is not None:
+                ap.result.failures.append(failure)
+                if not keep_going:
+                    raise MigrationError(str(failure))
+        if seed is not None and not ap.result.failures:
+            failure = ap.apply_seed(*seed)
+            if failure is not None:
+                ap.result.failures.append(failure)
+                if not keep_going:
+                    raise MigrationError(str(failure))
+        return ap.result

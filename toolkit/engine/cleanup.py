@@ -1,0 +1,108 @@
+"""Make Ctrl-C and SIGTERM unwind normally so every throwaway cluster is stopped and deleted."""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import os
+import shutil
+import signal
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+
+class Terminated(BaseException):
+    """Raised in the main thread when SIGTERM or SIGHUP arrives (like KeyboardInterrupt for SIGINT)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+_cleanups: dict[int, Callable[[], None]] = {}
+_lock = threading.Lock()
+_installed = False
+
+
+def _raise_terminated(signum: int, _frame: object) -> None:
+    raise Terminated(signum)
+
+
+def install_signal_handlers() -> None:
+    """SIGTERM/SIGHUP become an exception, so `with` blocks and `finally` clauses run."""
+    global _installed
+    if _installed or threading.current_thread() is not threading.main_thread():
+        return
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        with contextlib.suppress(OSError, ValueError):
+            signal.signal(sig, _raise_terminated)
+    _installed = True
+
+
+def register(key: int, fn: Callable[[], None]) -> None:
+    """Remember a cleanup to run at interpreter exit if the owner never ran it."""
+    with _lock:
+        _cleanups[key] = fn
+
+
+def unregister(key: int) -> None:
+    with _lock:
+        _cleanups.pop(key, None)
+
+
+@atexit.register
+def _run_leftovers() -> None:
+    with _lock:
+        fns = list(_cleanups.values())
+        _cleanups.clear()
+    for fn in fns:
+        with contextlib.suppress(Exception):
+            fn()
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+RUN_PREFIX = "supakit-run-"
+OWNER_FILE = "supakit-owner.pid"
+
+
+def sweep_stale_runs(tmp_root: Path, min_age_s: float = 30.0) -> int:
+    """Delete run folders left by a supakit process that was killed with SIGKILL.
+
+    The postmaster of such a run already died with its parent (PR_SET_PDEATHSIG); only the folder
+    remains. Returns how many folders were removed.
+    """
+    removed = 0
+    now = time.time()
+    try:
+        entries = list(tmp_root.glob(RUN_PREFIX + "*"))
+    except OSError:
+        return 0
+    for d in entries:
+        owner = d / OWNER_FILE
+        try:
+            pid = int(owner.read_text().strip())
+            if _pid_alive(pid) or now - owner.stat().st_mtime < min_age_s:
+                continue
+            pm = d / "data" / "postmaster.pid"
+            if pm.exists():
+                with contextlib.suppress(ValueError, OSError):
+                    pm_pid = int(pm.read_text().splitlines()[0])
+                    if _pid_alive(pm_pid):
+                        os.kill(pm_pid, signal.SIGQUIT)
+                        continue
+        except (OSError, ValueError):
+            continue
+        shutil.rmtree(d, ignore_errors=True)
+        removed += 1
+    return removed

@@ -1,0 +1,361 @@
+"""Throwaway PostgreSQL from the machine's own binaries: no Docker, root-safe, template-cached."""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import fcntl
+import os
+import pwd
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from toolkit.engine import cleanup
+from toolkit.engine.base import Database
+from toolkit.engine.binaries import PgBinaries, find_binaries
+from toolkit.errors import EngineError
+
+SERVER_OPTIONS = (
+    "listen_addresses=",
+    "fsync=off",
+    "full_page_writes=off",
+    "synchronous_commit=off",
+    "max_wal_senders=0",
+    "wal_level=minimal",
+    "shared_buffers=32MB",
+    "max_connections=40",
+    "log_min_messages=warning",
+    "dynamic_shared_memory_type=posix",
+)
+BOOTSTRAP_USER = "supabase_admin"
+TEMPLATE_FORMAT = "1"  # bump when the layout of a cached template changes
+START_TIMEOUT_S = 30.0
+_PR_SET_PDEATHSIG = 1
+
+
+@dataclass(frozen=True)
+class RunAs:
+    """Who Postgres runs as. As root it must be an unprivileged user; otherwise ourselves."""
+
+    uid: int | None
+    gid: int | None
+    name: str
+
+    @property
+    def kwargs(self) -> dict[str, Any]:
+        if self.uid is None:
+            return {}
+        env = {**os.environ, "HOME": "/tmp", "USER": self.name, "LOGNAME": self.name}
+        env.pop("PGDATA", None)
+        return {"user": self.uid, "group": self.gid, "extra_groups": [], "env": env}
+
+    def chown(self, path: Path) -> None:
+        if self.uid is not None:
+            os.chown(path, self.uid, self.gid if self.gid is not None else -1)
+
+
+def run_as() -> RunAs:
+    if os.geteuid() != 0:
+        return RunAs(None, None, pwd.getpwuid(os.geteuid()).pw_name)
+    for name in (os.environ.get("SUPAKIT_PG_OS_USER"), "postgres", "nobody"):
+        if not name:
+            continue
+        try:
+            pw = pwd.getpwnam(name)
+        except KeyError:
+            continue
+        if pw.pw_uid != 0:
+            return RunAs(pw.pw_uid, pw.pw_gid, name)
+    raise EngineError(
+        "running as root and no unprivileged OS user (postgres or nobody) exists to run PostgreSQL; "
+        "create one (`useradd postgres`) or set SUPAKIT_PG_OS_USER"
+    )
+
+
+def _die_with_parent() -> None:
+    """Runs in the postmaster's child process: if supakit is killed (even SIGKILL), so is Postgres."""
+    with contextlib.suppress(Exception):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGQUIT, 0, 0, 0)
+
+
+def _tmp_root() -> Path:
+    return Path(os.environ.get("SUPAKIT_TMPDIR") or tempfile.gettempdir())
+
+
+def cache_root() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "supakit"
+
+
+class Cluster:
+    """One running postmaster in a private folder. Stopping it deletes the folder."""
+
+    def __init__(self, bins: PgBinaries, who: RunAs, base: Path) -> None:
+        self.bins = bins
+        self.who = who
+        self.base = base
+        self.data = base / "data"
+        self.sock = base / "sock"
+        self.log = base / "postgres.log"
+        self.proc: subprocess.Popen[bytes] | None = None
+        self._key = id(self)
+        cleanup.register(self._key, self.destroy)
+
+    @classmethod
+    def new_folder(cls, bins: PgBinaries, who: RunAs) -> Cluster:
+        tmp = _tmp_root()
+        cleanup.sweep_stale_runs(tmp)
+        base = Path(tempfile.mkdtemp(prefix=cleanup.RUN_PREFIX, dir=tmp))
+        (base / cleanup.OWNER_FILE).write_text(str(os.getpid()))
+        os.chmod(base, 0o711)
+        cluster = cls(bins, who, base)
+        cluster.sock.mkdir(mode=0o700)
+        who.chown(base)
+        who.chown(cluster.sock)
+        return cluster
+
+    def initdb(self) -> None:
+        res = subprocess.run(
+            [
+                self.bins.path("initdb"), "-D", str(self.data), "-U", BOOTSTRAP_USER,
+                "-A", "trust", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync", "--no-instructions",
+            ],
+            capture_output=True, text=True, **self.who.kwargs,
+        )
+        if res.returncode != 0:
+            raise EngineError(f"initdb failed: {_last_lines(res.stderr or res.stdout)}")
+
+    def copy_from(self, template: Path) -> None:
+        res = subprocess.run(["cp", "-a", str(template), str(self.data)], capture_output=True, text=True)
+        if res.returncode != 0:
+            raise EngineError(f"could not copy the template cluster: {_last_lines(res.stderr)}")
+        if self.who.uid is not None and self.data.stat().st_uid != self.who.uid:
+            subprocess.run(["chown", "-R", f"{self.who.uid}:{self.who.gid}", str(self.data)], check=True)
+        (self.data / "postmaster.pid").unlink(missing_ok=True)
+
+    def start(self) -> None:
+        args = [self.bins.path("postgres"), "-D", str(self.data), "-k", str(self.sock)]
+        for opt in SERVER_OPTIONS:
+            args += ["-c", opt]
+        logf = open(self.log, "ab")  # noqa: SIM115 - handed to the child, closed below
+        try:
+            self.proc = subprocess.Popen(
+                args, stdin=subprocess.DEVNULL, stdout=logf, stderr=logf,
+                start_new_session=True, preexec_fn=_die_with_parent, **self.who.kwargs,
+            )
+        except OSError as e:
+            raise EngineError(f"could not start postgres: {e}") from e
+        finally:
+            logf.close()
+        self._wait_ready()
+
+    def _wait_ready(self) -> None:
+        pidfile = self.data / "postmaster.pid"
+        deadline = time.monotonic() + START_TIMEOUT_S
+        delay = 0.002
+        while time.monotonic() < deadline:
+            assert self.proc is not None
+            if self.proc.poll() is not None:
+                raise EngineError(f"postgres exited while starting: {self._log_tail()}")
+            with contextlib.suppress(OSError):
+                lines = pidfile.read_text().splitlines()
+                if len(lines) >= 8 and lines[7].strip() == "ready":
+                    return
+            time.sleep(delay)
+            delay = min(delay * 2, 0.05)
+        raise EngineError(f"postgres did not become ready within {START_TIMEOUT_S:.0f}s: {self._log_tail()}")
+
+    def _log_tail(self) -> str:
+        try:
+            return _last_lines(self.log.read_text(errors="replace"))
+        except OSError:
+            return "(no server log)"
+
+    def dsn(self, user: str) -> str:
+        return f"host={self.sock} port=5432 user={user} dbname=postgres"
+
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def stop(self, *, clean: bool = False) -> None:
+        """clean=True waits for a checkpoint (needed before copying the folder as a template)."""
+        if self.proc is None:
+            return
+        if self.proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                self.proc.send_signal(signal.SIGINT if clean else signal.SIGQUIT)
+            try:
+                self.proc.wait(timeout=30 if clean else 5)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    self.proc.kill()
+                self.proc.wait(timeout=5)
+        self.proc = None
+
+    def destroy(self) -> None:
+        try:
+            self.stop()
+        finally:
+            shutil.rmtree(self.base, ignore_errors=True)
+            cleanup.unregister(self._key)
+
+
+def _last_lines(text: str, n: int = 3) -> str:
+    lines = [ln.strip() for ln in (text or "").strip().splitlines() if ln.strip()]
+    return " | ".join(lines[-n:]) or "(no output)"
+
+
+@contextlib.contextmanager
+def _file_lock(path: Path) -> Iterator[None]:
+    with open(path, "a+") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _load_shim(cluster: Cluster) -> None:
+    import psycopg
+
+    from toolkit.shim import read_sql
+
+    try:
+        with psycopg.connect(cluster.dsn(BOOTSTRAP_USER), autocommit=True) as conn:
+            conn.execute(read_sql("supabase.sql"))  # type: ignore[arg-type]
+            conn.execute(read_sql("trace.sql"))  # type: ignore[arg-type]
+    except psycopg.Error as e:
+        raise EngineError(f"the Supabase shim failed to load: {e}") from e
+
+
+class LocalEngine:
+    """Starts throwaway clusters copied from a cached, shim-loaded template."""
+
+    name = "local"
+
+    def __init__(
+        self,
+        *,
+        bins: PgBinaries | None = None,
+        use_cache: bool = True,
+        warn: Callable[[str], None] | None = None,
+    ) -> None:
+        self.bins = bins or find_binaries()
+        self.who = run_as()
+        self.use_cache = use_cache
+        self.warn = warn or (lambda msg: print(f"supakit: warning: {msg}", file=sys.stderr))
+
+    def template_key(self) -> str:
+        from toolkit.shim import shim_hash
+
+        return f"template-{self.bins.version}-{shim_hash()}-{TEMPLATE_FORMAT}"
+
+    def _fresh_cluster(self) -> Cluster:
+        cluster = Cluster.new_folder(self.bins, self.who)
+        try:
+            cluster.initdb()
+            cluster.start()
+            _load_shim(cluster)
+        except BaseException:
+            cluster.destroy()
+            raise
+        return cluster
+
+    def _template(self) -> Path | None:
+        """The cached template folder, built under a lock the first time. None when uncachable."""
+        root = cache_root()
+        try:
+            root.mkdir(parents=True, exist_ok=True)
+            probe = root / f".write-test-{os.getpid()}"
+            probe.write_text("")
+            probe.unlink()
+        except OSError as e:
+            self.warn(f"cache folder {root} is not writable ({e.strerror}); using a fresh initdb")
+            return None
+        key = self.template_key()
+        target = root / key
+        if (target / "PG_VERSION").is_file():
+            return target
+        with _file_lock(root / f"{key}.lock"):
+            if (target / "PG_VERSION").is_file():
+                return target
+            for stale in root.glob("template-*"):
+                if stale.is_dir() and stale.name != key and not stale.name.endswith(".lock"):
+                    shutil.rmtree(stale, ignore_errors=True)
+            cluster = self._fresh_cluster()
+            try:
+                cluster.stop(clean=True)
+                partial = root / f"{key}.partial-{os.getpid()}"
+                shutil.rmtree(partial, ignore_errors=True)
+                res = subprocess.run(["cp", "-a", str(cluster.data), str(partial)], capture_output=True, text=True)
+                if res.returncode != 0:
+                    shutil.rmtree(partial, ignore_errors=True)
+                    self.warn(f"could not write the template cache ({_last_lines(res.stderr)}); using a fresh initdb")
+                    return None
+                os.replace(partial, target)
+            finally:
+                cluster.destroy()
+        return target
+
+    def start(self, *, exposure: str = "legacy") -> LocalDatabase:
+        cluster: Cluster | None = None
+        template = self._template() if self.use_cache else None
+        if template is not None:
+            cluster = Cluster.new_folder(self.bins, self.who)
+            try:
+                cluster.copy_from(template)
+                cluster.start()
+            except EngineError:
+                cluster.destroy()
+                self.warn("the cached template did not start; rebuilding it")
+                shutil.rmtree(template, ignore_errors=True)
+                cluster = None
+            except BaseException:
+                cluster.destroy()
+                raise
+        if cluster is None:
+            cluster = self._fresh_cluster()
+        db = LocalDatabase(cluster, exposure=exposure)
+        try:
+            if exposure == "explicit":
+                db.set_explicit_exposure()
+        except BaseException:
+            db.close()
+            raise
+        return db
+
+
+class LocalDatabase(Database):
+    def __init__(self, cluster: Cluster, *, exposure: str) -> None:
+        super().__init__(
+            dsn=cluster.dsn("postgres"),
+            superuser_dsn=cluster.dsn(BOOTSTRAP_USER),
+            kind="local",
+            throwaway=True,
+            server_version=cluster.bins.version,
+            shim_loaded=True,
+            exposure=exposure,
+        )
+        self.cluster = cluster
+
+    def set_explicit_exposure(self) -> None:
+        from toolkit.shim import read_sql
+
+        with self.connect(superuser=True) as conn:
+            conn.execute(read_sql("exposure_explicit.sql"))  # type: ignore[arg-type]
+        self.exposure = "explicit"
+
+    def alive(self) -> bool:
+        return self.cluster.alive()
+
+    def close(self) -> None:
+        self.cluster.destroy()

@@ -1,0 +1,175 @@
+"""Find the project and read its settings: supabase/config.toml and our own [tool.supakit]."""
+
+from __future__ import annotations
+
+import difflib
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from toolkit.errors import ConfigError
+
+DEFAULT_API_SCHEMAS = ("public", "graphql_public")
+
+
+@dataclass
+class SupabaseConfig:
+    api_schemas: tuple[str, ...] = DEFAULT_API_SCHEMAS
+    extra_search_path: tuple[str, ...] = ("public", "extensions")
+    auto_expose_new_tables: bool | None = None
+    major_version: int | None = None
+
+
+# Every key [tool.supakit] / supakit.toml accepts, with its default. Unknown keys are errors.
+SETTINGS_DEFAULTS: dict[str, Any] = {
+    "fail_on": "error",
+    "exposure": None,  # legacy | explicit; None = from config.toml, else legacy
+    "schemas": None,  # override the exposed schemas
+    "ignore": [],  # [{rule = "...", object = "public.t", reason = "..."}]
+    "baseline": None,
+    "lint": {},
+    "expect": {},
+    "probe": {},
+    "sensitive_columns": [],
+}
+
+
+@dataclass
+class Project:
+    root: Path
+    supabase_dir: Path
+    config: SupabaseConfig
+    settings: dict[str, Any] = field(default_factory=lambda: dict(SETTINGS_DEFAULTS))
+    settings_file: Path | None = None
+
+    @property
+    def migrations_dir(self) -> Path:
+        return self.supabase_dir / "migrations"
+
+    @property
+    def seed_file(self) -> Path:
+        return self.supabase_dir / "seed.sql"
+
+    def rel(self, p: Path) -> str:
+        try:
+            return p.resolve().relative_to(self.root.resolve()).as_posix()
+        except ValueError:
+            return p.as_posix()
+
+    @property
+    def exposed_schemas(self) -> tuple[str, ...]:
+        override = self.settings.get("schemas")
+        return tuple(override) if override else self.config.api_schemas
+
+    def exposure_mode(self, option: str | None = None) -> str:
+        """config.toml's auto_expose_new_tables=false wins, then the option, then settings, then legacy."""
+        if self.config.auto_expose_new_tables is False:
+            return "explicit"
+        return option or self.settings.get("exposure") or "legacy"
+
+
+def find_project(project_dir: Path | None = None, *, start: Path | None = None) -> Project:
+    if project_dir is not None:
+        root = project_dir
+        if not root.exists():
+            raise ConfigError(f"{root}: no such folder")
+        if root.name == "supabase" and not (root / "supabase").is_dir() and (root / "migrations").is_dir():
+            root = root.parent
+        if not (root / "supabase").is_dir():
+            raise ConfigError(f"{root}: no supabase/ folder here (expected {root / 'supabase'})")
+    else:
+        here = (start or Path.cwd()).resolve()
+        for cand in (here, *here.parents):
+            if (cand / "supabase").is_dir():
+                root = cand
+                break
+        else:
+            raise ConfigError(
+                f"no supabase/ folder found in {here} or any parent; run `supabase init`, "
+                "or pass --project-dir"
+            )
+    sdir = root / "supabase"
+    if not _readable_dir(sdir):
+        raise ConfigError(f"{sdir}: folder is not readable")
+    config = read_supabase_config(sdir / "config.toml")
+    settings, settings_file = read_settings(root)
+    return Project(root=root, supabase_dir=sdir, config=config, settings=settings, settings_file=settings_file)
+
+
+def _readable_dir(p: Path) -> bool:
+    try:
+        next(iter(p.iterdir()), None)
+    except OSError:
+        return False
+    return True
+
+
+def _load_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"{path}: invalid TOML: {e}") from None
+    except OSError as e:
+        raise ConfigError(f"{path}: cannot read: {e.strerror}") from None
+
+
+def read_supabase_config(path: Path) -> SupabaseConfig:
+    cfg = SupabaseConfig()
+    if not path.is_file():
+        return cfg
+    data = _load_toml(path)
+    api = data.get("api") or {}
+    if isinstance(api.get("schemas"), list):
+        cfg.api_schemas = tuple(str(s) for s in api["schemas"])
+    if isinstance(api.get("extra_search_path"), list):
+        cfg.extra_search_path = tuple(str(s) for s in api["extra_search_path"])
+    if isinstance(api.get("auto_expose_new_tables"), bool):
+        cfg.auto_expose_new_tables = api["auto_expose_new_tables"]
+    db = data.get("db") or {}
+    if isinstance(db.get("major_version"), int):
+        cfg.major_version = db["major_version"]
+    return cfg
+
+
+def read_settings(root: Path, explicit: Path | None = None) -> tuple[dict[str, Any], Path | None]:
+    """`--config FILE`, else supakit.toml, else [tool.supakit] in pyproject.toml."""
+    raw: dict[str, Any] = {}
+    source: Path | None = None
+    if explicit is not None:
+        if not explicit.is_file():
+            raise ConfigError(f"{explicit}: no such config file")
+        data = _load_toml(explicit)
+        raw = data.get("tool", {}).get("supakit", data) if "tool" in data else data
+        source = explicit
+    elif (root / "supakit.toml").is_file():
+        source = root / "supakit.toml"
+        raw = _load_toml(source)
+    elif (root / "pyproject.toml").is_file():
+        data = _load_toml(root / "pyproject.toml")
+        tool = data.get("tool", {}).get("supakit")
+        if tool is not None:
+            raw, source = tool, root / "pyproject.toml"
+    return validate_settings(raw, source), source
+
+
+def validate_settings(raw: dict[str, Any], source: Path | None) -> dict[str, Any]:
+    where = str(source) if source else "settings"
+    out = dict(SETTINGS_DEFAULTS)
+    for key, value in raw.items():
+        if key not in SETTINGS_DEFAULTS:
+            close = difflib.get_close_matches(key, SETTINGS_DEFAULTS.keys(), n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            raise ConfigError(f"{where}: unknown key '{key}'{hint}")
+        out[key] = value
+    if out["fail_on"] not in ("error", "warn", "info", "never"):
+        raise ConfigError(f"{where}: fail_on must be one of error, warn, info, never (got {out['fail_on']!r})")
+    if out["exposure"] not in (None, "legacy", "explicit"):
+        raise ConfigError(f"{where}: exposure must be 'legacy' or 'explicit' (got {out['exposure']!r})")
+    if not isinstance(out["ignore"], list):
+        raise ConfigError(f"{where}: ignore must be a list of tables")
+    for i, item in enumerate(out["ignore"]):
+        if not isinstance(item, dict) or not item.get("rule") or not item.get("reason"):
+            raise ConfigError(f"{where}: ignore[{i}] needs a 'rule' and a 'reason'")
+    return out

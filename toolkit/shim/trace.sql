@@ -1,0 +1,25 @@
+-- supakit's source-map hook: every DDL command's objects, recorded so apply can trace them to file:line.
+create schema if not exists supakit;
+create table if not exists supakit.ddl_events (
+    seq bigserial primary key,
+    command_tag text,
+    object_type text,
+    schema_name text,
+    object_identity text
+);
+revoke all on schema supakit from public;
+grant usage on schema supakit to postgres;
+grant select on supakit.ddl_events to postgres;
+
+create or replace function supakit.record_ddl() returns event_trigger
+language plpgsql security definer set search_path = pg_catalog as $$
+begin
+    insert into supakit.ddl_events (command_tag, object_type, schema_name, object_identity)
+    select c.command_tag, c.object_type, c.schema_name, c.object_identity
+    from pg_event_trigger_ddl_commands() c;
+end
+$$;
+revoke all on function supakit.record_ddl() from public;
+
+drop event trigger if exists supakit_ddl;
+create event trigger supakit_ddl on ddl_command_end execute function supakit.record_ddl();

@@ -1,0 +1,1 @@
+"""SQL text handling: statement splitting with exact source offsets, parsing, expression analysis."""
