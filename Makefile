@@ -1,0 +1,35 @@
+# supakit — two commands on a fresh machine: `make audit` and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: audit test lint typecheck bench setup postgres clean
+
+setup: $(STAMP) postgres
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@touch $(STAMP)
+
+# PostgreSQL server binaries: installed with apt-get as root on Debian/Ubuntu, else explained.
+postgres: $(STAMP)
+	@$(BIN)/python -m toolkit.engine.ensure
+
+audit: setup
+	$(BIN)/supakit audit --project-dir .
+
+test: setup
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile
+
+lint: $(STAMP)
+	$(BIN)/ruff check toolkit tests
+	$(BIN)/mypy toolkit
+
+bench: setup
+	$(BIN)/python -m tests.bench
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
