@@ -63,6 +63,18 @@ def db(engine) -> Iterator[Database]:  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
+def public_tmp() -> Iterator[Path]:
+    """A temp folder every user can traverse (pytest's own tmp_path is private to root)."""
+    import shutil
+    import tempfile
+
+    d = Path(tempfile.mkdtemp(prefix="supakit-test-"))
+    os.chmod(d, 0o755)
+    yield d
+    shutil.rmtree(d, ignore_errors=True)
+
+
+@pytest.fixture
 def make_db(engine) -> Iterator[Callable[..., Database]]:  # type: ignore[no-untyped-def]
     started: list[Database] = []
 

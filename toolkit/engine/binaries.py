@@ -40,10 +40,10 @@ def _version_key(p: str) -> tuple[int, ...]:
 
 def candidate_dirs() -> list[Path]:
     """Folders to look in, most specific first."""
-    out: list[Path] = []
     env = os.environ.get("SUPAKIT_PG_BINDIR")
     if env:
-        out.append(Path(env))
+        return [Path(env)]  # an explicit choice is the only place we look
+    out: list[Path] = []
     pg_config = shutil.which("pg_config")
     if pg_config:
         try:
@@ -85,6 +85,9 @@ def find_binaries() -> PgBinaries:
             m = re.search(r"(\d+)(?:\.(\d+))?", res.stdout)
             if res.returncode == 0 and m:
                 return PgBinaries(d, m.group(0))
+    env = os.environ.get("SUPAKIT_PG_BINDIR")
+    if env:
+        raise EngineError(f"SUPAKIT_PG_BINDIR={env} holds no initdb and postgres. {INSTALL_HINT}")
     raise EngineError(INSTALL_HINT)
 
 

@@ -113,6 +113,7 @@ class Cluster:
     @classmethod
     def new_folder(cls, bins: PgBinaries, who: RunAs) -> Cluster:
         tmp = _tmp_root()
+        _check_traversable(tmp, who)
         cleanup.sweep_stale_runs(tmp)
         base = Path(tempfile.mkdtemp(prefix=cleanup.RUN_PREFIX, dir=tmp))
         (base / cleanup.OWNER_FILE).write_text(str(os.getpid()))
@@ -207,6 +208,20 @@ class Cluster:
         finally:
             shutil.rmtree(self.base, ignore_errors=True)
             cleanup.unregister(self._key)
+
+
+def _check_traversable(folder: Path, who: RunAs) -> None:
+    """As root, Postgres runs as another user, who must be able to reach our temp folder."""
+    if who.uid is None:
+        return
+    for d in (folder.resolve(), *folder.resolve().parents):
+        st = d.stat()
+        ok = st.st_mode & 0o001 or (st.st_uid == who.uid and st.st_mode & 0o100) or (
+            st.st_gid == who.gid and st.st_mode & 0o010)
+        if not ok:
+            raise EngineError(
+                f"{d} is not reachable by OS user {who.name}, who runs PostgreSQL; "
+                "set SUPAKIT_TMPDIR to a folder under /tmp")
 
 
 def _last_lines(text: str, n: int = 3) -> str:
@@ -306,22 +321,29 @@ class LocalEngine:
                 cluster.destroy()
         return target
 
+    def _from_template(self, template: Path) -> Cluster | None:
+        cluster = Cluster.new_folder(self.bins, self.who)
+        try:
+            cluster.copy_from(template)
+            cluster.start()
+        except EngineError:
+            cluster.destroy()
+            return None
+        except BaseException:
+            cluster.destroy()
+            raise
+        return cluster
+
     def start(self, *, exposure: str = "legacy") -> LocalDatabase:
         cluster: Cluster | None = None
         template = self._template() if self.use_cache else None
         if template is not None:
-            cluster = Cluster.new_folder(self.bins, self.who)
-            try:
-                cluster.copy_from(template)
-                cluster.start()
-            except EngineError:
-                cluster.destroy()
+            cluster = self._from_template(template)
+            if cluster is None:
                 self.warn("the cached template did not start; rebuilding it")
                 shutil.rmtree(template, ignore_errors=True)
-                cluster = None
-            except BaseException:
-                cluster.destroy()
-                raise
+                template = self._template()
+                cluster = self._from_template(template) if template is not None else None
         if cluster is None:
             cluster = self._fresh_cluster()
         db = LocalDatabase(cluster, exposure=exposure)
