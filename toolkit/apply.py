@@ -26,6 +26,19 @@ _STANDALONE_KINDS = {"vacuum_stmt", "alter_system_stmt", "cluster_stmt", "create
                      "drop_subscription_stmt", "alter_subscription_stmt"}
 
 
+# Built-in roles that reach the host. On PG 15 CREATEROLE (which Supabase's `postgres` has) may grant
+# them, so a migration could otherwise run programs on the machine that runs the audit.
+HOST_ACCESS_ROLES = ("pg_execute_server_program", "pg_read_server_files", "pg_write_server_files")
+
+
+def host_access_attempt(stmt: Statement) -> str | None:
+    low = stmt.text.lower()
+    for role in HOST_ACCESS_ROLES:
+        if role in low:
+            return role
+    return None
+
+
 def runs_standalone(stmt: Statement) -> bool:
     if stmt.kind in _STANDALONE_KINDS:
         return True
@@ -152,6 +165,11 @@ class Applier:
         for stmt in stmts:
             standalone = runs_standalone(stmt)
             loc = Location(rel, stmt.line, stmt.column)
+            role = host_access_attempt(stmt)
+            if role is not None:
+                raise _StatementFailed(ApplyFailure(
+                    rel, loc, f"refused: the statement mentions {role}, which gives access to the host; "
+                    "supakit does not run it on a throwaway cluster", "42501"))
             try:
                 if standalone:
                     conn.execute("commit")
