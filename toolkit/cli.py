@@ -105,14 +105,14 @@ def load_project(project_dir: Path | None, config_file: Path | None) -> Any:
 def emit_report(report: Any, project: Any, *, fmt: str, output: Path | None, fail_on: str | None,
                 baseline: Path | None, write_baseline: Path | None) -> None:
     from toolkit.report import render
-    from toolkit.suppress import apply_suppressions, write_baseline_file
+    from toolkit.suppress import apply_suppressions, configured_baseline, write_baseline_file
 
     if write_baseline is not None:
         apply_suppressions(report, project, baseline=None)
         n = write_baseline_file(report, write_baseline)
         click.echo(f"supakit: wrote {n} findings to baseline {write_baseline}", err=True)
         sys.exit(EXIT_CLEAN)
-    apply_suppressions(report, project, baseline=baseline)
+    apply_suppressions(report, project, baseline=configured_baseline(project, baseline))
     text = render(report, fmt, color=output is None and sys.stdout.isatty())
     if output is not None:
         try:

@@ -18,6 +18,7 @@ RULE_MODULES = (
     "toolkit.probe.rules",
     "toolkit.checks",
     "toolkit.pipeline_rules",
+    "toolkit.suppress",
 )
 
 

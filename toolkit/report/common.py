@@ -1,0 +1,183 @@
+"""What every renderer shares: finding order, summary counts, matrix layout and paths.
+
+Keeping these in one place makes the formats agree with each other: the same finding order, the
+same counts and the same status words everywhere.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from toolkit.model import AuditReport, CoverageCell, Finding, Level
+
+LEVELS = (Level.ERROR, Level.WARN, Level.INFO)
+COMMANDS = ("select", "insert", "update", "delete")
+COMMAND_LETTER = {"select": "S", "insert": "I", "update": "U", "delete": "D"}
+API_ROLES = ("anon", "authenticated")
+
+# A short, fixed-width word per coverage status, so a matrix row reads at a glance.
+STATUS_SHORT = {
+    "no grant": "-",
+    "denied": "deny",
+    "row-scoped": "row",
+    "owner-scoped": "row",
+    "predicate": "pred",
+    "open": "OPEN",
+    "no RLS": "NORLS",
+}
+STATUS_LEGEND = (
+    "- no grant · deny RLS on, no policy · row row-scoped · pred other predicate · "
+    "OPEN policy is true · NORLS RLS off"
+)
+
+
+def short_status(status: str) -> str:
+    return STATUS_SHORT.get(status, status)
+
+
+def sort_key(f: Finding) -> tuple[Any, ...]:
+    loc = f.location
+    return (
+        loc is None,
+        loc.file if loc else "",
+        loc.line if loc else 0,
+        loc.column if loc else 0,
+        f.rule,
+        str(f.object),
+        f.message,
+    )
+
+
+def sorted_findings(findings: Iterable[Finding]) -> list[Finding]:
+    return sorted(findings, key=sort_key)
+
+
+def active(report: AuditReport) -> list[Finding]:
+    return sorted_findings(report.active())
+
+
+def suppressed(report: AuditReport) -> list[Finding]:
+    return sorted_findings(f for f in report.findings if f.suppressed_by)
+
+
+@dataclass(frozen=True)
+class Summary:
+    error: int
+    warn: int
+    info: int
+    suppressed: int
+    tables: int
+    incomplete: bool
+
+    def counts(self) -> dict[str, int]:
+        return {"error": self.error, "warn": self.warn, "info": self.info}
+
+    def phrase(self) -> str:
+        """"2 errors, 1 warning, 0 info, 3 suppressed"."""
+        parts = [plural(self.error, "error"), plural(self.warn, "warning"), f"{self.info} info"]
+        if self.suppressed:
+            parts.append(f"{self.suppressed} suppressed")
+        return ", ".join(parts)
+
+
+def summarize(report: AuditReport) -> Summary:
+    act = report.active()
+    return Summary(
+        error=sum(f.level is Level.ERROR for f in act),
+        warn=sum(f.level is Level.WARN for f in act),
+        info=sum(f.level is Level.INFO for f in act),
+        suppressed=len(report.findings) - len(act),
+        tables=len(matrix_rows(report.coverage)),
+        incomplete=bool(report.info.get("incomplete")),
+    )
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def group_key(f: Finding) -> str:
+    """The table a finding belongs to (policies and indexes sit under their table), else the object."""
+    if f.object.parent:
+        return f.object.parent
+    return str(f.object)
+
+
+def grouped(findings: Iterable[Finding]) -> list[tuple[str, list[Finding]]]:
+    groups: dict[str, list[Finding]] = {}
+    for f in sorted_findings(findings):
+        groups.setdefault(group_key(f), []).append(f)
+    return sorted(groups.items(), key=lambda kv: (kv[1][0].location is None, kv[0]))
+
+
+def matrix_roles(cells: Iterable[CoverageCell]) -> list[str]:
+    seen = {c.role for c in cells}
+    return [r for r in API_ROLES if r in seen] + sorted(seen - set(API_ROLES))
+
+
+def matrix_rows(cells: Iterable[CoverageCell]) -> dict[str, dict[tuple[str, str], CoverageCell]]:
+    """`schema.table` → (role, command) → cell, tables in name order."""
+    rows: dict[str, dict[tuple[str, str], CoverageCell]] = {}
+    for c in cells:
+        rows.setdefault(f"{c.schema}.{c.table}", {})[(c.role, c.command)] = c
+    return dict(sorted(rows.items()))
+
+
+def sorted_cells(cells: Iterable[CoverageCell]) -> list[CoverageCell]:
+    role_order = {r: i for i, r in enumerate(API_ROLES)}
+    cmd_order = {c: i for i, c in enumerate(COMMANDS)}
+    return sorted(
+        cells,
+        key=lambda c: (c.schema, c.table, role_order.get(c.role, 99), c.role,
+                       cmd_order.get(c.command, 99), c.command),
+    )
+
+
+def failures(report: AuditReport) -> list[str]:
+    return [str(x) for x in report.info.get("failures") or []]
+
+
+def timings_phrase(info: dict[str, Any]) -> str:
+    t = info.get("timings") or {}
+    if not isinstance(t, dict) or not t:
+        return ""
+    parts = [f"{k} {float(v):.2f}s" for k, v in t.items() if isinstance(v, int | float)]
+    total = sum(float(v) for v in t.values() if isinstance(v, int | float))
+    return f"{total:.2f}s ({', '.join(parts)})"
+
+
+def repo_path(report: AuditReport, rel: str) -> str:
+    """A project-relative path made relative to the enclosing git checkout, as code hosts expect.
+
+    When the project sits in a sub-folder of the repository, `supabase/...` alone would point at
+    the wrong file in a SARIF upload or an annotation.
+    """
+    root = report.info.get("project")
+    if not root:
+        return rel
+    project_root = Path(str(root))
+    for cand in (project_root, *project_root.parents):
+        if (cand / ".git").exists():
+            try:
+                return (project_root / rel).relative_to(cand).as_posix()
+            except ValueError:
+                return rel
+    return rel
+
+
+def jsonable(value: Any) -> Any:
+    """`json.dumps` default: paths, enums, sets, tuples and dataclasses in evidence or info."""
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, Path):
+        return value.as_posix()
+    if isinstance(value, set | frozenset):
+        return sorted(value, key=str)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.asdict(value)
+    return str(value)

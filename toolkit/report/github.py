@@ -1,0 +1,34 @@
+"""GitHub Actions workflow commands: one annotation per active finding, shown on the PR diff."""
+
+from __future__ import annotations
+
+from toolkit.model import AuditReport, Finding, Level
+from toolkit.report import common
+
+COMMAND = {Level.ERROR: "error", Level.WARN: "warning", Level.INFO: "notice"}
+
+
+def escape_data(s: str) -> str:
+    return s.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(s: str) -> str:
+    return escape_data(s).replace(":", "%3A").replace(",", "%2C")
+
+
+def annotation(report: AuditReport, f: Finding) -> str:
+    props: list[tuple[str, str]] = []
+    if f.location is not None:
+        props += [("file", common.repo_path(report, f.location.file)),
+                  ("line", str(f.location.line)), ("col", str(f.location.column))]
+    props.append(("title", f.rule))
+    body = f.message if f.location is not None else f"{f.object}: {f.message}"
+    if f.remediation:
+        body += "\n" + f.remediation
+    joined = ",".join(f"{k}={escape_property(v)}" for k, v in props)
+    return f"::{COMMAND[f.level]} {joined}::{escape_data(body)}"
+
+
+def render(report: AuditReport) -> str:
+    lines = [annotation(report, f) for f in common.active(report)]
+    return "\n".join(lines) + "\n" if lines else ""

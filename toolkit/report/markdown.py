@@ -1,0 +1,125 @@
+"""Markdown for a sticky pull-request comment; the hidden marker lets a bot find and update it."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from toolkit.model import AuditReport, Finding, Level
+from toolkit.report import common
+from toolkit.rules_doc import doc_link
+
+MARKER = "<!-- supakit-report -->"
+# GitHub rejects comments over 65,536 characters; leave room for the closing lines.
+BUDGET = 60_000
+STATUS_MD = {"open": "**OPEN**", "no RLS": "**NORLS**"}
+
+
+def cell(s: str) -> str:
+    """Make text safe inside a table cell: no HTML, no column breaks, no line breaks."""
+    s = s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("|", "\\|")
+    return re.sub(r"\r\n|\r|\n", "<br>", s)
+
+
+def code(s: str) -> str:
+    s = s.replace("|", "\\|")
+    fence, pad = ("``", " ") if "`" in s else ("`", "")
+    return f"{fence}{pad}{s}{pad}{fence}"
+
+
+def _title(report: AuditReport) -> str:
+    s = common.summarize(report)
+    icon = "❌" if s.error else "⚠️" if s.warn else "✅"
+    return f"### {icon} supakit audit: {s.phrase()}"
+
+
+def _facts(report: AuditReport) -> str:
+    s = common.summarize(report)
+    info = report.info
+    parts = [common.plural(s.tables, "table") + " audited"]
+    if info.get("exposure"):
+        parts.append(f"exposure `{info['exposure']}`")
+    if info.get("engine"):
+        parts.append(f"engine `{info['engine']}`")
+    if info.get("applied") is not None:
+        parts.append(common.plural(int(info["applied"]), "migration") + " applied")
+    if s.suppressed:
+        by = Counter(f.suppressed_by for f in report.findings if f.suppressed_by)
+        parts.append(f"{s.suppressed} suppressed ({', '.join(f'{k} {v}' for k, v in sorted(by.items()))})")
+    timings = common.timings_phrase(info)
+    if timings:
+        parts.append(timings)
+    return " · ".join(parts)
+
+
+def _incomplete(report: AuditReport) -> list[str]:
+    out = ["> [!CAUTION]", "> **The database is incomplete: migrations failed to apply**, so this "
+           "audit only covers what applied before the failure."]
+    out += [f"> - {cell(x)}" for x in common.failures(report)]
+    return out + [""]
+
+
+def _matrix(report: AuditReport) -> list[str]:
+    roles = common.matrix_roles(report.coverage)
+    heads = ["table"]
+    for role in roles:
+        heads += [f"{role} {common.COMMAND_LETTER[c]}" for c in common.COMMANDS]
+    out = ["#### RLS coverage", "", "| " + " | ".join(heads) + " |",
+           "| --- |" + " :-: |" * (len(heads) - 1)]
+    for name, cells in common.matrix_rows(report.coverage).items():
+        row = [code(name)]
+        for role in roles:
+            for cmd in common.COMMANDS:
+                c = cells.get((role, cmd))
+                status = c.status if c else "?"
+                row.append(STATUS_MD.get(status, cell(common.short_status(status))))
+        out.append("| " + " | ".join(row) + " |")
+    out += ["", f"<sub>{cell(common.STATUS_LEGEND)}</sub>", ""]
+    return out
+
+
+def _row(f: Finding) -> str:
+    where = code(str(f.location)) if f.location else code(str(f.object))
+    text = cell(f.message) + (f"<br><sub>{cell(f.remediation)}</sub>" if f.remediation else "")
+    return f"| {f.level.value} | [`{f.rule}`]({doc_link(f.rule)}) | {where} | {text} |"
+
+
+def _table(findings: list[Finding], budget: int) -> tuple[list[str], int]:
+    """Rows until the budget runs out; returns the lines and how many findings were left off."""
+    out = ["| level | rule | location | message |", "| --- | --- | --- | --- |"]
+    used = sum(len(x) + 1 for x in out)
+    for i, f in enumerate(findings):
+        row = _row(f)
+        if used + len(row) + 1 > budget:
+            return out, len(findings) - i
+        out.append(row)
+        used += len(row) + 1
+    return out, 0
+
+
+def render(report: AuditReport) -> str:
+    lines = [MARKER, _title(report), "", _facts(report), ""]
+    if report.info.get("incomplete"):
+        lines += _incomplete(report)
+    if report.coverage:
+        lines += _matrix(report)
+    act = common.active(report)
+    main = [f for f in act if f.level is not Level.INFO]
+    info = [f for f in act if f.level is Level.INFO]
+    left = BUDGET - sum(len(x) + 1 for x in lines)
+    if main:
+        table, cut = _table(main, left)
+        lines += ["#### Findings", "", *table, ""]
+        if cut:
+            lines += [f"_{cut} more not shown (comment size limit); run `supakit audit` for the full report._", ""]
+        left -= sum(len(x) + 1 for x in table)
+    elif not info:
+        lines += ["No findings.", ""]
+    if info:
+        table, cut = _table(info, max(left, 0))
+        lines += ["<details>", f"<summary>{common.plural(len(info), 'info finding')}</summary>", "",
+                  *table, ""]
+        if cut:
+            lines += [f"_{cut} more not shown._", ""]
+        lines += ["</details>", ""]
+    return "\n".join(lines)

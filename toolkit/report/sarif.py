@@ -1,0 +1,104 @@
+"""SARIF 2.1.0 for code scanning: rules from the registry, results with physical locations."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from toolkit import __version__
+from toolkit.model import AuditReport, Finding, Level
+from toolkit.registry import all_rules
+from toolkit.report import common
+from toolkit.rules_doc import doc_link, docs_base
+from toolkit.suppress import fingerprint
+
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+SARIF_LEVEL = {Level.ERROR: "error", Level.WARN: "warning", Level.INFO: "note"}
+SUPPRESSION_KIND = {"inline": "inSource"}
+# Results need somewhere to point; findings without a file (say, from a --db-url audit) are
+# attached to the migrations folder and named by their database object.
+FALLBACK_URI = "supabase/migrations"
+
+
+def _rule_descriptor(rule_id: str, summary: str, level: Level, props: dict[str, str]) -> dict[str, Any]:
+    return {
+        "id": rule_id,
+        "name": rule_id,
+        "shortDescription": {"text": summary},
+        "helpUri": doc_link(rule_id),
+        "help": {"text": f"{summary} See {doc_link(rule_id)}."},
+        "defaultConfiguration": {"level": SARIF_LEVEL[level]},
+        "properties": props,
+    }
+
+
+def _location(report: AuditReport, f: Finding) -> dict[str, Any]:
+    logical = {"fullyQualifiedName": str(f.object), "kind": f.object.type}
+    if f.location is None:
+        return {
+            "physicalLocation": {"artifactLocation": {
+                "uri": common.repo_path(report, FALLBACK_URI)}},
+            "logicalLocations": [logical],
+        }
+    return {
+        "physicalLocation": {
+            "artifactLocation": {"uri": common.repo_path(report, f.location.file)},
+            "region": {"startLine": max(f.location.line, 1), "startColumn": max(f.location.column, 1)},
+        },
+        "logicalLocations": [logical],
+    }
+
+
+def build(report: AuditReport) -> dict[str, Any]:
+    descriptors: list[dict[str, Any]] = []
+    index: dict[str, int] = {}
+    for r in all_rules():
+        index[r.id] = len(descriptors)
+        descriptors.append(_rule_descriptor(r.id, r.summary, r.level,
+                                            {"category": r.category.value, "stage": r.stage}))
+    findings = common.sorted_findings(report.findings)
+    for f in findings:
+        if f.rule not in index:
+            index[f.rule] = len(descriptors)
+            descriptors.append(_rule_descriptor(f.rule, f.message, f.level, {"category": f.category.value}))
+    results = []
+    for f in findings:
+        text = f"{f.message}\n{f.remediation}" if f.remediation else f.message
+        result: dict[str, Any] = {
+            "ruleId": f.rule,
+            "ruleIndex": index[f.rule],
+            "level": SARIF_LEVEL[f.level],
+            "message": {"text": text},
+            "locations": [_location(report, f)],
+            "partialFingerprints": {"supakit/v1": fingerprint(f)},
+            "properties": {"category": f.category.value, "object": str(f.object)},
+        }
+        if f.evidence:
+            result["properties"]["evidence"] = f.evidence
+        if f.suppressed_by:
+            result["suppressions"] = [{"kind": SUPPRESSION_KIND.get(f.suppressed_by, "external"),
+                                       "justification": f"suppressed by {f.suppressed_by}"}]
+        results.append(result)
+    invocation: dict[str, Any] = {"executionSuccessful": not report.info.get("incomplete")}
+    if report.info.get("incomplete"):
+        invocation["toolExecutionNotifications"] = [
+            {"level": "error", "message": {"text": f"migration failed: {x}"}} for x in common.failures(report)
+        ]
+    driver: dict[str, Any] = {"name": "supakit", "version": __version__}
+    if docs_base():
+        driver["informationUri"] = docs_base()
+    driver["rules"] = descriptors
+    return {
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": driver},
+            "invocations": [invocation],
+            "results": results,
+            "columnKind": "unicodeCodePoints",
+        }],
+    }
+
+
+def render(report: AuditReport) -> str:
+    return json.dumps(build(report), indent=2, ensure_ascii=False, default=common.jsonable) + "\n"

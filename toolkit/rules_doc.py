@@ -1,0 +1,80 @@
+"""`supakit rules`: list every registered rule, or show one rule's documentation page."""
+
+from __future__ import annotations
+
+import difflib
+import os
+from pathlib import Path
+
+from toolkit.errors import ConfigError
+from toolkit.registry import RuleInfo, all_rules, get
+
+DOCS_URL_ENV = "SUPAKIT_DOCS_URL"
+
+
+def docs_dirs() -> list[Path]:
+    """Where rule pages may live: the checkout next to the package, then docs shipped inside it."""
+    pkg = Path(__file__).resolve().parent
+    return [pkg.parent / "docs" / "rules", pkg / "docs" / "rules"]
+
+
+def doc_file(info: RuleInfo) -> Path | None:
+    name = Path(info.doc_path).name
+    for d in docs_dirs():
+        p = d / name
+        if p.is_file():
+            return p
+    return None
+
+
+def docs_base() -> str:
+    return os.environ.get(DOCS_URL_ENV, "").strip().rstrip("/")
+
+
+def doc_link(rule_id: str) -> str:
+    """A link to a rule's page: relative to the supakit repository unless SUPAKIT_DOCS_URL gives
+    a base (reports read on a code host need an absolute link to reach supakit's docs)."""
+    info = get(rule_id)
+    path = info.doc_path if info else f"docs/rules/{rule_id.replace('/', '_')}.md"
+    base = docs_base()
+    return f"{base}/{path}" if base else path
+
+
+def list_rules() -> str:
+    rules = all_rules()
+    headers = ("id", "level", "category", "stage", "summary")
+    rows = [(r.id, r.level.value, r.category.value, r.stage, r.summary) for r in rules]
+    widths = [max([len(h)] + [len(row[i]) for row in rows]) for i, h in enumerate(headers[:-1])]
+
+    def line(cols: tuple[str, ...]) -> str:
+        return "  ".join(c.ljust(w) for c, w in zip(cols[:-1], widths, strict=True)) + "  " + cols[-1]
+
+    out = [line(headers), line(tuple("-" * w for w in widths) + ("-" * 7,))]
+    out += [line(row) for row in rows]
+    out.append("")
+    out.append(f"{len(rules)} rules. `supakit rules RULE_ID` shows one rule's documentation.")
+    return "\n".join(out)
+
+
+def show_rule(rule_id: str) -> str:
+    info = get(rule_id)
+    if info is None:
+        known = [r.id for r in all_rules()]
+        close = difflib.get_close_matches(rule_id, known, n=1, cutoff=0.5)
+        hint = f"; did you mean '{close[0]}'?" if close else ""
+        raise ConfigError(f"unknown rule '{rule_id}'{hint} (`supakit rules` lists them all)")
+    path = doc_file(info)
+    if path is not None:
+        try:
+            return path.read_text(encoding="utf-8").rstrip("\n")
+        except OSError:
+            pass
+    return "\n".join([
+        f"# {info.id}",
+        "",
+        info.summary,
+        "",
+        f"level: {info.level.value} · category: {info.category.value} · stage: {info.stage}",
+        "",
+        f"The full page ({info.doc_path}) is not installed with this copy of supakit.",
+    ])
