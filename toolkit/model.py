@@ -5,6 +5,9 @@ This module imports nothing else of ours, so any stage can use it.
 
 from __future__ import annotations
 
+import dataclasses
+import types
+import typing
 from dataclasses import asdict, dataclass, field
 from enum import Enum
 from typing import Any
@@ -160,3 +163,207 @@ class AuditReport:
     def worst(self) -> Level | None:
         levels = [f.level for f in self.active()]
         return max(levels, key=lambda lv: lv.rank) if levels else None
+
+
+# ---------------------------------------------------------------------------------------------
+# Catalog snapshot: what `catalog.take_snapshot` reads and every audit rule reasons from.
+# Views, materialized views and foreign tables are `Table`s with their `kind`; privileges of the
+# API roles live on the object they apply to. Roles are "anon", "authenticated" and "PUBLIC".
+# ---------------------------------------------------------------------------------------------
+
+API_ROLES = ("anon", "authenticated")
+COMMANDS = ("select", "insert", "update", "delete")
+
+
+@dataclass(frozen=True)
+class Schema:
+    name: str
+    owner: str
+    exposed: bool = False  # listed in the Data API's exposed schemas
+    usage: tuple[str, ...] = ()  # API roles (and PUBLIC) holding USAGE
+    create: tuple[str, ...] = ()  # API roles (and PUBLIC) holding CREATE
+    extension: str | None = None
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str
+    not_null: bool = False
+    default: str | None = None
+    generated: bool = False
+    identity: str | None = None  # "always" | "by default"
+
+
+@dataclass(frozen=True)
+class Index:
+    name: str
+    identity: str  # schema.index, as pg_identify_object names it
+    columns: tuple[str | None, ...] = ()  # key columns in order; None where the key is an expression
+    include: tuple[str, ...] = ()
+    expressions: str | None = None
+    predicate: str | None = None
+    unique: bool = False
+    primary: bool = False
+    constraint: str | None = None  # the PK/UNIQUE/EXCLUDE constraint it backs
+    method: str = "btree"
+    valid: bool = True
+    definition: str = ""
+
+
+@dataclass(frozen=True)
+class ForeignKey:
+    name: str
+    columns: tuple[str, ...]
+    ref_table: str  # identity of the referenced table, e.g. "auth.users"
+    ref_columns: tuple[str, ...]
+    on_delete: str = "no action"  # no action | restrict | cascade | set null | set default
+    inherited: bool = False  # cloned from a partitioned parent's constraint
+
+
+@dataclass(frozen=True)
+class Policy:
+    name: str
+    schema: str
+    table: str
+    identity: str  # "name on schema.table", as pg_identify_object names it
+    command: str  # select | insert | update | delete | all
+    permissive: bool
+    roles: tuple[str, ...]  # role names; "public" for PUBLIC
+    using: str | None = None  # pg_get_expr text under search_path ''
+    with_check: str | None = None
+
+    def applies_to(self, role: str) -> bool:
+        return "public" in self.roles or role in self.roles
+
+    def covers(self, command: str) -> bool:
+        return self.command in ("all", command)
+
+
+@dataclass
+class Table:
+    """A relation the API could serve: table (r), partitioned table (p), view (v), materialized
+    view (m) or foreign table (f)."""
+
+    schema: str
+    name: str
+    kind: str
+    identity: str  # schema.name, as pg_identify_object names it
+    owner: str = ""
+    rls: bool = False
+    force_rls: bool = False
+    partition_of: str | None = None  # identity of the partitioned parent
+    extension: str | None = None
+    security_invoker: bool = False  # views only
+    security_barrier: bool = False  # views only
+    reads: tuple[str, ...] = ()  # views and matviews: identities of the relations their query reads
+    columns: tuple[Column, ...] = ()
+    indexes: tuple[Index, ...] = ()
+    foreign_keys: tuple[ForeignKey, ...] = ()
+    policies: tuple[Policy, ...] = ()
+    privileges: dict[str, tuple[str, ...]] = field(default_factory=dict)  # role -> select, insert...
+    column_privileges: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)
+
+    @property
+    def is_view(self) -> bool:
+        return self.kind in ("v", "m")
+
+    def column(self, name: str) -> Column | None:
+        for col in self.columns:
+            if col.name == name:
+                return col
+        return None
+
+
+@dataclass(frozen=True)
+class Function:
+    schema: str
+    name: str
+    identity: str  # as pg_identify_object names it, e.g. "public.f(pg_catalog.uuid)"
+    identity_args: str = ""  # e.g. "org uuid"
+    kind: str = "f"  # f function, p procedure, a aggregate, w window
+    security_definer: bool = False
+    search_path: str | None = None  # the value pinned in proconfig; None when not pinned
+    config: tuple[str, ...] = ()
+    volatility: str = "volatile"  # immutable | stable | volatile
+    language: str = "sql"
+    returns: str = ""
+    owner: str = ""
+    execute: tuple[str, ...] = ()  # API roles (and PUBLIC) allowed to EXECUTE it
+    extension: str | None = None
+
+    @property
+    def signature(self) -> str:
+        return f"{self.schema}.{self.name}({self.identity_args})"
+
+
+@dataclass(frozen=True)
+class Extension:
+    name: str
+    schema: str
+    version: str = ""
+    relocatable: bool = False
+
+
+@dataclass(frozen=True)
+class Bucket:
+    id: str
+    name: str
+    public: bool = False
+
+
+@dataclass
+class Snapshot:
+    """One read of the catalog. `query_count` is how many queries produced it (fixed)."""
+
+    server_version: str = ""
+    exposed_schemas: tuple[str, ...] = ()
+    api_roles: tuple[str, ...] = ()  # which of anon/authenticated exist in the database
+    schemas: tuple[Schema, ...] = ()
+    tables: tuple[Table, ...] = ()
+    functions: tuple[Function, ...] = ()
+    extensions: tuple[Extension, ...] = ()
+    buckets: tuple[Bucket, ...] = ()
+    buckets_known: bool = False  # storage.buckets existed and could be read
+    query_count: int = 0
+
+    def __post_init__(self) -> None:
+        self._tables = {t.identity: t for t in self.tables}
+        self._schemas = {s.name: s for s in self.schemas}
+
+    def table(self, identity: str) -> Table | None:
+        return self._tables.get(identity)
+
+    def schema(self, name: str) -> Schema | None:
+        return self._schemas.get(name)
+
+    def bucket(self, bucket_id: str) -> Bucket | None:
+        return next((b for b in self.buckets if b.id == bucket_id), None)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Snapshot:
+        return _rebuild(cls, d)
+
+
+def _rebuild(tp: Any, value: Any) -> Any:
+    """Turn JSON-decoded data back into the typed snapshot classes (lists become tuples)."""
+    if value is None:
+        return None
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        inner = [a for a in typing.get_args(tp) if a is not type(None)]
+        return _rebuild(inner[0], value) if len(inner) == 1 else value
+    if origin is tuple:
+        (item,) = typing.get_args(tp)[:1]
+        return tuple(_rebuild(item, v) for v in value)
+    if origin is dict:
+        _key, item = typing.get_args(tp)
+        return {k: _rebuild(item, v) for k, v in value.items()}
+    if dataclasses.is_dataclass(tp) and isinstance(tp, type):
+        hints = typing.get_type_hints(tp)
+        kwargs = {f.name: _rebuild(hints[f.name], value[f.name]) for f in dataclasses.fields(tp) if f.init and f.name in value}
+        return tp(**kwargs)
+    return value
