@@ -239,7 +239,7 @@ class _Runner:
 
     def rows(self, sql: str) -> list[tuple[Any, ...]]:
         self.count += 1
-        cur = self.conn.execute(sql)  # type: ignore[arg-type]
+        cur = self.conn.execute(sql)
         return cur.fetchall() if cur.description else []
 
 
