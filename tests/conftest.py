@@ -88,8 +88,13 @@ def make_db(engine) -> Iterator[Callable[..., Database]]:  # type: ignore[no-unt
         d.close()
 
 
-def write_project(root: Path, files: dict[str, str], *, config: str | None = None,
-                  seed: str | None = None, settings: str | None = None) -> Project:
+def write_project(root: Path, files: dict[str, str], **kw: str | None) -> Project:
+    """A project folder (see write_files), read back as a Project."""
+    return find_project(write_files(root, files, **kw))
+
+
+def write_files(root: Path, files: dict[str, str], *, config: str | None = None,
+                seed: str | None = None, settings: str | None = None) -> Path:
     """A project folder with these migrations (dedented), optional config.toml, seed and supakit.toml."""
     mdir = root / "supabase" / "migrations"
     mdir.mkdir(parents=True, exist_ok=True)
@@ -101,7 +106,7 @@ def write_project(root: Path, files: dict[str, str], *, config: str | None = Non
         (root / "supabase" / "seed.sql").write_text(textwrap.dedent(seed))
     if settings is not None:
         (root / "supakit.toml").write_text(textwrap.dedent(settings))
-    return find_project(root)
+    return root
 
 
 @pytest.fixture

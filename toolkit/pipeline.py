@@ -74,9 +74,6 @@ def start_and_apply(
 
 def audit(project: Project, opts: AuditOptions, progress: Callable[[str], None]) -> AuditReport:
     """Run the whole audit and return the report (findings not yet filtered by suppressions)."""
-    from toolkit.audit import audit_snapshot
-    from toolkit.catalog import take_snapshot
-
     info: dict[str, Any] = {"project": str(project.root), "exposed_schemas": list(project.exposed_schemas)}
     findings = _skipped_findings(project)
     if opts.db_url:
@@ -97,6 +94,9 @@ def audit(project: Project, opts: AuditOptions, progress: Callable[[str], None])
             incomplete=not apply_result.complete,
         )
     with db:
+        from toolkit.audit import audit_snapshot
+        from toolkit.catalog import take_snapshot
+
         t0 = time.perf_counter()
         with db.connect() as conn:
             snapshot = take_snapshot(conn, exposed_schemas=project.exposed_schemas)

@@ -113,6 +113,8 @@ class Cluster:
     @classmethod
     def new_folder(cls, bins: PgBinaries, who: RunAs) -> Cluster:
         tmp = _tmp_root()
+        if not tmp.is_dir():
+            raise EngineError(f"temp folder {tmp} does not exist; set SUPAKIT_TMPDIR or TMPDIR to a writable folder")
         _check_traversable(tmp, who)
         cleanup.sweep_stale_runs(tmp)
         base = Path(tempfile.mkdtemp(prefix=cleanup.RUN_PREFIX, dir=tmp))
