@@ -153,11 +153,12 @@ def fingerprint(f: Finding) -> str:
 def apply_suppressions(report: AuditReport, project: Project, baseline: Path | None) -> None:
     """Mark suppressed findings (`suppressed_by` = inline | config | baseline) and append
     findings for suppressions that are broken or suppress nothing."""
-    files = _load_files(report, project)
-    meta: list[Finding] = []
-    _apply_inline(report, files)
     entries = _config_entries(project)
-    for f in report.findings:
+    files = _load_files(report, project)
+    _apply_inline(report, files)
+    ran = _stages_ran(report)
+    meta = [m for src in files.values() for d in src.directives for m in _directive_findings(d, ran)]
+    for f in report.findings + meta:
         for entry in entries:
             if entry.matches(f):
                 entry.used = True
@@ -166,10 +167,6 @@ def apply_suppressions(report: AuditReport, project: Project, baseline: Path | N
     stale: list[dict[str, Any]] = []
     if baseline is not None:
         stale = _apply_baseline(report, baseline)
-    ran = _stages_ran(report)
-    for src in files.values():
-        for d in src.directives:
-            meta += _directive_findings(d, ran)
     meta += _unused_config(entries, project, ran)
     if baseline is not None:
         meta += _stale_baseline(stale, baseline, project, ran)

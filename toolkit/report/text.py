@@ -36,7 +36,8 @@ def render(report: AuditReport, *, color: bool = False) -> str:
         _matrix(console, report)
     _findings(console, report)
     _summary(console, report)
-    return buf.getvalue()
+    out = buf.getvalue()
+    return out if color else "\n".join(line.rstrip() for line in out.split("\n"))
 
 
 def _incomplete_banner(console: Console, report: AuditReport) -> None:
@@ -50,8 +51,7 @@ def _incomplete_banner(console: Console, report: AuditReport) -> None:
 def _matrix(console: Console, report: AuditReport) -> None:
     roles = common.matrix_roles(report.coverage)
     table = Table(title="RLS coverage (exposed tables × API role × command)", title_justify="left",
-                  caption=common.STATUS_LEGEND, caption_justify="left", box=None, pad_edge=False,
-                  header_style="bold")
+                  box=None, pad_edge=False, header_style="bold")
     table.add_column("table")
     for role in roles:
         label = "auth" if role == "authenticated" else role
@@ -67,6 +67,7 @@ def _matrix(console: Console, report: AuditReport) -> None:
                 row.append(Text(common.short_status(status), style=STATUS_STYLE.get(status, "")))
         table.add_row(*row)
     console.print(table)
+    console.print(Text(common.STATUS_LEGEND, style="dim"))
     console.print()
 
 

@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+from toolkit.model import AuditReport, Category, Finding, Level, ObjectRef
+from toolkit.report import render
+
+
+def test_matrix_comes_first_with_a_row_per_table(report: AuditReport) -> None:
+    out = render(report, "text")
+    assert out.index("RLS coverage") < out.index("rls_disabled")
+    row = next(line for line in out.splitlines() if line.startswith("public.invoices"))
+    assert row.split() == ["public.invoices", "-", "-", "-", "-", "row", "pred", "OPEN", "deny"]
+    notes = next(line for line in out.splitlines() if line.startswith("public.notes"))
+    assert notes.split()[1:] == ["NORLS"] * 8
+    assert "anon S" in out and "auth S" in out
+
+
+def test_findings_grouped_under_their_table_with_location_and_fix(report: AuditReport) -> None:
+    lines = render(report, "text").splitlines()
+    i = lines.index("public.invoices")
+    assert lines[i + 1].split()[:3] == ["info", "unindexed_foreign_key",
+                                        "supabase/migrations/20240102000000_inv.sql:1:1"]
+    assert lines[i + 2].split()[:2] == ["warn", "policy_always_true"]
+    assert lines[i + 3].strip() == "fix: Scope it: using (auth.uid() = user_id)"
+
+
+def test_summary_line_counts_levels_and_suppressed(report: AuditReport) -> None:
+    last = render(report, "text").rstrip().splitlines()[-1]
+    assert last.startswith("1 error, 2 warnings, 1 info, 1 suppressed · 3 tables audited")
+    assert "engine local" in last and "exposure legacy" in last and "0.61s" in last
+
+
+def test_suppressed_findings_are_not_listed(report: AuditReport) -> None:
+    assert "no_primary_key" not in render(report, "text")
+
+
+def test_incomplete_banner_lists_failures() -> None:
+    rep = AuditReport(info={"incomplete": True,
+                            "failures": ["supabase/migrations/1_a.sql:4:1: relation \"x\" does not exist"]})
+    out = render(rep, "text")
+    assert out.startswith("DATABASE INCOMPLETE")
+    assert "failed: supabase/migrations/1_a.sql:4:1" in out
+    assert "incomplete: fix the failed migrations" in out
+
+
+def test_color_only_when_asked(report: AuditReport) -> None:
+    assert "\x1b[" not in render(report, "text")
+    assert "\x1b[" in render(report, "text", color=True)
+
+
+def test_brackets_in_messages_are_not_markup() -> None:
+    f = Finding("r", Level.ERROR, Category.SECURITY, ObjectRef("table", "public", "t"),
+                "array [bold]x[/bold] and [red]")
+    assert "array [bold]x[/bold] and [red]" in render(AuditReport(findings=[f]), "text")
+
+
+def test_no_findings() -> None:
+    out = render(AuditReport(), "text")
+    assert "No findings." in out and "0 errors, 0 warnings, 0 info" in out
