@@ -28,7 +28,7 @@ def test_driver_rules_come_from_the_registry(report: AuditReport) -> None:
     for info in all_rules():
         d = rules[info.id]
         assert d["shortDescription"]["text"] == info.summary
-        assert d["helpUri"] == f"docs/rules/{info.id}.md"
+        assert d["helpUri"] == info.doc_path
         assert d["defaultConfiguration"]["level"] == {"error": "error", "warn": "warning",
                                                        "info": "note"}[info.level.value]
     assert rules["unused_suppression"]["defaultConfiguration"]["level"] == "note"
