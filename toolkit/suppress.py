@@ -198,8 +198,9 @@ def _load_files(report: AuditReport, project: Project) -> dict[str, SourceFile]:
 
 
 def _apply_inline(report: AuditReport, files: dict[str, SourceFile]) -> None:
+    """A finding an earlier stage already suppressed still marks the comment as used."""
     for f in report.findings:
-        if f.suppressed_by or f.location is None:
+        if f.location is None:
             continue
         src = files.get(f.location.file)
         if src is None:
@@ -207,7 +208,7 @@ def _apply_inline(report: AuditReport, files: dict[str, SourceFile]) -> None:
         for d in src.file_directives() + src.statement_directives(f.location.line):
             if f.rule in d.rules and d.reason:
                 d.used.add(f.rule)
-                f.suppressed_by = "inline"
+                f.suppressed_by = f.suppressed_by or "inline"
 
 
 def _config_entries(project: Project) -> list[ConfigEntry]:

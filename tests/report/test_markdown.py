@@ -73,3 +73,9 @@ def test_clean_report_says_so() -> None:
 def test_cell_escaping() -> None:
     assert markdown.cell("a|b\nc<d>&") == "a\\|b<br>c&lt;d&gt;&amp;"
     assert markdown.code("x`y|z") == "`` x`y\\|z ``"
+
+
+def test_suppressions_counted_by_kind(report: AuditReport) -> None:
+    report.findings[0].suppressed_by = "inline ignore at a.sql:3: reason"
+    report.findings[1].suppressed_by = "baseline"
+    assert "3 suppressed (baseline 1, inline 2)" in render(report, "markdown")

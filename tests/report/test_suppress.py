@@ -296,3 +296,12 @@ def test_config_can_silence_findings_about_comments(project_factory: Callable[..
     apply_suppressions(rep, p, None)
     (w,) = rep.findings
     assert (w.rule, w.suppressed_by) == ("suppression_without_reason", "config")
+
+
+def test_a_comment_that_an_earlier_stage_honoured_is_not_unused(project: Project) -> None:
+    f = finding("rls_disabled", "b", 6)
+    f.suppressed_by = f"inline ignore at {M1}:4: read-only reference data"
+    rep = AuditReport(findings=[f], info={"engine": "local"})
+    apply_suppressions(rep, project, None)
+    assert f.suppressed_by.startswith("inline ignore at")
+    assert not [u for u in by_rule(rep, "unused_suppression") if u.location and u.location.line == 4]

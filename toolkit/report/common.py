@@ -97,6 +97,11 @@ def summarize(report: AuditReport) -> Summary:
     )
 
 
+def suppression_kind(f: Finding) -> str:
+    """inline | config | baseline; a stage may add detail after the kind ("inline ignore at ...")."""
+    return (f.suppressed_by or "").split(" ", 1)[0]
+
+
 def plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 

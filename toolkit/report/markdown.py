@@ -44,7 +44,7 @@ def _facts(report: AuditReport) -> str:
     if info.get("applied") is not None:
         parts.append(common.plural(int(info["applied"]), "migration") + " applied")
     if s.suppressed:
-        by = Counter(f.suppressed_by for f in report.findings if f.suppressed_by)
+        by = Counter(common.suppression_kind(f) for f in report.findings if f.suppressed_by)
         parts.append(f"{s.suppressed} suppressed ({', '.join(f'{k} {v}' for k, v in sorted(by.items()))})")
     timings = common.timings_phrase(info)
     if timings:

@@ -76,7 +76,7 @@ def build(report: AuditReport) -> dict[str, Any]:
         if f.evidence:
             result["properties"]["evidence"] = f.evidence
         if f.suppressed_by:
-            result["suppressions"] = [{"kind": SUPPRESSION_KIND.get(f.suppressed_by, "external"),
+            result["suppressions"] = [{"kind": SUPPRESSION_KIND.get(common.suppression_kind(f), "external"),
                                        "justification": f"suppressed by {f.suppressed_by}"}]
         results.append(result)
     invocation: dict[str, Any] = {"executionSuccessful": not report.info.get("incomplete")}
