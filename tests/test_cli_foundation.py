@@ -33,6 +33,12 @@ def assert_clean_error(res: subprocess.CompletedProcess[str], pattern: str) -> N
     assert re.search(pattern, res.stderr), res.stderr
 
 
+@pytest.fixture
+def warm(engine):  # type: ignore[no-untyped-def]
+    """Build the template first, so the only cluster a test sees is the audit's own."""
+    engine.start().close()
+
+
 def run_dirs(tmp: Path) -> list[Path]:
     return list(tmp.glob("supakit-run-*"))
 
@@ -90,7 +96,7 @@ def test_socket_folder_problem(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("sig, code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
-def test_signal_during_apply_cleans_up(tmp_path: Path, public_tmp: Path, sig: int, code: int) -> None:
+def test_signal_during_apply_cleans_up(tmp_path: Path, public_tmp: Path, sig: int, code: int, warm) -> None:  # type: ignore[no-untyped-def]
     write_project(tmp_path, {"20240101000000_slow.sql": "select pg_sleep(60);\n"})
     proc = subprocess.Popen(
         [sys.executable, "-m", "toolkit", "audit", "--project-dir", str(tmp_path)],
@@ -116,3 +122,33 @@ def test_signal_during_apply_cleans_up(tmp_path: Path, public_tmp: Path, sig: in
     assert run_dirs(public_tmp) == []
     with pytest.raises(ProcessLookupError):
         os.kill(pm_pid, 0)
+
+
+def _wait_for_postmaster(tmp: Path, timeout: float = 60) -> int:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for d in run_dirs(tmp):
+            pidfile = d / "data" / "postmaster.pid"
+            if pidfile.exists():
+                lines = pidfile.read_text().splitlines()
+                if len(lines) >= 8 and lines[7].strip() == "ready":
+                    return int(lines[0])
+        time.sleep(0.05)
+    raise AssertionError("the audit never started a cluster")
+
+
+def test_postmaster_killed_mid_run_is_a_clear_error(tmp_path: Path, public_tmp: Path, warm) -> None:  # type: ignore[no-untyped-def]
+    write_project(tmp_path, {"20240101000000_slow.sql": "create table public.t (id int);\nselect pg_sleep(60);\n"})
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "toolkit", "audit", "--project-dir", str(tmp_path)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "SUPAKIT_TMPDIR": str(public_tmp)},
+    )
+    pm_pid = _wait_for_postmaster(public_tmp)
+    time.sleep(0.5)
+    os.kill(pm_pid, signal.SIGKILL)
+    _out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 2, err
+    assert "Traceback" not in err
+    assert "20240101000000_slow.sql:2:1: the database server stopped unexpectedly" in err
+    assert run_dirs(public_tmp) == []

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from toolkit.errors import MigrationError
+from toolkit.errors import EngineError, MigrationError
 from toolkit.migrations import MigrationFile, read_sql_file
 from toolkit.model import Location, SourceEvent, SourceMap
 from toolkit.sql.split import SourceText, SqlSyntaxError, Statement, split_statements
@@ -177,6 +177,10 @@ class Applier:
                 if standalone:
                     conn.execute("begin")
             except psycopg.Error as e:
+                if conn.closed or isinstance(e, psycopg.OperationalError) and conn.broken:
+                    raise EngineError(
+                        f"{loc}: the database server stopped unexpectedly while running this statement"
+                    ) from None
                 msg, state = _error_message(e)
                 raise _StatementFailed(ApplyFailure(rel, _error_location(e, stmt, src, rel), msg, state)) from None
             self.result.statements += 1
@@ -241,6 +245,8 @@ class Applier:
     def _rollback(self) -> None:
         import psycopg
 
+        if self.conn.closed or self.conn.broken:
+            return
         try:
             self.conn.execute("rollback")
         except psycopg.Error:
