@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from toolkit.errors import ConfigError, SupakitError
 from toolkit.migrations import discover, read_sql_file
 from toolkit.model import AuditReport, Category, Finding, Level, Location, ObjectRef
-from toolkit.registry import RuleInfo, all_rules, get, register
+from toolkit.registry import RuleInfo, all_rules, register
 from toolkit.sql.split import SqlSyntaxError, Statement, split_statements
 
 if TYPE_CHECKING:
@@ -156,8 +156,10 @@ def apply_suppressions(report: AuditReport, project: Project, baseline: Path | N
     entries = _config_entries(project)
     files = _load_files(report, project)
     _apply_inline(report, files)
-    ran = _stages_ran(report)
-    meta = [m for src in files.values() for d in src.directives for m in _directive_findings(d, ran)]
+    known = {r.id: r for r in all_rules()}
+    ran = _stages_ran(report, known)
+    meta = [m for src in files.values() for d in src.directives
+            for m in _directive_findings(d, ran, known)]
     for f in report.findings + meta:
         for entry in entries:
             if entry.matches(f):
@@ -167,9 +169,9 @@ def apply_suppressions(report: AuditReport, project: Project, baseline: Path | N
     stale: list[dict[str, Any]] = []
     if baseline is not None:
         stale = _apply_baseline(report, baseline)
-    meta += _unused_config(entries, project, ran)
+    meta += _unused_config(entries, project, ran, known)
     if baseline is not None:
-        meta += _stale_baseline(stale, baseline, project, ran)
+        meta += _stale_baseline(stale, baseline, project, ran, known)
     report.findings.extend(meta)
 
 
@@ -230,7 +232,7 @@ def _config_entries(project: Project) -> list[ConfigEntry]:
     return out
 
 
-def _stages_ran(report: AuditReport) -> set[str]:
+def _stages_ran(report: AuditReport, known: dict[str, RuleInfo]) -> set[str]:
     """Stages whose rules ran in this report, so a suppression for a rule that never ran (say an
     audit rule during `supakit lint`) is not called unused."""
     info = report.info
@@ -243,7 +245,7 @@ def _stages_ran(report: AuditReport) -> set[str]:
         if info.get("probe"):
             ran.add("probe")
         for f in report.findings:
-            rule = get(f.rule)
+            rule = known.get(f.rule)
             if rule is not None:
                 ran.add(rule.stage)
     if info.get("incomplete"):
@@ -251,15 +253,15 @@ def _stages_ran(report: AuditReport) -> set[str]:
     return ran
 
 
-def _judgeable(rule_id: str, ran: set[str]) -> bool:
-    rule = get(rule_id) if "*" not in rule_id else None
+def _judgeable(rule_id: str, ran: set[str], known: dict[str, RuleInfo]) -> bool:
+    rule = known.get(rule_id)
     return rule is None or rule.stage in ran
 
 
-def _unknown_hint(rule_id: str) -> str:
-    if "*" in rule_id or get(rule_id) is not None:
+def _unknown_hint(rule_id: str, known: dict[str, RuleInfo]) -> str:
+    if "*" in rule_id or rule_id in known:
         return ""
-    close = difflib.get_close_matches(rule_id, [r.id for r in all_rules()], n=1, cutoff=0.6)
+    close = difflib.get_close_matches(rule_id, list(known), n=1, cutoff=0.6)
     return f" (no rule is named '{rule_id}'; did you mean '{close[0]}'?)" if close else (
         f" (no rule is named '{rule_id}')")
 
@@ -271,7 +273,7 @@ def _meta(rule: RuleInfo, where: Location, message: str, remediation: str,
                    remediation=remediation, location=where, evidence=evidence)
 
 
-def _directive_findings(d: Directive, ran: set[str]) -> list[Finding]:
+def _directive_findings(d: Directive, ran: set[str], known: dict[str, RuleInfo]) -> list[Finding]:
     where = Location(d.file, d.line, d.column)
     kind = "supakit-ignore-file" if d.whole_file else "supakit-ignore"
     if not d.rules:
@@ -285,18 +287,19 @@ def _directive_findings(d: Directive, ran: set[str]) -> list[Finding]:
                       {"rules": list(d.rules)})]
     out = []
     for rule_id in d.rules:
-        if rule_id in d.used or not _judgeable(rule_id, ran):
+        if rule_id in d.used or not _judgeable(rule_id, ran, known):
             continue
         scope = "this file" if d.whole_file else "the statement it annotates"
         out.append(_meta(UNUSED_SUPPRESSION, where,
-                         f"{kind} for {rule_id} suppresses nothing in {scope}{_unknown_hint(rule_id)}",
+                         f"{kind} for {rule_id} suppresses nothing in {scope}{_unknown_hint(rule_id, known)}",
                          "Remove the rule id from the comment, or move the comment onto or directly "
                          "above the statement that creates the object.",
                          {"kind": "inline", "rule": rule_id}))
     return out
 
 
-def _unused_config(entries: list[ConfigEntry], project: Project, ran: set[str]) -> list[Finding]:
+def _unused_config(entries: list[ConfigEntry], project: Project, ran: set[str],
+                   known: dict[str, RuleInfo]) -> list[Finding]:
     out = []
     source = project.settings_file
     rel = project.rel(source) if source else "supakit.toml"
@@ -304,13 +307,13 @@ def _unused_config(entries: list[ConfigEntry], project: Project, ran: set[str]) 
     seen: Counter[str] = Counter()
     for entry in entries:
         seen[entry.rule] += 1
-        if entry.used or not _judgeable(entry.rule, ran):
+        if entry.used or not _judgeable(entry.rule, ran, known):
             continue
         line = _nth_line_with(lines, f'"{entry.rule}"', seen[entry.rule]) or 1
         target = f" for {entry.object}" if entry.object else ""
         out.append(_meta(UNUSED_SUPPRESSION, Location(rel, line, 1),
                          f"ignore entry {entry.index + 1} ({entry.rule}{target}) suppresses nothing"
-                         f"{_unknown_hint(entry.rule)}",
+                         f"{_unknown_hint(entry.rule, known)}",
                          "Delete the entry, or fix its rule id or object pattern.",
                          {"kind": "config", "rule": entry.rule, "object": entry.object}))
     return out
@@ -415,8 +418,8 @@ def _apply_baseline(report: AuditReport, path: Path) -> list[dict[str, Any]]:
 
 
 def _stale_baseline(stale: list[dict[str, Any]], path: Path, project: Project,
-                    ran: set[str]) -> list[Finding]:
-    judged = [e for e in stale if _judgeable(str(e["rule"]), ran)]
+                    ran: set[str], known: dict[str, RuleInfo]) -> list[Finding]:
+    judged = [e for e in stale if _judgeable(str(e["rule"]), ran, known)]
     if not judged:
         return []
     rel = project.rel(path)

@@ -79,3 +79,19 @@ def test_suppressions_counted_by_kind(report: AuditReport) -> None:
     report.findings[0].suppressed_by = "inline ignore at a.sql:3: reason"
     report.findings[1].suppressed_by = "baseline"
     assert "3 suppressed (baseline 1, inline 2)" in render(report, "markdown")
+
+
+def test_huge_matrix_keeps_alarming_tables_within_the_limit() -> None:
+    from toolkit.model import CoverageCell
+
+    cov = [CoverageCell("public", f"quiet_{i:04d}", role, cmd, "denied")
+           for i in range(3000) for role in ("anon", "authenticated")
+           for cmd in ("select", "insert", "update", "delete")]
+    cov += [CoverageCell("public", "zz_leaky", "anon", "select", "open")]
+    fs = [Finding("r", Level.ERROR, Category.SECURITY, ObjectRef("table", "public", "zz_leaky"), "leak",
+                  location=Location("a.sql", 1, 1))]
+    md = render(AuditReport(findings=fs, coverage=cov), "markdown")
+    assert len(md) < 65_536
+    assert "`public.zz_leaky` | **OPEN**" in md
+    assert re.search(r"_\d+ more tables not shown", md)
+    assert "| error | [`r`]" in md

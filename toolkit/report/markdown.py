@@ -13,6 +13,7 @@ MARKER = "<!-- supakit-report -->"
 # GitHub rejects comments over 65,536 characters; leave room for the closing lines.
 BUDGET = 60_000
 STATUS_MD = {"open": "**OPEN**", "no RLS": "**NORLS**"}
+ALARM = {"open": 2, "no RLS": 2, "predicate": 1}
 
 
 def cell(s: str) -> str:
@@ -59,21 +60,36 @@ def _incomplete(report: AuditReport) -> list[str]:
     return out + [""]
 
 
-def _matrix(report: AuditReport) -> list[str]:
+def _matrix(report: AuditReport, budget: int) -> list[str]:
+    """The matrix; past the budget, rows with open or predicate cells win over quiet ones."""
     roles = common.matrix_roles(report.coverage)
     heads = ["table"]
     for role in roles:
         heads += [f"{role} {common.COMMAND_LETTER[c]}" for c in common.COMMANDS]
     out = ["#### RLS coverage", "", "| " + " | ".join(heads) + " |",
            "| --- |" + " :-: |" * (len(heads) - 1)]
+    rows: list[tuple[int, str, str]] = []
     for name, cells in common.matrix_rows(report.coverage).items():
         row = [code(name)]
+        alarm = 0
         for role in roles:
             for cmd in common.COMMANDS:
                 c = cells.get((role, cmd))
                 status = c.status if c else "?"
+                alarm = max(alarm, ALARM.get(status, 0))
                 row.append(STATUS_MD.get(status, cell(common.short_status(status))))
-        out.append("| " + " | ".join(row) + " |")
+        rows.append((alarm, name, "| " + " | ".join(row) + " |"))
+    used = sum(len(x) + 1 for x in out)
+    kept: list[tuple[int, str, str]] = []
+    for r in sorted(rows, key=lambda r: (-r[0], r[1])):
+        if used + len(r[2]) + 1 > budget:
+            break
+        kept.append(r)
+        used += len(r[2]) + 1
+    out += [r[2] for r in sorted(kept, key=lambda r: r[1])]
+    if len(kept) < len(rows):
+        out += ["", f"_{len(rows) - len(kept)} more tables not shown (comment size limit); "
+                "the ones shown include every table with an open or predicate cell that fits._"]
     out += ["", f"<sub>{cell(common.STATUS_LEGEND)}</sub>", ""]
     return out
 
@@ -102,7 +118,7 @@ def render(report: AuditReport) -> str:
     if report.info.get("incomplete"):
         lines += _incomplete(report)
     if report.coverage:
-        lines += _matrix(report)
+        lines += _matrix(report, BUDGET // 2)
     act = common.active(report)
     main = [f for f in act if f.level is not Level.INFO]
     info = [f for f in act if f.level is Level.INFO]

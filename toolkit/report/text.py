@@ -6,7 +6,6 @@ import io
 import shutil
 
 from rich.console import Console
-from rich.table import Table
 from rich.text import Text
 
 from toolkit.model import AuditReport, Finding, Level
@@ -49,26 +48,34 @@ def _incomplete_banner(console: Console, report: AuditReport) -> None:
 
 
 def _matrix(console: Console, report: AuditReport) -> None:
+    """A fixed-width grid built by hand: rich's Table costs seconds on a thousand tables."""
     roles = common.matrix_roles(report.coverage)
-    table = Table(title="RLS coverage (exposed tables × API role × command)", title_justify="left",
-                  box=None, pad_edge=False, header_style="bold")
-    table.add_column("table")
+    rows = common.matrix_rows(report.coverage)
+    heads: list[str] = []
     for role in roles:
         label = "auth" if role == "authenticated" else role
-        for i, cmd in enumerate(common.COMMANDS):
-            head = f"{label} {common.COMMAND_LETTER[cmd]}" if i == 0 else common.COMMAND_LETTER[cmd]
-            table.add_column(head, justify="left", no_wrap=True)
-    for name, cells in common.matrix_rows(report.coverage).items():
-        row: list[Text] = [Text(name)]
+        heads += [f"{label} {common.COMMAND_LETTER[c]}" if i == 0 else common.COMMAND_LETTER[c]
+                  for i, c in enumerate(common.COMMANDS)]
+    name_w = max([len("table")] + [len(n) for n in rows])
+    cell_w = [max(len(h), max(len(v) for v in common.STATUS_SHORT.values())) for h in heads]
+    out = Text("RLS coverage (exposed tables × API role × command)\n", style="bold")
+    out.append("table".ljust(name_w), style="bold")
+    for h, w in zip(heads, cell_w, strict=True):
+        out.append("  " + h.ljust(w), style="bold")
+    out.append("\n")
+    for name, cells in rows.items():
+        out.append(name.ljust(name_w))
+        i = 0
         for role in roles:
             for cmd in common.COMMANDS:
                 cell = cells.get((role, cmd))
                 status = cell.status if cell else "?"
-                row.append(Text(common.short_status(status), style=STATUS_STYLE.get(status, "")))
-        table.add_row(*row)
-    console.print(table)
-    console.print(Text(common.STATUS_LEGEND, style="dim"))
-    console.print()
+                out.append("  ")
+                out.append(common.short_status(status).ljust(cell_w[i]), style=STATUS_STYLE.get(status, ""))
+                i += 1
+        out.append("\n")
+    out.append(common.STATUS_LEGEND + "\n", style="dim")
+    console.print(out, soft_wrap=True)
 
 
 def _findings(console: Console, report: AuditReport) -> None:
@@ -77,22 +84,24 @@ def _findings(console: Console, report: AuditReport) -> None:
         console.print(Text("No findings.", style="green"))
         console.print()
         return
+    out = Text()
     for key, items in groups:
-        console.print(Text(key, style="bold underline"))
+        out.append(key, style="bold underline")
+        out.append("\n")
         for f in items:
-            console.print(_finding_line(f), soft_wrap=True)
-            if f.remediation:
-                console.print(Text(f"      fix: {f.remediation}", style="dim"), soft_wrap=True)
-        console.print()
+            _finding_line(out, f)
+        out.append("\n")
+    console.print(out, soft_wrap=True)
 
 
-def _finding_line(f: Finding) -> Text:
-    line = Text("  ")
-    line.append(f"{f.level.value:<5}", style=LEVEL_STYLE[f.level])
-    line.append(f" {f.rule}", style="bold")
-    line.append(f" {f.location}" if f.location else f" {f.object}")
-    line.append(f" {f.message}")
-    return line
+def _finding_line(out: Text, f: Finding) -> None:
+    out.append("  ")
+    out.append(f"{f.level.value:<5}", style=LEVEL_STYLE[f.level])
+    out.append(f" {f.rule}", style="bold")
+    out.append(f" {f.location}" if f.location else f" {f.object}")
+    out.append(f" {f.message}\n")
+    if f.remediation:
+        out.append(f"      fix: {f.remediation}\n", style="dim")
 
 
 def _summary(console: Console, report: AuditReport) -> None:
