@@ -25,7 +25,9 @@ def test_marker_title_and_summary(report: AuditReport) -> None:
     md = render(report, "markdown")
     lines = md.splitlines()
     assert lines[0] == "<!-- supakit-report -->"
-    assert lines[1] == "### ❌ supakit audit: 1 error, 2 warnings, 1 info, 1 suppressed"
+    assert lines[1] == "### ❌ supakit: 1 error, 2 warnings, 1 info, 1 suppressed"
+    report.info["command"] = "audit"
+    assert render(report, "markdown").splitlines()[1].startswith("### ❌ supakit audit: 1 error")
     assert "3 tables audited" in md and "1 suppressed (inline 1)" in md
 
 

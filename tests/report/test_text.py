@@ -56,3 +56,4 @@ def test_brackets_in_messages_are_not_markup() -> None:
 def test_no_findings() -> None:
     out = render(AuditReport(), "text")
     assert "No findings." in out and "0 errors, 0 warnings, 0 info" in out
+    assert "tables audited" not in out  # a lint-only report audits no tables

@@ -31,13 +31,14 @@ def code(s: str) -> str:
 def _title(report: AuditReport) -> str:
     s = common.summarize(report)
     icon = "❌" if s.error else "⚠️" if s.warn else "✅"
-    return f"### {icon} supakit audit: {s.phrase()}"
+    command = report.info.get("command")
+    return f"### {icon} supakit{' ' + str(command) if command else ''}: {s.phrase()}"
 
 
 def _facts(report: AuditReport) -> str:
     s = common.summarize(report)
     info = report.info
-    parts = [common.plural(s.tables, "table") + " audited"]
+    parts = [common.plural(s.tables, "table") + " audited"] if report.coverage or info.get("engine") else []
     if info.get("exposure"):
         parts.append(f"exposure `{info['exposure']}`")
     if info.get("engine"):

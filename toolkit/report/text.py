@@ -107,7 +107,9 @@ def _finding_line(out: Text, f: Finding) -> None:
 def _summary(console: Console, report: AuditReport) -> None:
     s = common.summarize(report)
     info = report.info
-    parts = [s.phrase(), common.plural(s.tables, "table") + " audited"]
+    parts = [s.phrase()]
+    if report.coverage or info.get("engine"):
+        parts.append(common.plural(s.tables, "table") + " audited")
     if info.get("engine"):
         parts.append(f"engine {info['engine']}")
     if info.get("exposure"):
