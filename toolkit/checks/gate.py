@@ -1,0 +1,75 @@
+"""`supakit check`: the CI gate. Folder checks, immutability, lint, then apply + audit (+ probe)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from toolkit.checks.folder import check_folder
+from toolkit.checks.lockfile import check_lock, lock_path
+from toolkit.errors import MigrationError
+from toolkit.model import AuditReport, Finding
+
+if TYPE_CHECKING:
+    from toolkit.project import Project
+
+
+@dataclass
+class CheckOptions:
+    base: str | None = None
+    engine: str = "auto"
+    exposure: str | None = None
+    probe: bool = True
+    seed: bool = True
+    squawk: bool | None = None
+
+
+def _dedupe(findings: list[Finding]) -> list[Finding]:
+    seen: set[tuple[str, str, str]] = set()
+    out = []
+    for f in findings:
+        key = (f.rule, str(f.object), str(f.location) if f.location else "")
+        if key not in seen:
+            seen.add(key)
+            out.append(f)
+    return out
+
+
+def run_check(project: Project, opts: CheckOptions, progress: Callable[[str], None]) -> AuditReport:
+    from toolkit.checks.immutability import check_against_base
+    from toolkit.lint import lint_project
+    from toolkit.pipeline import AuditOptions, audit
+
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    static = check_folder(project)
+    if opts.base:
+        progress(f"comparing migrations with {opts.base}")
+        static += check_against_base(project, opts.base)
+    static += check_lock(project)
+    timings["folder_and_history"] = time.perf_counter() - t0
+    progress("linting migrations")
+    lint = lint_project(project, squawk=opts.squawk)
+    static += lint.findings
+    blocking = sum(1 for f in static if f.level.rank >= 3 and not f.suppressed_by)
+    progress("applying migrations to a throwaway database and auditing")
+    audit_opts = AuditOptions(engine=opts.engine, exposure=opts.exposure, probe=opts.probe, seed=opts.seed)
+    try:
+        report = audit(project, audit_opts, progress)
+    except MigrationError as e:
+        more = f" ({blocking} error(s) from the static checks too; see `supakit lint`)" if blocking else ""
+        raise MigrationError(f"{e}{more}") from None
+    already = {f.object.name for f in static}
+    from_audit = [f for f in report.findings
+                  if not (f.rule == "migration_file_skipped" and f.object.name in already)]
+    report.findings = _dedupe(static + from_audit)
+    report.info.update(
+        command="check",
+        base=opts.base,
+        lock_file=project.rel(lock_path(project)) if lock_path(project).is_file() else None,
+        lint=lint.info,
+    )
+    report.info.setdefault("timings", {}).update({k: round(v, 4) for k, v in timings.items()})
+    return report

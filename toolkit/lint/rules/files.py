@@ -1,0 +1,84 @@
+"""File-level rules: the strict file-name profile, files with nothing to run, unparsable files."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator
+
+from toolkit.lint.rules.base import lint_rule
+from toolkit.lint.source import LintContext, ParsedFile, file_ref, finding
+from toolkit.migrations import CLI_PATTERN
+from toolkit.model import Category, Finding, Level, Location
+from toolkit.naming import snake_case
+from toolkit.registry import RuleInfo, register
+
+STRICT_NAME = re.compile(r"^(\d{14})_([a-z0-9_]+)\.sql$")
+
+MIGRATION_FILE_NAME = register(RuleInfo(
+    id="migration_file_name", level=Level.WARN, category=Category.HYGIENE,
+    summary="Migration file name is not <14-digit UTC timestamp>_<snake_case>.sql.", stage="lint"))
+MIGRATION_EMPTY = register(RuleInfo(
+    id="migration_empty", level=Level.WARN, category=Category.HYGIENE,
+    summary="Migration file has no statements; once applied, later edits to it never run.", stage="lint"))
+SQL_SYNTAX_ERROR = register(RuleInfo(
+    id="sql_syntax_error", level=Level.ERROR, category=Category.HYGIENE,
+    summary="Postgres' parser rejects the file; it cannot apply.", stage="lint"))
+MIGRATION_NOT_UTF8 = register(RuleInfo(
+    id="migration_not_utf8", level=Level.ERROR, category=Category.HYGIENE,
+    summary="Migration file is not valid UTF-8 and cannot be read.", stage="lint"))
+
+
+def _suggested_name(name: str) -> str | None:
+    m = CLI_PATTERN.match(name)
+    stem = m.group(2) if m else name.removesuffix(".sql")
+    version = m.group(1) if m and len(m.group(1)) == 14 else None
+    slug = snake_case(stem)
+    return f"{version}_{slug}.sql" if version and slug else None
+
+
+def _valid_timestamp(version: str) -> bool:
+    try:
+        dt.datetime.strptime(version, "%Y%m%d%H%M%S")
+    except ValueError:
+        return False
+    return True
+
+
+@lint_rule(MIGRATION_FILE_NAME)
+def check_file_name(pf: ParsedFile, ctx: LintContext) -> Iterator[Finding]:
+    name = pf.name
+    m = STRICT_NAME.match(name)
+    if m and _valid_timestamp(m.group(1)):
+        return
+    if m:
+        why = f"version {m.group(1)} is not a real UTC date and time (YYYYMMDDHHMMSS)"
+    elif not CLI_PATTERN.match(name):
+        why = "the Supabase CLI skips it: the name must match <digits>_<name>.sql"
+    elif len(CLI_PATTERN.match(name).group(1)) != 14:  # type: ignore[union-attr]
+        why = "the version is not 14 digits (YYYYMMDDHHMMSS), so it sorts unpredictably against others"
+    else:
+        why = "the part after the version is not snake_case"
+    suggestion = _suggested_name(name)
+    fix = f"Rename it to {suggestion}." if suggestion and suggestion != name else (
+        "Rename it to <YYYYMMDDHHMMSS>_<snake_case_name>.sql (supakit new NAME picks a correct one).")
+    yield finding(MIGRATION_FILE_NAME, pf, Location(pf.rel, 1, 1), file_ref(pf),
+                  f"{name}: {why}", fix + " Rename only files that were never applied anywhere.")
+
+
+@lint_rule(MIGRATION_EMPTY)
+def check_empty(pf: ParsedFile, ctx: LintContext) -> Iterator[Finding]:
+    if pf.syntax_error is None and not pf.statements:
+        what = "is empty" if not pf.text.strip() else "holds only comments"
+        yield finding(MIGRATION_EMPTY, pf, Location(pf.rel, 1, 1), file_ref(pf),
+                      f"{pf.name} {what}: it would be recorded as applied, and SQL added later never runs",
+                      "Write the migration before it is applied anywhere, or delete the file.")
+
+
+@lint_rule(SQL_SYNTAX_ERROR)
+def check_syntax(pf: ParsedFile, ctx: LintContext) -> Iterator[Finding]:
+    err = pf.syntax_error
+    if err is not None:
+        yield finding(SQL_SYNTAX_ERROR, pf, Location(pf.rel, err.line, err.column), file_ref(pf),
+                      f"syntax error: {err.message}",
+                      "Fix the SQL at this position; other statement rules were skipped for this file.")

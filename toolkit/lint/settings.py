@@ -1,0 +1,51 @@
+"""`[tool.supakit.lint]`: which squawk rules run and which of our rules are switched off."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from typing import Any
+
+from toolkit.errors import ConfigError
+
+KEYS = ("squawk", "squawk_exclude", "squawk_include", "disable")
+
+
+@dataclass
+class LintSettings:
+    squawk: bool = True
+    squawk_exclude: list[str] = field(default_factory=list)
+    squawk_include: list[str] = field(default_factory=list)
+    disable: list[str] = field(default_factory=list)
+
+
+def _str_list(raw: dict[str, Any], key: str) -> list[str]:
+    value = raw.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"[tool.supakit.lint] {key} must be a list of rule names")
+    return list(value)
+
+
+def lint_settings(settings: dict[str, Any], known_rules: set[str]) -> LintSettings:
+    raw = settings.get("lint") or {}
+    if not isinstance(raw, dict):
+        raise ConfigError("[tool.supakit.lint] must be a table")
+    for key in raw:
+        if key not in KEYS:
+            close = difflib.get_close_matches(key, KEYS, n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            raise ConfigError(f"[tool.supakit.lint]: unknown key '{key}'{hint}")
+    squawk = raw.get("squawk", True)
+    if not isinstance(squawk, bool):
+        raise ConfigError("[tool.supakit.lint] squawk must be true or false")
+    out = LintSettings(squawk, _str_list(raw, "squawk_exclude"), _str_list(raw, "squawk_include"))
+    for rule in _str_list(raw, "disable"):
+        if rule.startswith("squawk/"):
+            out.squawk_exclude.append(rule)
+        elif rule in known_rules:
+            out.disable.append(rule)
+        else:
+            close = difflib.get_close_matches(rule, sorted(known_rules), n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            raise ConfigError(f"[tool.supakit.lint] disable: unknown rule '{rule}'{hint}")
+    return out
