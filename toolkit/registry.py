@@ -32,7 +32,14 @@ class RuleInfo:
 
     @property
     def doc_path(self) -> str:
-        return f"{DOCS_BASE}/{self.id.replace('/', '_')}.md"
+        return doc_path_for(self.id)
+
+
+def doc_path_for(rule_id: str) -> str:
+    """Every `squawk/<name>` rule shares one page that explains the mapping."""
+    if rule_id.startswith("squawk/"):
+        return f"{DOCS_BASE}/squawk.md"
+    return f"{DOCS_BASE}/{rule_id.replace('/', '_')}.md"
 
 
 _RULES: dict[str, RuleInfo] = {}
