@@ -1,0 +1,74 @@
+"""The RLS coverage matrix: per exposed table, API role and command, what a request gets.
+
+Statuses, strongest grant first: `no grant` (the role lacks the privilege or schema USAGE),
+`no RLS` (granted and RLS is off: every row), `denied` (RLS on, no permissive policy for this
+role and command), `open` (a permissive policy that is literally true), `row-scoped` (every
+applicable permissive policy ties a row column to the caller, or a restrictive one does),
+`predicate` (anything else). Restrictive policies narrow what permissive ones grant; they
+never open anything.
+"""
+
+from __future__ import annotations
+
+from toolkit.audit.context import AuditContext
+from toolkit.audit.exposure import is_platform_schema
+from toolkit.model import API_ROLES, COMMANDS, CoverageCell, Policy, Table
+from toolkit.sql.policy_expr import ExprFacts
+
+
+def _all(exprs: list[ExprFacts], attr: str) -> bool:
+    return bool(exprs) and all(getattr(f, attr) for f in exprs)
+
+
+def cell(ctx: AuditContext, table: Table, role: str, command: str) -> CoverageCell:
+    status, policies = cell_status(ctx, table, role, command)
+    return CoverageCell(table.schema, table.name, role, command, status, policies)
+
+
+def applicable(ctx: AuditContext, table: Table, role: str, command: str
+               ) -> tuple[list[Policy], list[Policy]]:
+    """(permissive policies that can grant rows, restrictive policies that narrow them)."""
+    permissive, restrictive = [], []
+    for p in table.policies:
+        if not p.applies_to(role) or not p.covers(command):
+            continue
+        if p.permissive:
+            if ctx.command_exprs(p, command):
+                permissive.append(p)
+        else:
+            restrictive.append(p)
+    return permissive, restrictive
+
+
+def cell_status(ctx: AuditContext, table: Table, role: str, command: str
+                ) -> tuple[str, tuple[str, ...]]:
+    if not ctx.exposure.reaches(table, role, command):
+        return "no grant", ()
+    if not table.rls:
+        return "no RLS", ()
+    permissive, restrictive = applicable(ctx, table, role, command)
+    names = tuple(p.name for p in permissive + restrictive)
+    if not permissive:
+        return "denied", names
+    grants = [ctx.command_exprs(p, command) for p in permissive]
+    narrows = [ctx.command_exprs(p, command) for p in restrictive]
+    if any(_all(exprs, "caller_scoped") for exprs in narrows):
+        return "row-scoped", names
+    if any(_all(exprs, "always_true") for exprs in grants):
+        narrowed = any(exprs and not _all(exprs, "always_true") for exprs in narrows)
+        return ("predicate" if narrowed else "open"), names
+    if all(_all(exprs, "caller_scoped") for exprs in grants):
+        return "row-scoped", names
+    return "predicate", names
+
+
+def coverage_tables(ctx: AuditContext) -> list[Table]:
+    """User tables (incl. partitioned ones and partitions) in exposed schemas."""
+    return [t for t in ctx.snapshot.tables
+            if t.kind in ("r", "p") and t.extension is None and not is_platform_schema(t.schema)
+            and ctx.exposure.schema_exposed(t.schema)]
+
+
+def coverage_matrix(ctx: AuditContext) -> list[CoverageCell]:
+    return [cell(ctx, t, role, command)
+            for t in coverage_tables(ctx) for role in API_ROLES for command in COMMANDS]

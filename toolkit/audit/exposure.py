@@ -1,0 +1,91 @@
+"""Who can reach what through the Data API: exposed schema + USAGE + a privilege, per role.
+
+Every audit rule asks these questions instead of assuming "schema = public".
+"""
+
+from __future__ import annotations
+
+from toolkit.model import API_ROLES, Function, Schema, Snapshot, Table
+
+# Schemas Supabase (or Postgres) owns: their objects are never reported as the user's.
+PLATFORM_SCHEMAS = frozenset({
+    "auth", "storage", "realtime", "_realtime", "extensions", "graphql", "graphql_public", "vault",
+    "pgsodium", "pgsodium_masks", "net", "cron", "pgmq", "pgbouncer", "supabase_functions",
+    "supabase_migrations", "supakit", "pgtle", "pgroonga", "repack", "tiger", "tiger_data",
+    "topology", "_analytics", "_supavisor", "information_schema", "pg_catalog",
+    "_timescaledb_cache", "_timescaledb_catalog", "_timescaledb_config", "_timescaledb_internal",
+    "timescaledb_information", "timescaledb_experimental",
+})
+
+# Privileges through which a role can use a relation over the API, per command.
+DML = ("select", "insert", "update", "delete")
+_COLUMN_GRANTABLE = ("select", "insert", "update")
+
+
+def is_platform_schema(name: str) -> bool:
+    return name in PLATFORM_SCHEMAS or name.startswith(("pg_", "_timescaledb"))
+
+
+class Exposure:
+    """Answers reachability questions about one snapshot."""
+
+    def __init__(self, snapshot: Snapshot) -> None:
+        self.snapshot = snapshot
+        self._schemas: dict[str, Schema] = {s.name: s for s in snapshot.schemas}
+
+    def schema_exposed(self, name: str) -> bool:
+        sch = self._schemas.get(name)
+        return bool(sch and sch.exposed)
+
+    def has_usage(self, schema: str, role: str) -> bool:
+        sch = self._schemas.get(schema)
+        return bool(sch and (role in sch.usage or "PUBLIC" in sch.usage))
+
+    def is_user_table(self, table: Table) -> bool:
+        """A relation the project created: not in a platform schema, not an extension's."""
+        return not is_platform_schema(table.schema) and table.extension is None
+
+    def is_user_function(self, fn: Function) -> bool:
+        return not is_platform_schema(fn.schema) and fn.extension is None
+
+    def has_privilege(self, table: Table, role: str, command: str) -> bool:
+        """The role holds the table privilege, or (select/insert/update) any column privilege,
+        itself or through PUBLIC."""
+        for grantee in (role, "PUBLIC"):
+            if command in table.privileges.get(grantee, ()):
+                return True
+            if command in _COLUMN_GRANTABLE and table.column_privileges.get(grantee, {}).get(command):
+                return True
+        return False
+
+    def reaches(self, table: Table, role: str, command: str) -> bool:
+        """`role` can run `command` on `table` through the Data API (RLS aside)."""
+        return (
+            self.schema_exposed(table.schema)
+            and self.has_usage(table.schema, role)
+            and self.has_privilege(table, role, command)
+        )
+
+    def roles_reaching(self, table: Table, commands: tuple[str, ...] = DML) -> dict[str, tuple[str, ...]]:
+        """role -> the commands it can run on the table through the API."""
+        out: dict[str, tuple[str, ...]] = {}
+        for role in API_ROLES:
+            cmds = tuple(c for c in commands if self.reaches(table, role, c))
+            if cmds:
+                out[role] = cmds
+        return out
+
+    def exposed(self, table: Table) -> bool:
+        """Some API role can use the table with some command."""
+        return any(self.reaches(table, role, c) for role in API_ROLES for c in DML)
+
+    def can_execute(self, fn: Function, role: str) -> bool:
+        return (
+            self.schema_exposed(fn.schema)
+            and self.has_usage(fn.schema, role)
+            and (role in fn.execute or "PUBLIC" in fn.execute)
+        )
+
+    def exposed_tables(self) -> list[Table]:
+        return [t for t in self.snapshot.tables
+                if t.kind in ("r", "p") and self.is_user_table(t) and self.exposed(t)]

@@ -1,0 +1,217 @@
+"""Exposure: what the Data API serves that it should not — sensitive columns to anon, views that
+run as their owner, auth.users, materialized views, foreign tables, extensions in the API."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from fnmatch import fnmatchcase
+
+from toolkit.audit.context import AuditContext, fmt_list, quote_ident, table_ref
+from toolkit.audit.coverage import cell_status
+from toolkit.audit.exposure import is_platform_schema
+from toolkit.model import API_ROLES, Category, Finding, Level, ObjectRef, Table
+from toolkit.registry import RuleInfo, register
+
+SENSITIVE_COLUMNS_EXPOSED = register(RuleInfo(
+    id="sensitive_columns_exposed", level=Level.ERROR, category=Category.SECURITY,
+    summary="anon can read every row of a table with sensitive-looking columns (email, token, ...).",
+    stage="audit"))
+SECURITY_DEFINER_VIEW = register(RuleInfo(
+    id="security_definer_view", level=Level.ERROR, category=Category.SECURITY,
+    summary="A view the API serves runs with its owner's rights (no security_invoker), bypassing RLS.",
+    stage="audit"))
+AUTH_USERS_EXPOSED = register(RuleInfo(
+    id="auth_users_exposed", level=Level.ERROR, category=Category.SECURITY,
+    summary="A view or materialized view the API serves reads auth.users.",
+    stage="audit"))
+MATERIALIZED_VIEW_EXPOSED = register(RuleInfo(
+    id="materialized_view_exposed", level=Level.WARN, category=Category.SECURITY,
+    summary="A materialized view the API serves: it has no RLS, every caller sees every row.",
+    stage="audit"))
+FOREIGN_TABLE_EXPOSED = register(RuleInfo(
+    id="foreign_table_exposed", level=Level.WARN, category=Category.SECURITY,
+    summary="A foreign table the API serves: RLS cannot protect it.",
+    stage="audit"))
+EXTENSION_IN_PUBLIC = register(RuleInfo(
+    id="extension_in_public", level=Level.WARN, category=Category.SECURITY,
+    summary="An extension installed in public (or another exposed schema) instead of extensions.",
+    stage="audit"))
+
+# One word of a column name that makes it sensitive on its own, and whole phrases.
+SENSITIVE_WORDS = frozenset({
+    "email", "phone", "mobile", "password", "passwd", "ssn", "token", "secret", "iban", "cvv",
+    "cvc", "address", "passport", "salary", "dob", "birthdate", "birthday", "apikey", "pin",
+    "otp", "totp", "mfa", "jwt", "credentials",
+})
+SENSITIVE_PHRASES = (
+    "api_key", "credit_card", "card_number", "card_last4", "date_of_birth", "private_key",
+    "secret_key", "bank_account", "account_number", "routing_number", "national_id",
+    "social_security", "tax_id", "drivers_license", "license_number", "ip_addr",
+)
+# A last word that makes the column a fact about the sensitive thing, not the thing itself.
+_HARMLESS_LAST = frozenset({"count", "at", "verified", "confirmed", "enabled", "type", "status",
+                            "id", "ids", "sent", "changed", "length", "expires", "expiry"})
+
+
+def is_sensitive(column: str, extra: list[str] | tuple[str, ...] = ()) -> bool:
+    name = column.lower().replace("-", "_")
+    if any(fnmatchcase(name, pat.lower()) for pat in extra):
+        return True
+    words = [w for w in re.split(r"_+", name) if w]
+    if not words or words[-1] in _HARMLESS_LAST and len(words) > 1:
+        return False
+    return any(w in SENSITIVE_WORDS for w in words) or any(p in name for p in SENSITIVE_PHRASES)
+
+
+def _extra_patterns(ctx: AuditContext, t: Table) -> list[str]:
+    """settings.sensitive_columns: column names or globs, optionally table- or schema-qualified;
+    returned as column-name globs that apply to this table."""
+    out = []
+    for raw in ctx.settings.get("sensitive_columns") or []:
+        pat = str(raw).lower()
+        parts = pat.split(".")
+        if len(parts) == 1:
+            out.append(pat)
+        elif len(parts) == 2 and fnmatchcase(t.name.lower(), parts[0]):
+            out.append(parts[1])
+        elif len(parts) == 3 and fnmatchcase(t.schema.lower(), parts[0]) \
+                and fnmatchcase(t.name.lower(), parts[1]):
+            out.append(parts[2])
+    return out
+
+
+def _anon_readable_columns(t: Table) -> list[str]:
+    for grantee in ("anon", "PUBLIC"):
+        if "select" in t.privileges.get(grantee, ()):
+            return [c.name for c in t.columns]
+    cols: set[str] = set()
+    for grantee in ("anon", "PUBLIC"):
+        cols.update(t.column_privileges.get(grantee, {}).get("select", ()))
+    return [c.name for c in t.columns if c.name in cols]
+
+
+def sensitive_columns_exposed(ctx: AuditContext) -> Iterator[Finding]:
+    for t in ctx.user_tables():
+        status, policies = cell_status(ctx, t, "anon", "select")
+        if status not in ("no RLS", "open"):
+            continue
+        extra = _extra_patterns(ctx, t)
+        cols = [c for c in _anon_readable_columns(t) if is_sensitive(c, extra)]
+        if not cols:
+            continue
+        why = "row level security is off" if status == "no RLS" else \
+            f"policy {fmt_list(policies)} lets anon select every row"
+        yield ctx.finding(
+            SENSITIVE_COLUMNS_EXPOSED, table_ref(t),
+            f"anon can read every row of {t.identity} ({why}), including {fmt_list(cols)}",
+            remediation=f"alter table {t.identity} enable row level security;\n"
+                        f"-- and scope reads, or keep these columns out of anon's reach:\n"
+                        f"revoke select on {t.identity} from anon;\n"
+                        f"grant select ({', '.join(quote_ident(c.name) for c in t.columns if c.name not in cols)}) "
+                        f"on {t.identity} to anon;",
+            location=ctx.table_location(t),
+            evidence={"columns": cols, "coverage": status, "policies": list(policies)},
+        )
+
+
+def _readers(ctx: AuditContext, t: Table) -> list[str]:
+    return [r for r in API_ROLES if ctx.exposure.reaches(t, r, "select")]
+
+
+def _views(ctx: AuditContext, kinds: str) -> Iterator[tuple[Table, list[str]]]:
+    for t in ctx.user_tables(kinds):
+        readers = _readers(ctx, t)
+        if readers:
+            yield t, readers
+
+
+def security_definer_view(ctx: AuditContext) -> Iterator[Finding]:
+    for t, readers in _views(ctx, "v"):
+        if t.security_invoker:
+            continue
+        yield ctx.finding(
+            SECURITY_DEFINER_VIEW, table_ref(t),
+            f"view {t.identity} is readable by {fmt_list(readers)} through the Data API and runs "
+            f"as its owner {t.owner}, so the RLS of {fmt_list(t.reads) or 'what it reads'} does "
+            "not apply to callers",
+            remediation=f"alter view {t.identity} set (security_invoker = on);\n"
+                        f"-- or, if it must run as its owner, move it out of the exposed schemas / "
+                        f"revoke select on {t.identity} from {', '.join(readers)};",
+            location=ctx.table_location(t),
+            evidence={"roles": readers, "owner": t.owner, "reads": list(t.reads),
+                      "security_barrier": t.security_barrier},
+        )
+
+
+def auth_users_exposed(ctx: AuditContext) -> Iterator[Finding]:
+    users = ctx.snapshot.table("auth.users")
+    for t, readers in _views(ctx, "vm"):
+        if "auth.users" not in t.reads:
+            continue
+        if t.kind == "v" and t.security_invoker:
+            readers = [r for r in readers if users is not None and not users.rls
+                       and ctx.exposure.has_privilege(users, r, "select")]
+            if not readers:
+                continue
+        kind = "materialized view" if t.kind == "m" else "view"
+        yield ctx.finding(
+            AUTH_USERS_EXPOSED, table_ref(t),
+            f"{kind} {t.identity} reads auth.users and is readable by {fmt_list(readers)} "
+            "through the Data API: user emails, phones and metadata leak",
+            remediation=f"revoke select on {t.identity} from anon, authenticated;\n"
+                        "-- keep user data in a public.profiles table protected by RLS, or move "
+                        "the view to a schema the API does not expose",
+            location=ctx.table_location(t),
+            evidence={"roles": readers, "security_invoker": t.security_invoker, "kind": kind},
+        )
+
+
+def materialized_view_exposed(ctx: AuditContext) -> Iterator[Finding]:
+    for t, readers in _views(ctx, "m"):
+        yield ctx.finding(
+            MATERIALIZED_VIEW_EXPOSED, table_ref(t),
+            f"materialized view {t.identity} is readable by {fmt_list(readers)} through the "
+            "Data API; materialized views have no RLS, so every caller sees every row",
+            remediation=f"revoke select on {t.identity} from {', '.join(readers)};\n"
+                        "-- or move it to a schema the API does not expose",
+            location=ctx.table_location(t),
+            evidence={"roles": readers, "reads": list(t.reads)},
+        )
+
+
+def foreign_table_exposed(ctx: AuditContext) -> Iterator[Finding]:
+    for t, readers in _views(ctx, "f"):
+        yield ctx.finding(
+            FOREIGN_TABLE_EXPOSED, table_ref(t),
+            f"foreign table {t.identity} is readable by {fmt_list(readers)} through the Data "
+            "API; foreign tables cannot have RLS",
+            remediation=f"revoke all on {t.identity} from anon, authenticated;\n"
+                        "-- or move it to a schema the API does not expose",
+            location=ctx.table_location(t),
+            evidence={"roles": readers},
+        )
+
+
+def extension_in_public(ctx: AuditContext) -> Iterator[Finding]:
+    for ext in ctx.snapshot.extensions:
+        if ext.name == "plpgsql":
+            continue
+        if ext.schema != "public" and not (ctx.exposure.schema_exposed(ext.schema)
+                                           and not is_platform_schema(ext.schema)):
+            continue
+        name = quote_ident(ext.name)
+        fix = (f"alter extension {name} set schema extensions;" if ext.relocatable else
+               f"drop extension {name};\ncreate extension {name} with schema extensions;")
+        yield ctx.finding(
+            EXTENSION_IN_PUBLIC, ObjectRef("extension", None, ext.name),
+            f"extension {ext.name} is installed in schema {ext.schema}, which the Data API "
+            "exposes: its functions and tables become part of your API",
+            remediation=fix,
+            location=ctx.locate("extension", quote_ident(ext.name)),
+            evidence={"schema": ext.schema, "relocatable": ext.relocatable},
+        )
+
+
+CHECKS = (sensitive_columns_exposed, security_definer_view, auth_users_exposed,
+          materialized_view_exposed, foreign_table_exposed, extension_in_public)

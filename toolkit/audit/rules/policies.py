@@ -1,0 +1,260 @@
+"""Policy quality: always-true writes, missing WITH CHECK, predicates that ignore the row,
+user_metadata, per-row auth calls, overlapping permissive policies."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterator
+
+from toolkit.audit.context import (
+    AuditContext,
+    api_roles_of,
+    expand_commands,
+    fmt_list,
+    policy_ref,
+    quote_ident,
+    table_ref,
+)
+from toolkit.model import Category, Finding, Level, Location, Policy, Table
+from toolkit.registry import RuleInfo, register
+
+POLICY_ALWAYS_TRUE = register(RuleInfo(
+    id="policy_always_true", level=Level.WARN, category=Category.SECURITY,
+    summary="A permissive write policy (or WITH CHECK) for an API role is literally true; error when anon.",
+    stage="audit"))
+UPDATE_WITHOUT_WITH_CHECK = register(RuleInfo(
+    id="update_without_with_check", level=Level.WARN, category=Category.SECURITY,
+    summary="An UPDATE policy without WITH CHECK whose USING leaves the owner column free to change.",
+    stage="audit"))
+POLICY_NOT_ROW_SCOPED = register(RuleInfo(
+    id="policy_not_row_scoped", level=Level.WARN, category=Category.SECURITY,
+    summary="A permissive policy on a table with an owner or tenant column that never reads the row.",
+    stage="audit"))
+USER_METADATA_IN_POLICY = register(RuleInfo(
+    id="user_metadata_in_policy", level=Level.ERROR, category=Category.SECURITY,
+    summary="A policy trusts user_metadata, which every signed-in user can edit for themselves.",
+    stage="audit"))
+AUTH_FUNCTION_NOT_WRAPPED = register(RuleInfo(
+    id="auth_function_not_wrapped", level=Level.WARN, category=Category.PERFORMANCE,
+    summary="A policy calls auth.uid()/jwt()/role()/email() or current_setting() once per row.",
+    stage="audit"))
+MULTIPLE_PERMISSIVE_POLICIES = register(RuleInfo(
+    id="multiple_permissive_policies", level=Level.WARN, category=Category.PERFORMANCE,
+    summary="Two or more permissive policies apply to the same role and command; all run for every row.",
+    stage="audit"))
+
+WRITE_COMMANDS = ("insert", "update", "delete")
+
+
+def _policies(ctx: AuditContext) -> Iterator[tuple[Table, Policy]]:
+    for t in ctx.user_tables():
+        for p in t.policies:
+            yield t, p
+
+
+def _reaching(ctx: AuditContext, t: Table, p: Policy, commands: tuple[str, ...]
+              ) -> dict[str, list[str]]:
+    """API roles the policy applies to that can run these commands on the table."""
+    out: dict[str, list[str]] = {}
+    for role in api_roles_of(p):
+        cmds = [c for c in commands if p.covers(c) and ctx.exposure.reaches(t, role, c)]
+        if cmds:
+            out[role] = cmds
+    return out
+
+
+def _to_roles(p: Policy) -> str:
+    return "PUBLIC" if "public" in p.roles else fmt_list(p.roles)
+
+
+def _owner_example(ctx: AuditContext, t: Table) -> str:
+    owners = sorted(ctx.owner_columns(t))
+    col = "user_id" if not owners or "user_id" in owners else owners[0]
+    return f"{quote_ident(col)} = (select auth.uid())"
+
+
+def _alter(p: Policy) -> str:
+    return f"alter policy {quote_ident(p.name)} on {quote_ident(p.schema)}.{quote_ident(p.table)}"
+
+
+def policy_always_true(ctx: AuditContext) -> Iterator[Finding]:
+    for t, p in _policies(ctx):
+        if not p.permissive or p.command == "select":
+            continue
+        using, check = ctx.facts(p)
+        clauses = []
+        if p.command in ("update", "delete", "all") and using.always_true:
+            clauses.append("USING")
+        if p.command in ("insert", "update", "all") and check.always_true:
+            clauses.append("WITH CHECK")
+        if not clauses:
+            continue
+        writes = tuple(c for c in WRITE_COMMANDS
+                       if any(f.always_true for f in ctx.command_exprs(p, c)))
+        reach = _reaching(ctx, t, p, writes)
+        if not reach:
+            continue
+        level = Level.ERROR if "anon" in reach else Level.WARN
+        who = "; ".join(f"{r} ({', '.join(c)})" for r, c in reach.items())
+        pred = _owner_example(ctx, t)
+        yield ctx.finding(
+            POLICY_ALWAYS_TRUE, policy_ref(p),
+            f"policy {p.name!r} on {t.identity} lets {who} write any row: its "
+            f"{' and '.join(clauses)} {'are' if len(clauses) > 1 else 'is'} literally true",
+            remediation=f"{_alter(p)} to authenticated using ({pred}) with check ({pred});\n"
+                        "-- or drop the policy if these roles should not write at all",
+            location=ctx.policy_location(p), level=level,
+            evidence={"roles": reach, "clauses": clauses, "policy_roles": list(p.roles)},
+        )
+
+
+def update_without_with_check(ctx: AuditContext) -> Iterator[Finding]:
+    """Postgres checks an updated row against WITH CHECK, or the USING when there is none.
+    When the USING already ties an owner column to the caller, that check pins the column, so
+    we stay quiet; when it does not, nothing stops an update from rewriting the owner column."""
+    for t, p in _policies(ctx):
+        if not p.permissive or p.command not in ("update", "all") or p.with_check is not None:
+            continue
+        using, _ = ctx.facts(p)
+        owners = ctx.owner_columns(t)
+        if using.text is None or using.always_true or not owners or not using.parsed:
+            continue
+        if using.caller_columns & owners:
+            continue
+        reach = _reaching(ctx, t, p, ("update",))
+        if not reach:
+            continue
+        pred = _owner_example(ctx, t)
+        yield ctx.finding(
+            UPDATE_WITHOUT_WITH_CHECK, policy_ref(p),
+            f"policy {p.name!r} on {t.identity} lets {fmt_list(reach)} update rows without a "
+            f"WITH CHECK, and its USING does not tie {fmt_list(owners)} to the caller: an update "
+            f"may set {fmt_list(owners)} to anyone",
+            remediation=f"{_alter(p)} with check ({pred});",
+            location=ctx.policy_location(p),
+            evidence={"roles": sorted(reach), "owner_columns": sorted(owners), "using": p.using},
+        )
+
+
+def policy_not_row_scoped(ctx: AuditContext) -> Iterator[Finding]:
+    for t, p in _policies(ctx):
+        owners = ctx.owner_columns(t)
+        if not p.permissive or not owners:
+            continue
+        using, check = ctx.facts(p)
+        using_cmds = ("select", "update", "delete") + (("insert",) if p.with_check is None else ())
+        flagged = []
+        for clause, facts, cmds in (("USING", using, using_cmds),
+                                    ("WITH CHECK", check, ("insert", "update"))):
+            if facts.text is None or facts.row_dependent or facts.always_true:
+                continue
+            if _reaching(ctx, t, p, cmds):
+                flagged.append(clause)
+        if not flagged:
+            continue
+        reach = _reaching(ctx, t, p, expand_commands(p))
+        pred = _owner_example(ctx, t)
+        yield ctx.finding(
+            POLICY_NOT_ROW_SCOPED, policy_ref(p),
+            f"policy {p.name!r} on {t.identity} ({p.command}, to {_to_roles(p)}) never reads the "
+            f"row: its {' and '.join(flagged)} is the same for every row, although the table has "
+            f"{fmt_list(owners)}",
+            remediation=f"{_alter(p)} using ({pred});\n"
+                        "-- if every row is meant to be visible to these callers, suppress with a reason",
+            location=ctx.policy_location(p),
+            evidence={"roles": reach, "clauses": flagged, "owner_columns": sorted(owners),
+                      "using": p.using, "with_check": p.with_check},
+        )
+
+
+def user_metadata_in_policy(ctx: AuditContext) -> Iterator[Finding]:
+    for t, p in _policies(ctx):
+        using, check = ctx.facts(p)
+        clauses = [n for n, f in (("USING", using), ("WITH CHECK", check)) if f.user_metadata]
+        if not clauses:
+            continue
+        yield ctx.finding(
+            USER_METADATA_IN_POLICY, policy_ref(p),
+            f"policy {p.name!r} on {t.identity} reads user_metadata in its "
+            f"{' and '.join(clauses)}: any signed-in user can set that to anything with "
+            "supabase.auth.updateUser()",
+            remediation="Keep authorization data where users cannot write it: app_metadata "
+                        "(set only with the service role), or a table of roles protected by "
+                        "RLS, e.g.\n"
+                        f"{_alter(p)} using ((select auth.jwt()) -> 'app_metadata' ->> 'role' = 'admin');",
+            location=ctx.policy_location(p),
+            evidence={"clauses": clauses, "using": p.using, "with_check": p.with_check},
+        )
+
+
+_CALL = re.compile(r"(?<!SELECT )\b(auth\.(?:uid|jwt|role|email)\(\))", re.IGNORECASE)
+
+
+def _wrap(text: str) -> str:
+    return _CALL.sub(lambda m: f"(select {m.group(1)})", text)
+
+
+def auth_function_not_wrapped(ctx: AuditContext) -> Iterator[Finding]:
+    for t, p in _policies(ctx):
+        if not t.rls:
+            continue
+        using, check = ctx.facts(p)
+        calls = list(dict.fromkeys([*using.unwrapped_calls, *check.unwrapped_calls]))
+        if not calls:
+            continue
+        parts = []
+        if using.unwrapped_calls and p.using:
+            parts.append(f"using ({_wrap(p.using)})")
+        if check.unwrapped_calls and p.with_check:
+            parts.append(f"with check ({_wrap(p.with_check)})")
+        yield ctx.finding(
+            AUTH_FUNCTION_NOT_WRAPPED, policy_ref(p),
+            f"policy {p.name!r} on {t.identity} calls {', '.join(calls)} for every row it checks; "
+            "wrapped in a sub-select, Postgres calls it once per statement",
+            remediation=f"{_alter(p)} {' '.join(parts)};",
+            location=ctx.policy_location(p),
+            evidence={"calls": calls, "using": p.using, "with_check": p.with_check},
+        )
+
+
+def multiple_permissive_policies(ctx: AuditContext) -> Iterator[Finding]:
+    for t in ctx.user_tables():
+        if not t.rls:
+            continue
+        by_key: dict[tuple[str, str], list[Policy]] = defaultdict(list)
+        for p in t.policies:
+            if not p.permissive:
+                continue
+            for role in api_roles_of(p):
+                for cmd in expand_commands(p):
+                    if ctx.exposure.reaches(t, role, cmd):
+                        by_key[(role, cmd)].append(p)
+        groups: dict[tuple[str, ...], list[tuple[str, str]]] = defaultdict(list)
+        for (role, cmd), pols in by_key.items():
+            if len(pols) >= 2:
+                groups[tuple(sorted(p.name for p in pols))].append((role, cmd))
+        for names, pairs in sorted(groups.items()):
+            pols = [p for p in t.policies if p.name in names]
+            where = ", ".join(f"{r} {c}" for r, c in sorted(pairs))
+            yield ctx.finding(
+                MULTIPLE_PERMISSIVE_POLICIES, table_ref(t),
+                f"table {t.identity} has {len(names)} permissive policies ({', '.join(names)}) "
+                f"for the same role and command ({where}); each one runs for every row",
+                remediation="Merge them into one policy per role and command whose predicate ORs "
+                            "the conditions, or make the narrower one `as restrictive` if it was "
+                            "meant to narrow (check the merged result grants no more than before).",
+                location=_latest(ctx, pols),
+                evidence={"policies": list(names),
+                          "pairs": [{"role": r, "command": c} for r, c in sorted(pairs)]},
+            )
+
+
+def _latest(ctx: AuditContext, policies: list[Policy]) -> Location | None:
+    """The CREATE POLICY that made the overlap: the last one applied."""
+    locs = [loc for loc in (ctx.policy_location(p) for p in policies) if loc is not None]
+    return max(locs, key=lambda loc: (loc.file, loc.line, loc.column)) if locs else None
+
+
+CHECKS = (policy_always_true, update_without_with_check, policy_not_row_scoped,
+          user_metadata_in_policy, auth_function_not_wrapped, multiple_permissive_policies)

@@ -1,0 +1,86 @@
+"""RLS state: off on a table the API can reach, policies that do nothing, RLS with no policy."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from toolkit.audit.context import AuditContext, fmt_list, table_ref
+from toolkit.model import Category, Finding, Level
+from toolkit.registry import RuleInfo, register
+
+RLS_DISABLED = register(RuleInfo(
+    id="rls_disabled", level=Level.ERROR, category=Category.SECURITY,
+    summary="An API role can reach the table through the Data API and row level security is off.",
+    stage="audit"))
+POLICY_WITHOUT_RLS = register(RuleInfo(
+    id="policy_without_rls", level=Level.ERROR, category=Category.SECURITY,
+    summary="The table has policies but row level security is off, so none of them applies.",
+    stage="audit"))
+RLS_NO_POLICY = register(RuleInfo(
+    id="rls_no_policy", level=Level.INFO, category=Category.SECURITY,
+    summary="RLS is on and the table has no policy: API roles are denied every row.",
+    stage="audit"))
+
+
+def rls_disabled(ctx: AuditContext) -> Iterator[Finding]:
+    for t in ctx.user_tables():
+        if t.rls:
+            continue
+        reach = ctx.exposure.roles_reaching(t)
+        if not reach:
+            continue
+        who = "; ".join(f"{role} ({', '.join(cmds)})" for role, cmds in reach.items())
+        loc = ctx.rls_disabled_location(t)
+        disabled_later = loc is not None and loc != ctx.table_location(t)
+        how = "a later migration disabled it" if disabled_later else "it was never enabled"
+        yield ctx.finding(
+            RLS_DISABLED, table_ref(t),
+            f"table {t.identity} is reachable through the Data API by {who} and row level "
+            f"security is off ({how}): every row can be read and written",
+            remediation=f"alter table {t.identity} enable row level security;\n"
+                        f"-- then add policies for the access you intend, e.g.\n"
+                        f"-- create policy \"owner reads\" on {t.identity} for select "
+                        f"to authenticated using ((select auth.uid()) = user_id);",
+            location=loc,
+            evidence={"roles": {r: list(c) for r, c in reach.items()},
+                      "disabled_by_later_migration": disabled_later},
+        )
+
+
+def policy_without_rls(ctx: AuditContext) -> Iterator[Finding]:
+    for t in ctx.user_tables():
+        if t.rls or not t.policies:
+            continue
+        names = [p.name for p in t.policies]
+        yield ctx.finding(
+            POLICY_WITHOUT_RLS, table_ref(t),
+            f"table {t.identity} has {len(names)} polic{'y' if len(names) == 1 else 'ies'} "
+            f"({fmt_list(names)}) but row level security is off, so they restrict nothing",
+            remediation=f"alter table {t.identity} enable row level security;",
+            location=ctx.rls_disabled_location(t),
+            evidence={"policies": sorted(names)},
+        )
+
+
+def rls_no_policy(ctx: AuditContext) -> Iterator[Finding]:
+    for t in ctx.user_tables():
+        if not t.rls or t.policies or t.partition_of:
+            continue
+        reach = ctx.exposure.roles_reaching(t)
+        if not reach:
+            continue
+        yield ctx.finding(
+            RLS_NO_POLICY, table_ref(t),
+            f"table {t.identity} has row level security on and no policy: "
+            f"{fmt_list(reach)} are granted access but every request returns or changes no rows",
+            remediation=f"-- if API access is intended, add policies, e.g.\n"
+                        f"create policy \"owner reads\" on {t.identity} for select to authenticated "
+                        f"using ((select auth.uid()) = user_id);\n"
+                        f"-- if it is not, revoke the grants so the intent is explicit:\n"
+                        f"revoke all on {t.identity} from anon, authenticated;",
+            location=ctx.table_location(t),
+            evidence={"roles": {r: list(c) for r, c in reach.items()}},
+        )
+
+
+CHECKS = (rls_disabled, policy_without_rls, rls_no_policy)

@@ -1,0 +1,79 @@
+"""Storage: policies on storage.objects that do not tie an object to the caller."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from toolkit.audit.context import (
+    AuditContext,
+    api_roles_of,
+    expand_commands,
+    fmt_list,
+    policy_ref,
+    quote_ident,
+)
+from toolkit.model import Category, Finding, Level, Policy
+from toolkit.registry import RuleInfo, register
+
+STORAGE_POLICY_NOT_OWNER_SCOPED = register(RuleInfo(
+    id="storage_policy_not_owner_scoped", level=Level.ERROR, category=Category.SECURITY,
+    summary="A storage.objects policy for an API role that does not tie the object's path or owner "
+            "to the caller.",
+    stage="audit"))
+
+# Columns of storage.objects that say whose an object is.
+OWNER_COLUMNS = frozenset({"name", "owner", "owner_id"})
+
+
+def _scoped(ctx: AuditContext, p: Policy, command: str) -> bool:
+    exprs = ctx.command_exprs(p, command)
+    return bool(exprs) and all(f.caller_scoped and f.caller_columns & OWNER_COLUMNS for f in exprs)
+
+
+def storage_policy_not_owner_scoped(ctx: AuditContext) -> Iterator[Finding]:
+    """Reads from a public bucket are public anyway (its URLs need no token), so an unscoped
+    SELECT on public buckets only is fine; unscoped writes to them are reported as warnings
+    (anyone can overwrite anyone's files), everything else as errors."""
+    objects = ctx.snapshot.table("storage.objects")
+    if objects is None or not objects.rls:
+        return
+    for p in objects.policies:
+        if not p.permissive:
+            continue
+        commands: dict[str, list[str]] = {}
+        for role in api_roles_of(p):
+            if not ctx.exposure.has_usage("storage", role):
+                continue
+            for cmd in expand_commands(p):
+                if ctx.exposure.has_privilege(objects, role, cmd) and ctx.command_exprs(p, cmd) \
+                        and not _scoped(ctx, p, cmd):
+                    commands.setdefault(cmd, []).append(role)
+        if not commands:
+            continue
+        using, check = ctx.facts(p)
+        buckets = sorted({*using.literals_for("bucket_id"), *check.literals_for("bucket_id")})
+        known = {b.id: b for b in ctx.snapshot.buckets}
+        public = bool(buckets) and all(b in known and known[b].public for b in buckets)
+        if public:
+            commands.pop("select", None)
+            if not commands:
+                continue
+        level = Level.WARN if public else Level.ERROR
+        roles = sorted({r for rs in commands.values() for r in rs})
+        where = f"bucket {fmt_list(buckets)}" if buckets else "every bucket"
+        kind = "public" if public else "private"
+        yield ctx.finding(
+            STORAGE_POLICY_NOT_OWNER_SCOPED, policy_ref(p),
+            f"storage policy {p.name!r} lets {fmt_list(roles)} {'/'.join(sorted(commands))} any "
+            f"object in {where} ({kind}): it does not tie the object's folder or owner to the caller",
+            remediation=f"alter policy {quote_ident(p.name)} on storage.objects "
+                        + ("with check" if set(commands) == {"insert"} else "using")
+                        + f" (bucket_id = '{buckets[0] if buckets else 'BUCKET'}' and "
+                        "(storage.foldername(name))[1] = (select auth.uid())::text);",
+            location=ctx.policy_location(p), level=level,
+            evidence={"roles": roles, "commands": sorted(commands), "buckets": buckets,
+                      "public_buckets": public},
+        )
+
+
+CHECKS = (storage_policy_not_owner_scoped,)

@@ -1,0 +1,366 @@
+"""What a policy's USING / WITH CHECK expression does, read with sqlglot from pg_get_expr's text.
+
+The questions the audit asks: which columns of the policy's own row does it read, does it tie
+a row column to the caller (`user_id = (select auth.uid())`, `org_id in (select ... where
+user_id = auth.uid())`), is it literally true, does it call auth helpers per row instead of
+once as an InitPlan, does it trust `user_metadata`. The analysis never raises: text sqlglot
+cannot parse gets conservative answers (row-dependent, not tied to the caller) and regexes
+for the auth-call and metadata tests.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+import sqlglot
+from sqlglot import exp
+
+_E = TypeVar("_E", bound=exp.Expr)
+
+# Helpers whose per-row evaluation costs a function call each row (Supabase's initplan advice).
+AUTH_FUNCTIONS = frozenset({"auth.uid", "auth.jwt", "auth.role", "auth.email"})
+# Helpers that identify the caller (auth.role() names a class of callers, not one caller).
+CALLER_FUNCTIONS = frozenset({"auth.uid", "auth.jwt", "auth.email"})
+SETTING_FUNCTIONS = frozenset({"current_setting", "pg_catalog.current_setting"})
+METADATA_RE = re.compile(r"user_metadata|raw_user_meta_data", re.IGNORECASE)
+_CALL_RE = re.compile(r"\b(auth\.(?:uid|jwt|role|email)|current_setting)\s*\(", re.IGNORECASE)
+_WRAPPED_RE = re.compile(r"select\s+$", re.IGNORECASE)
+_TRUE_TEXTS = {"true", "1=1", "'t'", "(true)"}
+
+# Comparisons through which a row column can be tied to the caller.
+_COMPARISONS: tuple[type[exp.Expr], ...] = (
+    exp.EQ, exp.NullSafeEQ, exp.In, exp.Like, exp.ILike, exp.ArrayContainsAll,
+    exp.ArrayContainedBy, exp.ArrayOverlaps, exp.RegexpLike,
+)
+# sqlglot models these as functions too; they are operators, not calls.
+_OPERATORS: tuple[type[exp.Expr], ...] = (
+    exp.Connector, exp.Binary, exp.Unary, exp.Cast, exp.Case, exp.If, exp.Not, exp.Paren,
+)
+
+
+@dataclass(frozen=True)
+class ExprFacts:
+    """Answers for one expression. `parsed` is False when sqlglot could not read it."""
+
+    text: str | None
+    parsed: bool = True
+    columns: frozenset[str] = frozenset()  # own-row columns read anywhere
+    row_dependent: bool = False  # the result depends on the row being checked
+    always_true: bool = False  # literally true (`true`, `1 = 1`, `x OR true`)
+    caller_scoped: bool = False  # every way to pass ties a row column to the caller
+    caller_columns: frozenset[str] = frozenset()  # own columns compared with the caller
+    other_caller_columns: frozenset[tuple[str, str]] = frozenset()  # (table, column) in subqueries
+    unwrapped_calls: tuple[str, ...] = ()  # auth.uid() etc. evaluated per row
+    user_metadata: bool = False
+    functions: frozenset[str] = frozenset()  # qualified names of the functions it calls
+    literals: tuple[tuple[str, str], ...] = field(default=())  # (own column, string literal)
+
+    def literals_for(self, column: str) -> tuple[str, ...]:
+        return tuple(lit for col, lit in self.literals if col == column)
+
+
+def is_literally_true(text: str | None) -> bool:
+    """Cheap text test for the trivially-true forms pg_get_expr prints."""
+    if text is None:
+        return False
+    return re.sub(r"\s+", "", text).lower().strip("()") in {t.strip("()") for t in _TRUE_TEXTS}
+
+
+def _fallback(text: str) -> ExprFacts:
+    """Conservative facts for text sqlglot rejected: assume it reads the row, never the caller."""
+    calls = []
+    for m in _CALL_RE.finditer(text):
+        if not _WRAPPED_RE.search(text[: m.start()]):
+            calls.append(m.group(1).lower() + "()")
+    return ExprFacts(
+        text=text,
+        parsed=False,
+        row_dependent=True,
+        always_true=is_literally_true(text),
+        unwrapped_calls=tuple(dict.fromkeys(calls)),
+        user_metadata=bool(METADATA_RE.search(text)),
+    )
+
+
+def function_name(node: exp.Expr) -> str | None:
+    """`auth.uid` for `auth.uid()`, `current_setting` for an unqualified call, else None."""
+    if isinstance(node, exp.Dot) and isinstance(node.expression, exp.Func):
+        qualifier = node.this
+        if isinstance(qualifier, exp.Identifier | exp.Column):
+            return f"{qualifier.name}.{_func_name(node.expression)}".lower()
+        return None
+    if isinstance(node, exp.Func) and not isinstance(node, _OPERATORS) \
+            and not isinstance(node.parent, exp.Dot):
+        return _func_name(node).lower()
+    return None
+
+
+def _func_name(fn: exp.Func) -> str:
+    if isinstance(fn, exp.Anonymous):
+        return fn.name
+    return fn.sql_name()
+
+
+class _Analysis:
+    def __init__(self, table: str, helpers: frozenset[str]) -> None:
+        self.table = table
+        self.helpers = helpers
+        self._own_cache: dict[int, frozenset[str]] = {}
+        self._caller_cache: dict[int, bool] = {}
+
+    # --- scopes -------------------------------------------------------------------------------
+    @staticmethod
+    def _sources(select: exp.Select) -> dict[str, str]:
+        """alias or name -> qualified table name, for the FROM/JOIN items of one SELECT."""
+        out: dict[str, str] = {}
+        for tbl in select.find_all(exp.Table):
+            if _nearest_select(tbl) is not select:
+                continue
+            qualified = f"{tbl.db}.{tbl.name}" if tbl.db else tbl.name
+            out[tbl.alias_or_name] = qualified
+        return out
+
+    def _is_own(self, col: exp.Column) -> bool:
+        qualifier = col.table
+        scope = _nearest_select(col)
+        while scope is not None:
+            sources = self._sources(scope)
+            if qualifier and qualifier in sources:
+                return False
+            if not qualifier and sources:
+                return False
+            scope = _nearest_select(scope)
+        return not qualifier or qualifier == self.table
+
+    def own_columns(self, node: exp.Expr) -> frozenset[str]:
+        key = id(node)
+        if key not in self._own_cache:
+            cols = [c.name for c in _walk(node, exp.Column) if self._is_own(c)]
+            self._own_cache[key] = frozenset(cols)
+        return self._own_cache[key]
+
+    # --- the caller -----------------------------------------------------------------------------
+    def _is_caller_call(self, node: exp.Expr) -> bool:
+        name = function_name(node)
+        if name is None:
+            return False
+        if name in CALLER_FUNCTIONS or name in self.helpers:
+            return True
+        if name in SETTING_FUNCTIONS:
+            call = node.expression if isinstance(node, exp.Dot) else node
+            args = list(call.expressions) if isinstance(call, exp.Anonymous) else []
+            first = next(iter(_walk(args[0], exp.Literal)), None) if args else None
+            return first is not None and str(first.this).startswith("request.jwt")
+        return False
+
+    def involves_caller(self, node: exp.Expr) -> bool:
+        key = id(node)
+        if key not in self._caller_cache:
+            self._caller_cache[key] = any(self._is_caller_call(n) for n in node.walk())
+        return self._caller_cache[key]
+
+    def _direct_columns(self, node: exp.Expr) -> frozenset[str]:
+        """Own columns read by `node` outside any subquery (`foldername(name)[1]` reads name)."""
+        cols = [c.name for c in _walk(node, exp.Column, skip_selects=True) if self._is_own(c)]
+        return frozenset(cols)
+
+    def comparison_columns(self, node: exp.Expr) -> frozenset[str]:
+        """Own columns this node ties to the caller, when it is a comparison or a helper call."""
+        if isinstance(node, _COMPARISONS):
+            sides: list[exp.Expr] = [s for s in (node.this, node.args.get("expression"),
+                                                       node.args.get("query")) if s is not None]
+            sides += list(node.args.get("expressions") or [])
+            found: set[str] = set()
+            for i, side in enumerate(sides):
+                others = sides[:i] + sides[i + 1:]
+                if any(self.involves_caller(o) for o in others):
+                    found |= self._direct_columns(side)
+            return frozenset(found)
+        name = function_name(node)
+        if name is None or not isinstance(node, exp.Dot | exp.Anonymous):
+            return frozenset()
+        if name in self.helpers or self.involves_caller(node):
+            return self._direct_columns(node)
+        return frozenset()
+
+    def correlated_caller_columns(self, query: exp.Expr) -> frozenset[str]:
+        """Own columns a correlated subquery that involves the caller reads (EXISTS membership)."""
+        if self.involves_caller(query):
+            return self.own_columns(query)
+        return frozenset()
+
+    def scoped(self, node: exp.Expr) -> bool:
+        if isinstance(node, exp.Paren):
+            return self.scoped(node.this)
+        if isinstance(node, exp.And):
+            return self.scoped(node.this) or self.scoped(node.expression)
+        if isinstance(node, exp.Or):
+            return self.scoped(node.this) and self.scoped(node.expression)
+        if isinstance(node, exp.Exists | exp.Subquery):
+            return bool(self.correlated_caller_columns(node))
+        return bool(self.comparison_columns(node))
+
+    # --- other facts ----------------------------------------------------------------------------
+    def unwrapped_calls(self, root: exp.Expr) -> list[str]:
+        calls = []
+        for node in root.walk():
+            name = function_name(node)
+            if name is None or not (name in AUTH_FUNCTIONS or name in SETTING_FUNCTIONS):
+                continue
+            if not self._evaluated_once(node):
+                calls.append(("current_setting" if name in SETTING_FUNCTIONS else name) + "()")
+        return list(dict.fromkeys(calls))
+
+    def _evaluated_once(self, node: exp.Expr) -> bool:
+        """Inside a sub-select that reads no column of the row: Postgres runs it as an InitPlan."""
+        scope = _nearest_select(node)
+        while scope is not None:
+            if not self.own_columns(scope):
+                return True
+            scope = _nearest_select(scope)
+        return False
+
+    def literals(self, root: exp.Expr) -> list[tuple[str, str]]:
+        out = []
+        for node in root.walk():
+            if isinstance(node, exp.EQ | exp.In) and isinstance(node.this, exp.Column):
+                if not self._is_own(node.this):
+                    continue
+                for lit in _walk(node, exp.Literal, skip_selects=True):
+                    if lit.is_string:
+                        out.append((node.this.name, str(lit.this)))
+        return out
+
+
+def _nearest_select(node: exp.Expr) -> exp.Select | None:
+    parent = node.parent
+    while parent is not None:
+        if isinstance(parent, exp.Select):
+            return parent
+        parent = parent.parent
+    return None
+
+
+def _walk(node: exp.Expr, kind: type[_E], *, skip_selects: bool = False) -> Iterator[_E]:
+    stack = [node]
+    while stack:
+        cur = stack.pop()
+        if isinstance(cur, kind):
+            yield cur
+        for child in cur.iter_expressions():
+            if skip_selects and isinstance(child, exp.Select | exp.Subquery | exp.Exists):
+                continue
+            stack.append(child)
+
+
+def _always_true(node: exp.Expr) -> bool:
+    if isinstance(node, exp.Paren):
+        return _always_true(node.this)
+    if isinstance(node, exp.Boolean):
+        return bool(node.this)
+    if isinstance(node, exp.Or):
+        return _always_true(node.this) or _always_true(node.expression)
+    if isinstance(node, exp.And):
+        return _always_true(node.this) and _always_true(node.expression)
+    if isinstance(node, exp.EQ):
+        left, right = _unparen(node.this), _unparen(node.expression)
+        return isinstance(left, exp.Literal) and left == right
+    return False
+
+
+def _unparen(node: exp.Expr) -> exp.Expr:
+    while isinstance(node, exp.Paren):
+        node = node.this
+    return node
+
+
+def _caller_columns(an: _Analysis, root: exp.Expr) -> set[str]:
+    found: set[str] = set()
+    for node in root.walk():
+        found |= an.comparison_columns(node)
+        if isinstance(node, exp.Select) and _nearest_select(node) is None:
+            found |= an.correlated_caller_columns(node)
+    return found
+
+
+def _other_caller_columns(an: _Analysis, root: exp.Expr) -> set[tuple[str, str]]:
+    """Columns of other tables compared with the caller inside subqueries (membership lookups)."""
+    found: set[tuple[str, str]] = set()
+    for select in _walk(root, exp.Select):
+        sources = an._sources(select)
+        for node in select.walk():
+            if not isinstance(node, _COMPARISONS) or _nearest_select(node) is not select:
+                continue
+            sides = [s for s in (node.this, node.args.get("expression")) if s is not None]
+            for i, side in enumerate(sides):
+                if not any(an.involves_caller(o) for o in sides[:i] + sides[i + 1:]):
+                    continue
+                col = _unparen(side)
+                while isinstance(col, exp.Cast):
+                    col = _unparen(col.this)
+                if not isinstance(col, exp.Column):
+                    continue
+                if col.table in sources:
+                    found.add((sources[col.table], col.name))
+                elif not col.table and len(sources) == 1:
+                    found.add((next(iter(sources.values())), col.name))
+    return found
+
+
+def analyze(text: str | None, table: str, helpers: Iterable[str] = ()) -> ExprFacts:
+    """Facts about one USING / WITH CHECK text of a policy on `table` (its unqualified name).
+
+    `helpers` are qualified names (schema.function) of functions that stand for the caller,
+    e.g. SECURITY DEFINER membership checks such as `private.is_member(org_id)`.
+    """
+    if text is None:
+        return ExprFacts(text=None)
+    try:
+        return _analyze(text, table, frozenset(h.lower() for h in helpers))
+    except Exception:  # noqa: BLE001 - any parser or walker failure gets the fallback
+        return _fallback(text)
+
+
+def _analyze(text: str, table: str, helpers: frozenset[str]) -> ExprFacts:
+    try:
+        root = sqlglot.parse_one(text, read="postgres")
+    except Exception:  # noqa: BLE001
+        return _fallback(text)
+    if root is None:
+        return _fallback(text)
+    an = _Analysis(table, helpers)
+    columns = an.own_columns(root)
+    functions = frozenset(n for n in (function_name(x) for x in root.walk()) if n)
+    return ExprFacts(
+        text=text,
+        parsed=True,
+        columns=columns,
+        row_dependent=bool(columns),
+        always_true=_always_true(root),
+        caller_scoped=an.scoped(root),
+        caller_columns=frozenset(_caller_columns(an, root)),
+        other_caller_columns=frozenset(_other_caller_columns(an, root)),
+        unwrapped_calls=tuple(an.unwrapped_calls(root)),
+        user_metadata=bool(METADATA_RE.search(text)),
+        functions=functions,
+        literals=tuple(dict.fromkeys(an.literals(root))),
+    )
+
+
+class PolicyAnalyzer:
+    """`analyze` with a cache: real schemas repeat the same few policy texts on many tables."""
+
+    def __init__(self, helpers: Iterable[str] = ()) -> None:
+        self.helpers = frozenset(h.lower() for h in helpers)
+        self._cache: dict[tuple[str | None, str], ExprFacts] = {}
+
+    def __call__(self, text: str | None, table: str) -> ExprFacts:
+        key = (text, table)
+        facts = self._cache.get(key)
+        if facts is None:
+            facts = analyze(text, table, self.helpers)
+            self._cache[key] = facts
+        return facts
