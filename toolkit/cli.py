@@ -187,5 +187,130 @@ def rules(rule_id: str | None) -> None:
     click.echo(show_rule(rule_id) if rule_id else list_rules())
 
 
+@main.command()
+@click.argument("name")
+@project_options
+@click.option("--table", help="Scaffold a table with RLS, owner-scoped policies, grants and indexes.")
+@click.option("--schema", default="public", show_default=True, help="Schema of the --table.")
+@click.option("--owner-column", default="user_id", show_default=True,
+              help="Column referencing auth.users(id) that scopes each row to its owner.")
+@click.option("--no-owner", is_flag=True, help="No owner column: signed-in users read, only the service role writes.")
+@click.option("--column", "columns", multiple=True, metavar="NAME:TYPE[!][->TABLE]",
+              help="Extra column; ! = not null, ->TABLE = foreign key to TABLE(id). Repeatable.")
+@click.option("--public-read", is_flag=True, help="Let anon (and everyone) read every row.")
+@click.option("--sql", "sql_text", help="Write this SQL into the new file.")
+@click.option("--from-stdin", is_flag=True, help="Write SQL read from stdin into the new file.")
+@handle_errors
+def new(name: str, project_dir: Path | None, config_file: Path | None, table: str | None, schema: str,
+        owner_column: str, no_owner: bool, columns: tuple[str, ...], public_read: bool,
+        sql_text: str | None, from_stdin: bool) -> None:
+    """Create supabase/migrations/<UTC timestamp>_<snake_case NAME>.sql; never overwrites."""
+    from toolkit.errors import SupakitError
+    from toolkit.scaffold import build_content, new_migration
+
+    if sql_text is not None and from_stdin:
+        raise SupakitError("use --sql or --from-stdin, not both")
+    if from_stdin:
+        try:
+            sql_text = sys.stdin.buffer.read().decode("utf-8")
+        except UnicodeDecodeError as e:
+            raise SupakitError(f"stdin is not valid UTF-8 (byte {e.start})") from None
+    project = load_project(project_dir, config_file)
+    content = build_content(name, table=table, schema=schema, owner_column=None if no_owner else owner_column,
+                            columns=list(columns), public_read=public_read, sql=sql_text)
+    created = new_migration(project.migrations_dir, name, content)
+    for warning in created.warnings:
+        click.echo(f"supakit: warning: {warning}", err=True)
+    click.echo(project.rel(created.path))
+
+
+def _lint_target(project_dir: Path | None, config_file: Path | None, paths: tuple[Path, ...]) -> Any:
+    """The project; explicit paths outside any project are linted with default settings."""
+    from toolkit.errors import ConfigError
+
+    try:
+        return load_project(project_dir, config_file)
+    except ConfigError as e:
+        if not paths or project_dir is not None or "no supabase/ folder found" not in str(e):
+            raise
+    from toolkit.project import Project, SupabaseConfig, read_settings
+
+    root = Path.cwd()
+    settings, source = read_settings(root, config_file)
+    return Project(root=root, supabase_dir=root / "supabase", config=SupabaseConfig(), settings=settings,
+                   settings_file=source)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@project_options
+@report_options
+@click.option("--no-squawk", is_flag=True, help="Skip squawk's lock-safety rules.")
+@click.pass_obj
+@handle_errors
+def lint(obj: Ctx, paths: tuple[Path, ...], project_dir: Path | None, config_file: Path | None, fmt: str,
+         output: Path | None, fail_on: str | None, baseline: Path | None, write_baseline: Path | None,
+         no_squawk: bool) -> None:
+    """Static checks of migration files, no database. Without PATHS: the project's migrations
+    folder, including folder checks (duplicate versions, skipped and stray files)."""
+    from toolkit.lint import lint_project
+    from toolkit.model import AuditReport
+
+    project = _lint_target(project_dir, config_file, paths)
+    findings = []
+    stages = ["lint"]
+    if not paths:
+        from toolkit.checks.folder import check_folder
+
+        findings += check_folder(project)
+        stages.append("check")
+    result = lint_project(project, list(paths), squawk=False if no_squawk else None)
+    obj.progress(f"linted {result.files} files, {result.statements} statements")
+    report = AuditReport(findings=findings + result.findings,
+                         info={**result.info, "project": str(project.root), "stages": stages})
+    emit_report(report, project, fmt=fmt, output=output, fail_on=fail_on, baseline=baseline,
+                write_baseline=write_baseline)
+
+
+@main.command()
+@project_options
+@report_options
+@click.option("--base", help="Git ref of the merged state, e.g. origin/main: its migrations must not change.")
+@click.option("--engine", type=click.Choice(["auto", "local", "docker"]), default="auto", show_default=True,
+              help="Where the throwaway database runs.")
+@click.option("--exposure", type=click.Choice(["legacy", "explicit"]), default=None,
+              help="Default privileges of new tables in public (default: from config.toml, else legacy).")
+@click.option("--no-probe", is_flag=True, help="Skip the behavioural RLS probe.")
+@click.option("--no-seed", is_flag=True, help="Do not apply supabase/seed.sql.")
+@click.option("--no-squawk", is_flag=True, help="Skip squawk's lock-safety rules.")
+@click.pass_obj
+@handle_errors
+def check(obj: Ctx, project_dir: Path | None, config_file: Path | None, fmt: str, output: Path | None,
+          fail_on: str | None, baseline: Path | None, write_baseline: Path | None, base: str | None,
+          engine: str, exposure: str | None, no_probe: bool, no_seed: bool, no_squawk: bool) -> None:
+    """The CI gate: folder checks, immutability (--base, migrations.lock), lint, apply from
+    scratch on a throwaway database, audit and probe. One report, one exit code."""
+    from toolkit.checks.gate import CheckOptions, run_check
+
+    project = load_project(project_dir, config_file)
+    opts = CheckOptions(base=base, engine=engine, exposure=exposure, probe=not no_probe, seed=not no_seed,
+                        squawk=False if no_squawk else None)
+    report = run_check(project, opts, obj.progress)
+    emit_report(report, project, fmt=fmt, output=output, fail_on=fail_on, baseline=baseline,
+                write_baseline=write_baseline)
+
+
+@main.command()
+@project_options
+@handle_errors
+def lock(project_dir: Path | None, config_file: Path | None) -> None:
+    """Write supabase/migrations.lock: every migration's hash, chained, for `supakit check`."""
+    from toolkit.checks.lockfile import write_lock
+
+    project = load_project(project_dir, config_file)
+    path, count = write_lock(project)
+    click.echo(f"supakit: locked {count} migrations in {project.rel(path)}", err=True)
+
+
 if __name__ == "__main__":
     main()

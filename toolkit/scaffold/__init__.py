@@ -109,7 +109,25 @@ def wrap_sql(sql: str) -> str:
 
 def placeholder(name: str, now: dt.datetime | None = None) -> str:
     stamp = (now or utc_now()).strftime("%Y-%m-%d %H:%M:%S")
-    return f"-- {name}\n-- Created by supakit new at {stamp} UTC. Write the migration below.\n"
+    return f"-- {migration_slug(name)}\n-- Created by supakit new at {stamp} UTC. Write the migration below.\n"
 
 
-__all__ = ["NewMigration", "new_migration", "next_version", "placeholder", "wrap_sql"]
+def build_content(name: str, *, table: str | None, schema: str, owner_column: str | None,
+                  columns: list[str], public_read: bool, sql: str | None) -> str:
+    """The body of a new migration from `supakit new` options; conflicting options are refused."""
+    from toolkit.scaffold.table import TableSpec, parse_column, render_table
+
+    table_only = [opt for opt, used in (("--column", bool(columns)), ("--public-read", public_read),
+                                         ("--schema", schema != "public")) if used]
+    if table is None:
+        if table_only:
+            raise SupakitError(f"{table_only[0]} only makes sense with --table")
+        return wrap_sql(sql) if sql is not None else placeholder(name)
+    if sql is not None:
+        raise SupakitError("--table writes its own SQL; drop --sql/--from-stdin, or --table")
+    spec = TableSpec(table=table, schema=schema, owner_column=owner_column,
+                     columns=[parse_column(c, schema) for c in columns], public_read=public_read)
+    return render_table(spec)
+
+
+__all__ = ["NewMigration", "build_content", "new_migration", "next_version", "placeholder", "wrap_sql"]
