@@ -104,23 +104,54 @@ def _func_name(fn: exp.Func) -> str:
     return fn.sql_name()
 
 
+_SUBQUERIES = (exp.Select, exp.Subquery, exp.Exists)
+
+
 class _Analysis:
-    def __init__(self, table: str, helpers: frozenset[str]) -> None:
+    """One pass from the leaves up records, per node: the function it calls, whether it
+    involves the caller, the own-row columns it reads, and those it reads outside subqueries."""
+
+    def __init__(self, root: exp.Expr, table: str, helpers: frozenset[str]) -> None:
         self.table = table
         self.helpers = helpers
-        self._own_cache: dict[int, frozenset[str]] = {}
-        self._caller_cache: dict[int, bool] = {}
+        self._sources_cache: dict[int, dict[str, str]] = {}
+        self.nodes = list(root.walk())
+        self.fname: dict[int, str | None] = {}
+        self.caller: dict[int, bool] = {}
+        self.own: dict[int, frozenset[str]] = {}
+        self.direct: dict[int, frozenset[str]] = {}
+        empty: frozenset[str] = frozenset()
+        for node in reversed(self.nodes):  # children before their parents
+            key = id(node)
+            name = function_name(node)
+            self.fname[key] = name
+            caller = name is not None and self._is_caller_call(node, name)
+            own: frozenset[str] = empty
+            direct: frozenset[str] = empty
+            if isinstance(node, exp.Column) and self._is_own(node):
+                own = direct = frozenset((node.name,))
+            for child in node.iter_expressions():
+                ck = id(child)
+                caller = caller or self.caller[ck]
+                if self.own[ck]:
+                    own = own | self.own[ck]
+                    if not isinstance(child, _SUBQUERIES):
+                        direct = direct | self.direct[ck]
+            self.caller[key] = caller
+            self.own[key] = own
+            self.direct[key] = direct
 
     # --- scopes -------------------------------------------------------------------------------
-    @staticmethod
-    def _sources(select: exp.Select) -> dict[str, str]:
+    def _sources(self, select: exp.Select) -> dict[str, str]:
         """alias or name -> qualified table name, for the FROM/JOIN items of one SELECT."""
-        out: dict[str, str] = {}
-        for tbl in select.find_all(exp.Table):
-            if _nearest_select(tbl) is not select:
-                continue
-            qualified = f"{tbl.db}.{tbl.name}" if tbl.db else tbl.name
-            out[tbl.alias_or_name] = qualified
+        out = self._sources_cache.get(id(select))
+        if out is None:
+            out = {}
+            for tbl in select.find_all(exp.Table):
+                if _nearest_select(tbl) is not select:
+                    continue
+                out[tbl.alias_or_name] = f"{tbl.db}.{tbl.name}" if tbl.db else tbl.name
+            self._sources_cache[id(select)] = out
         return out
 
     def _is_own(self, col: exp.Column) -> bool:
@@ -136,17 +167,10 @@ class _Analysis:
         return not qualifier or qualifier == self.table
 
     def own_columns(self, node: exp.Expr) -> frozenset[str]:
-        key = id(node)
-        if key not in self._own_cache:
-            cols = [c.name for c in _walk(node, exp.Column) if self._is_own(c)]
-            self._own_cache[key] = frozenset(cols)
-        return self._own_cache[key]
+        return self.own[id(node)]
 
     # --- the caller -----------------------------------------------------------------------------
-    def _is_caller_call(self, node: exp.Expr) -> bool:
-        name = function_name(node)
-        if name is None:
-            return False
+    def _is_caller_call(self, node: exp.Expr, name: str) -> bool:
         if name in CALLER_FUNCTIONS or name in self.helpers:
             return True
         if name in SETTING_FUNCTIONS:
@@ -157,39 +181,37 @@ class _Analysis:
         return False
 
     def involves_caller(self, node: exp.Expr) -> bool:
-        key = id(node)
-        if key not in self._caller_cache:
-            self._caller_cache[key] = any(self._is_caller_call(n) for n in node.walk())
-        return self._caller_cache[key]
+        return self.caller[id(node)]
 
     def _direct_columns(self, node: exp.Expr) -> frozenset[str]:
         """Own columns read by `node` outside any subquery (`foldername(name)[1]` reads name)."""
-        cols = [c.name for c in _walk(node, exp.Column, skip_selects=True) if self._is_own(c)]
-        return frozenset(cols)
+        return self.direct[id(node)]
 
     def comparison_columns(self, node: exp.Expr) -> frozenset[str]:
         """Own columns this node ties to the caller, when it is a comparison or a helper call."""
         if isinstance(node, _COMPARISONS):
             sides: list[exp.Expr] = [s for s in (node.this, node.args.get("expression"),
-                                                       node.args.get("query")) if s is not None]
+                                                 node.args.get("query")) if s is not None]
             sides += list(node.args.get("expressions") or [])
+            callers = [self.caller[id(side)] for side in sides]
+            if not any(callers):
+                return frozenset()
             found: set[str] = set()
             for i, side in enumerate(sides):
-                others = sides[:i] + sides[i + 1:]
-                if any(self.involves_caller(o) for o in others):
-                    found |= self._direct_columns(side)
+                if any(callers[:i]) or any(callers[i + 1:]):
+                    found |= self.direct[id(side)]
             return frozenset(found)
-        name = function_name(node)
+        name = self.fname[id(node)]
         if name is None or not isinstance(node, exp.Dot | exp.Anonymous):
             return frozenset()
-        if name in self.helpers or self.involves_caller(node):
-            return self._direct_columns(node)
+        if name in self.helpers or self.caller[id(node)]:
+            return self.direct[id(node)]
         return frozenset()
 
     def correlated_caller_columns(self, query: exp.Expr) -> frozenset[str]:
         """Own columns a correlated subquery that involves the caller reads (EXISTS membership)."""
-        if self.involves_caller(query):
-            return self.own_columns(query)
+        if self.caller[id(query)]:
+            return self.own[id(query)]
         return frozenset()
 
     def scoped(self, node: exp.Expr) -> bool:
@@ -204,10 +226,10 @@ class _Analysis:
         return bool(self.comparison_columns(node))
 
     # --- other facts ----------------------------------------------------------------------------
-    def unwrapped_calls(self, root: exp.Expr) -> list[str]:
+    def unwrapped_calls(self) -> list[str]:
         calls = []
-        for node in root.walk():
-            name = function_name(node)
+        for node in self.nodes:
+            name = self.fname[id(node)]
             if name is None or not (name in AUTH_FUNCTIONS or name in SETTING_FUNCTIONS):
                 continue
             if not self._evaluated_once(node):
@@ -223,9 +245,9 @@ class _Analysis:
             scope = _nearest_select(scope)
         return False
 
-    def literals(self, root: exp.Expr) -> list[tuple[str, str]]:
+    def literals(self) -> list[tuple[str, str]]:
         out = []
-        for node in root.walk():
+        for node in self.nodes:
             if isinstance(node, exp.EQ | exp.In) and isinstance(node.this, exp.Column):
                 if not self._is_own(node.this):
                     continue
@@ -277,19 +299,19 @@ def _unparen(node: exp.Expr) -> exp.Expr:
     return node
 
 
-def _caller_columns(an: _Analysis, root: exp.Expr) -> set[str]:
+def _caller_columns(an: _Analysis) -> set[str]:
     found: set[str] = set()
-    for node in root.walk():
+    for node in an.nodes:
         found |= an.comparison_columns(node)
         if isinstance(node, exp.Select) and _nearest_select(node) is None:
             found |= an.correlated_caller_columns(node)
     return found
 
 
-def _other_caller_columns(an: _Analysis, root: exp.Expr) -> set[tuple[str, str]]:
+def _other_caller_columns(an: _Analysis) -> set[tuple[str, str]]:
     """Columns of other tables compared with the caller inside subqueries (membership lookups)."""
     found: set[tuple[str, str]] = set()
-    for select in _walk(root, exp.Select):
+    for select in (n for n in an.nodes if isinstance(n, exp.Select)):
         sources = an._sources(select)
         for node in select.walk():
             if not isinstance(node, _COMPARISONS) or _nearest_select(node) is not select:
@@ -331,9 +353,9 @@ def _analyze(text: str, table: str, helpers: frozenset[str]) -> ExprFacts:
         return _fallback(text)
     if root is None:
         return _fallback(text)
-    an = _Analysis(table, helpers)
+    an = _Analysis(root, table, helpers)
     columns = an.own_columns(root)
-    functions = frozenset(n for n in (function_name(x) for x in root.walk()) if n)
+    functions = frozenset(n for n in an.fname.values() if n)
     return ExprFacts(
         text=text,
         parsed=True,
@@ -341,12 +363,12 @@ def _analyze(text: str, table: str, helpers: frozenset[str]) -> ExprFacts:
         row_dependent=bool(columns),
         always_true=_always_true(root),
         caller_scoped=an.scoped(root),
-        caller_columns=frozenset(_caller_columns(an, root)),
-        other_caller_columns=frozenset(_other_caller_columns(an, root)),
-        unwrapped_calls=tuple(an.unwrapped_calls(root)),
+        caller_columns=frozenset(_caller_columns(an)),
+        other_caller_columns=frozenset(_other_caller_columns(an)),
+        unwrapped_calls=tuple(an.unwrapped_calls()),
         user_metadata=bool(METADATA_RE.search(text)),
         functions=functions,
-        literals=tuple(dict.fromkeys(an.literals(root))),
+        literals=tuple(dict.fromkeys(an.literals())),
     )
 
 
@@ -358,7 +380,8 @@ class PolicyAnalyzer:
         self._cache: dict[tuple[str | None, str], ExprFacts] = {}
 
     def __call__(self, text: str | None, table: str) -> ExprFacts:
-        key = (text, table)
+        # The table name only matters where the text can name it (`t.org_id` in a subquery).
+        key = (text, table if text is not None and table in text else "")
         facts = self._cache.get(key)
         if facts is None:
             facts = analyze(text, table, self.helpers)
