@@ -13,6 +13,8 @@ from toolkit.naming import migration_slug
 
 VERSION_FORMAT = "%Y%m%d%H%M%S"
 MAX_BUMPS = 10_000
+# Files a few seconds ahead are our own earlier bumps in a burst of `supakit new`; not worth a warning.
+CLOCK_SKEW_TOLERANCE = dt.timedelta(seconds=60)
 
 
 @dataclass
@@ -60,7 +62,7 @@ def next_version(versions: list[str], now: dt.datetime) -> tuple[str, list[str]]
             f"cannot pick a version that sorts after existing version {newest!r} "
             "(it is not a 14-digit UTC timestamp); rename that file first"
         )
-    if newest_time > now:
+    if newest_time > now + CLOCK_SKEW_TOLERANCE:
         warnings.append(
             f"the newest migration ({newest}) is ahead of this machine's UTC clock ({candidate}); "
             "using the next second after it so the new file still applies last"

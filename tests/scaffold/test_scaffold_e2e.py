@@ -1,0 +1,93 @@
+"""The scaffolded table passes our own lint and audit with zero warn/error findings, on a real
+throwaway database."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from toolkit.lint import lint_project
+from toolkit.model import Finding
+from toolkit.pipeline import AuditOptions, audit
+from toolkit.project import find_project
+from toolkit.scaffold import build_content, new_migration
+
+NOW = dt.datetime(2026, 1, 2, 3, 4, 5)
+
+ORGS: dict[str, Any] = {"table": "organisations", "owner_column": None, "columns": ["name:text!"]}
+COMBOS: dict[str, list[dict[str, Any]]] = {
+    "owner_default": [{"table": "notes", "columns": ["title:text!", "body:text"]}],
+    "owner_with_fk_and_public_read": [ORGS, {"table": "projects", "public_read": True,
+                                             "columns": ["org_id:uuid!->organisations", "title:text!"]}],
+    "no_owner": [{"table": "countries", "owner_column": None, "columns": ["code:text!", "name:text!"]}],
+    "no_owner_public_read": [{"table": "prices", "owner_column": None, "public_read": True,
+                              "columns": ["amount:numeric(10,2)!"]}],
+    "keyword_table_custom_owner": [{"table": "order", "owner_column": "buyer_id",
+                                    "columns": ["total:numeric!", "placed_at:timestamptz"]}],
+    "two_fks": [ORGS, {"table": "teams", "owner_column": None, "columns": ["org_id:uuid!->organisations"]},
+                {"table": "tasks", "columns": ["team_id:uuid!->teams", "org_id:uuid->organisations",
+                                               "done:boolean!"]}],
+}
+
+
+def _scaffold(root: Path, tables: list[dict[str, Any]], *, config: str | None = None) -> Any:
+    (root / "supabase").mkdir(parents=True)
+    if config:
+        (root / "supabase" / "config.toml").write_text(config)
+    mdir = root / "supabase" / "migrations"
+    for i, t in enumerate(tables):
+        opts = {"schema": "public", "owner_column": "user_id", "columns": [], "public_read": False, **t}
+        content = build_content(t["table"], sql=None, **opts)
+        new_migration(mdir, f"create {t['table']}", content, now=NOW + dt.timedelta(minutes=i))
+    return find_project(root)
+
+
+def _loud(findings: list[Finding]) -> list[str]:
+    return [f"{f.rule} {f.location} {f.message}" for f in findings
+            if f.level.rank >= 2 and not f.suppressed_by]
+
+
+@pytest.mark.parametrize("combo", sorted(COMBOS))
+def test_scaffold_lints_clean(tmp_path: Path, combo: str) -> None:
+    project = _scaffold(tmp_path, COMBOS[combo])
+    result = lint_project(project)
+    assert result.files == len(COMBOS[combo])
+    assert _loud(result.findings) == []
+
+
+@pytest.mark.parametrize("combo", sorted(COMBOS))
+def test_scaffold_audits_clean(engine: Any, tmp_path: Path, combo: str) -> None:
+    project = _scaffold(tmp_path, COMBOS[combo])
+    report = audit(project, AuditOptions(engine="local", seed=False), lambda _msg: None)
+    assert report.info["applied"] == len(COMBOS[combo]) and not report.info["incomplete"]
+    assert _loud(report.findings) == []
+    table = COMBOS[combo][-1]["table"]
+    cells = {(c.role, c.command): c.status for c in report.coverage if c.table == table}
+    owner = COMBOS[combo][-1].get("owner_column", "user_id")
+    public = COMBOS[combo][-1].get("public_read", False)
+    assert cells[("anon", "select")] == ("open" if public else "no grant")
+    assert cells[("anon", "insert")] == "no grant"
+    if owner:
+        assert cells[("authenticated", "update")] == "row-scoped"
+        assert cells[("authenticated", "delete")] == "row-scoped"
+    else:
+        assert cells[("authenticated", "insert")] == "no grant"
+
+
+def test_scaffold_audits_clean_with_explicit_exposure_and_another_schema(engine: Any, tmp_path: Path) -> None:
+    config = '[api]\nschemas = ["public", "graphql_public", "app"]\nauto_expose_new_tables = false\n'
+    project = _scaffold(tmp_path, [], config=config)
+    new_migration(project.migrations_dir, "app schema",
+                  "create schema app;\ngrant usage on schema app to anon, authenticated, service_role;\n", now=NOW)
+    content = build_content("notes", table="notes", schema="app", owner_column="user_id",
+                            columns=["title:text!"], public_read=False, sql=None)
+    new_migration(project.migrations_dir, "app notes", content, now=NOW + dt.timedelta(minutes=1))
+    assert _loud(lint_project(project).findings) == []
+    report = audit(project, AuditOptions(engine="local", seed=False), lambda _msg: None)
+    assert report.info["exposure"] == "explicit"
+    assert _loud(report.findings) == []
+    cells = {(c.role, c.command): c.status for c in report.coverage if (c.schema, c.table) == ("app", "notes")}
+    assert cells[("authenticated", "select")] == "row-scoped"
