@@ -1,0 +1,161 @@
+"""Policy-quality rules on real migrations."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.audit.conftest import Audited
+from toolkit.model import Category, Level
+
+A = "20240101000000_policies.sql"
+FILES = {
+    A: """
+    create table public.posts (id bigint primary key, user_id uuid not null references auth.users (id),
+      status text, body text);
+    alter table public.posts enable row level security;
+    create policy "anon edits" on public.posts for update to anon using (true) with check (true);
+    create policy "auth inserts" on public.posts for insert to authenticated with check (true);
+    create policy "public read" on public.posts for select using (true);
+    create policy "owner deletes" on public.posts for delete to authenticated
+      using ((select auth.uid()) = user_id);
+    create table public.ungranted_posts (id bigint primary key, user_id uuid);
+    alter table public.ungranted_posts enable row level security;
+    revoke all on public.ungranted_posts from anon, authenticated;
+    create policy "dead edits" on public.ungranted_posts for delete to anon using (true);
+
+    create table public.docs (id bigint primary key, user_id uuid references auth.users (id), status text);
+    alter table public.docs enable row level security;
+    create policy "status edits" on public.docs for update to authenticated using (status = 'draft');
+    create policy "owner edits" on public.docs for update to authenticated
+      using ((select auth.uid()) = user_id);
+    create policy "checked edits" on public.docs for update to authenticated using (status = 'open')
+      with check ((select auth.uid()) = user_id);
+
+    create table public.notes (id bigint primary key, owner_id uuid, body text);
+    alter table public.notes enable row level security;
+    create policy "signed in reads" on public.notes for select to authenticated
+      using (auth.role() = 'authenticated');
+    create policy "owner writes" on public.notes for insert to authenticated
+      with check (owner_id = (select auth.uid()));
+    create table public.catalog (id bigint primary key, title text);
+    alter table public.catalog enable row level security;
+    create policy "signed in reads catalog" on public.catalog for select to authenticated
+      using ((select auth.role()) = 'authenticated');
+
+    create table public.profiles (id uuid primary key references auth.users (id), name text);
+    alter table public.profiles enable row level security;
+    create policy "admins by metadata" on public.profiles for update to authenticated
+      using ((select auth.jwt()) -> 'user_metadata' ->> 'role' = 'admin');
+    create policy "admins by app metadata" on public.profiles for delete to authenticated
+      using ((select auth.jwt()) -> 'app_metadata' ->> 'role' = 'admin');
+    create policy "self" on public.profiles for select to authenticated using (id = auth.uid());
+    create policy "self insert" on public.profiles for insert to authenticated
+      with check (id = (select auth.uid()));
+
+    create table public.tasks (id bigint primary key, team text);
+    alter table public.tasks enable row level security;
+    create policy "tasks a" on public.tasks for select to authenticated using (team = 'a');
+    create policy "tasks b" on public.tasks for select to authenticated using (team = 'b');
+    create policy "tasks narrow" on public.tasks as restrictive for select to authenticated
+      using (team <> 'z');
+    create policy "tasks insert" on public.tasks for insert to authenticated with check (team = 'a');
+    create table public.combo (id bigint primary key, team text);
+    alter table public.combo enable row level security;
+    create policy "combo all" on public.combo for all to authenticated using (team = 'a');
+    create policy "combo read" on public.combo for select to public using (team = 'b');
+    create table public.single (id bigint primary key, team text);
+    alter table public.single enable row level security;
+    create policy "single read" on public.single for select to authenticated using (team = 'a');
+    create policy "single narrow" on public.single as restrictive for select to authenticated
+      using (team <> 'z');
+    """,
+}
+
+
+@pytest.fixture(scope="module")
+def w(audit_world) -> Audited:  # type: ignore[no-untyped-def]
+    return audit_world(FILES)
+
+
+def test_policy_always_true_is_error_for_anon(w: Audited) -> None:
+    f = w.one("policy_always_true", "public.anon edits on public.posts")
+    assert f.level is Level.ERROR and f.category is Category.SECURITY
+    assert f.object.type == "policy" and f.object.parent == "public.posts"
+    assert str(f.location) == w.where(A, 'create policy "anon edits"')
+    assert f.evidence["roles"] == {"anon": ["update"]}
+    assert f.evidence["clauses"] == ["USING", "WITH CHECK"]
+
+
+def test_policy_always_true_is_warn_for_authenticated(w: Audited) -> None:
+    f = w.one("policy_always_true", "public.auth inserts on public.posts")
+    assert f.level is Level.WARN
+    assert f.evidence["clauses"] == ["WITH CHECK"]
+
+
+def test_policy_always_true_quiet_for_select_owner_and_ungranted(w: Audited) -> None:
+    w.none("policy_always_true", "public.public read on public.posts")
+    w.none("policy_always_true", "public.owner deletes on public.posts")
+    w.none("policy_always_true", "public.dead edits on public.ungranted_posts")
+
+
+def test_update_without_with_check_fires_when_using_leaves_owner_free(w: Audited) -> None:
+    f = w.one("update_without_with_check", "public.status edits on public.docs")
+    assert f.level is Level.WARN
+    assert str(f.location) == w.where(A, 'create policy "status edits"')
+    assert f.evidence["owner_columns"] == ["user_id"]
+    assert "with check" in f.remediation
+
+
+def test_update_without_with_check_quiet_when_using_ties_owner_or_check_given(w: Audited) -> None:
+    w.none("update_without_with_check", "public.owner edits on public.docs")
+    w.none("update_without_with_check", "public.checked edits on public.docs")
+
+
+def test_policy_not_row_scoped_fires_on_role_only_predicate(w: Audited) -> None:
+    f = w.one("policy_not_row_scoped", "public.signed in reads on public.notes")
+    assert f.level is Level.WARN
+    assert str(f.location) == w.where(A, 'create policy "signed in reads"')
+    assert f.evidence["clauses"] == ["USING"] and f.evidence["owner_columns"] == ["owner_id"]
+
+
+def test_policy_not_row_scoped_quiet(w: Audited) -> None:
+    w.none("policy_not_row_scoped", "public.owner writes on public.notes")
+    w.none("policy_not_row_scoped", "public.signed in reads catalog on public.catalog")  # no owner column
+    w.none("policy_not_row_scoped", "public.public read on public.posts")  # literal true: intent
+    w.none("policy_not_row_scoped", "public.status edits on public.docs")  # reads the row
+
+
+def test_user_metadata_in_policy(w: Audited) -> None:
+    f = w.one("user_metadata_in_policy", "public.admins by metadata on public.profiles")
+    assert f.level is Level.ERROR
+    assert str(f.location) == w.where(A, 'create policy "admins by metadata"')
+    w.none("user_metadata_in_policy", "public.admins by app metadata on public.profiles")
+
+
+def test_auth_function_not_wrapped(w: Audited) -> None:
+    f = w.one("auth_function_not_wrapped", "public.self on public.profiles")
+    assert f.level is Level.WARN and f.category is Category.PERFORMANCE
+    assert f.evidence["calls"] == ["auth.uid()"]
+    assert str(f.location) == w.where(A, 'create policy "self" ')
+    assert "(select auth.uid())" in f.remediation
+    g = w.one("auth_function_not_wrapped", "public.signed in reads on public.notes")
+    assert g.evidence["calls"] == ["auth.role()"]
+    w.none("auth_function_not_wrapped", "public.self insert on public.profiles")
+    w.none("auth_function_not_wrapped", "public.signed in reads catalog on public.catalog")
+
+
+def test_multiple_permissive_policies(w: Audited) -> None:
+    f = w.one("multiple_permissive_policies", "public.tasks")
+    assert f.level is Level.WARN and f.category is Category.PERFORMANCE
+    assert f.evidence["policies"] == ["tasks a", "tasks b"]
+    assert f.evidence["pairs"] == [{"role": "authenticated", "command": "select"}]
+    assert str(f.location) == w.where(A, 'create policy "tasks b"')
+
+
+def test_multiple_permissive_expands_all_and_public(w: Audited) -> None:
+    f = w.one("multiple_permissive_policies", "public.combo")
+    assert f.evidence["pairs"] == [{"role": "authenticated", "command": "select"}]
+
+
+def test_multiple_permissive_quiet_with_restrictive(w: Audited) -> None:
+    assert not w.findings("multiple_permissive_policies", "public.single")
