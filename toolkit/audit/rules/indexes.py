@@ -127,7 +127,13 @@ def _normalized(definition: str) -> str:
     return _INDEX_NAME.sub(r"\1\2", definition, count=1)
 
 
+def _created(ctx: AuditContext, t: Table, i: Index) -> tuple[str, int, int]:
+    loc = ctx.locate("index", i.identity)
+    return (loc.file, loc.line, loc.column) if loc else ("\uffff", 0, 0)
+
+
 def duplicate_index(ctx: AuditContext) -> Iterator[Finding]:
+    """The index kept is the primary key, else one backing a constraint, else the oldest."""
     for t in ctx.user_tables("rpm"):
         groups: dict[str, list[Index]] = defaultdict(list)
         for i in t.indexes:
@@ -136,7 +142,8 @@ def duplicate_index(ctx: AuditContext) -> Iterator[Finding]:
         for same in groups.values():
             if len(same) < 2:
                 continue
-            keep, *extra = sorted(same, key=lambda i: (not i.primary, i.constraint is None, i.name))
+            keep, *extra = sorted(same, key=lambda i: (not i.primary, i.constraint is None,
+                                                       _created(ctx, t, i), i.name))
             for i in extra:
                 drop = (f"alter table {t.identity} drop constraint {quote_ident(i.constraint)};"
                         if i.constraint else
