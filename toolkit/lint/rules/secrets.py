@@ -95,7 +95,7 @@ def _token_hits(text: str) -> Iterator[Hit]:
     if "whsec_" in text:
         for m in STRIPE_WEBHOOK.finditer(text):
             yield Hit(m.start(), "Stripe webhook signing secret", Level.ERROR, m.group(0))
-    if "gh" in text:
+    if "gh" in text or "github_pat_" in text:
         for m in GITHUB.finditer(text):
             yield Hit(m.start(), "GitHub token", Level.ERROR, m.group(0))
     if "sb_secret_" in text:
