@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -152,7 +153,11 @@ def main(ctx: click.Context, verbose: bool, quiet: bool) -> None:
 @main.command()
 @project_options
 @report_options
-@click.option("--db-url", envvar=["SUPAKIT_DB_URL"], help="Audit this live database (read only) instead of a throwaway one.")
+@click.option("--db-url", envvar=["SUPAKIT_DB_URL", "DATABASE_URL"],
+              help="Audit this live database (read only) instead of a throwaway one, with migration "
+                   "drift. Also from SUPAKIT_DB_URL, then DATABASE_URL.")
+@click.option("--pending-only", is_flag=True,
+              help="With --db-url: lint only the migrations the database has not applied yet.")
 @click.option("--engine", type=click.Choice(["auto", "local", "docker"]), default="auto", show_default=True,
               help="Where the throwaway database runs.")
 @click.option("--exposure", type=click.Choice(["legacy", "explicit"]), default=None,
@@ -161,20 +166,99 @@ def main(ctx: click.Context, verbose: bool, quiet: bool) -> None:
 @click.option("--no-probe", is_flag=True, help="Skip the behavioural RLS probe.")
 @click.option("--no-seed", is_flag=True, help="Do not apply supabase/seed.sql.")
 @click.pass_obj
+@click.pass_context
 @handle_errors
-def audit(obj: Ctx, project_dir: Path | None, config_file: Path | None, fmt: str, output: Path | None,
-          fail_on: str | None, baseline: Path | None, write_baseline: Path | None, db_url: str | None,
-          engine: str, exposure: str | None, keep_going: bool, no_probe: bool, no_seed: bool) -> None:
+def audit(ctx: click.Context, obj: Ctx, project_dir: Path | None, config_file: Path | None, fmt: str,
+          output: Path | None, fail_on: str | None, baseline: Path | None, write_baseline: Path | None,
+          db_url: str | None, pending_only: bool, engine: str, exposure: str | None, keep_going: bool,
+          no_probe: bool, no_seed: bool) -> None:
     """Apply the migrations to a throwaway database (or read --db-url) and audit RLS and indexes."""
     from toolkit.pipeline import AuditOptions
     from toolkit.pipeline import audit as run_audit
 
+    if pending_only and not db_url:
+        fail("--pending-only needs --db-url (the database whose applied migrations are compared)")
+    if db_url and ctx.get_parameter_source("db_url") is click.core.ParameterSource.ENVIRONMENT and not obj.quiet:
+        from toolkit.engine.url import redact
+
+        click.echo(f"supakit: auditing the live database {redact(db_url)} from the environment", err=True)
     project = load_project(project_dir, config_file)
     opts = AuditOptions(engine=engine, exposure=exposure, keep_going=keep_going, probe=not no_probe,
-                        db_url=db_url, seed=not no_seed)
+                        db_url=db_url, pending_only=pending_only, seed=not no_seed)
     report = run_audit(project, opts, obj.progress)
     emit_report(report, project, fmt=fmt, output=output, fail_on=fail_on, baseline=baseline,
                 write_baseline=write_baseline)
+
+
+@main.group()
+def db() -> None:
+    """Keep a migrated throwaway database running for local work (see `supakit db start`)."""
+
+
+@db.command("start")
+@project_options
+@click.option("--exposure", type=click.Choice(["legacy", "explicit"]), default=None,
+              help="Default privileges of new tables in public (default: from config.toml, else legacy).")
+@click.option("--no-seed", is_flag=True, help="Do not apply supabase/seed.sql.")
+@click.option("--reset", is_flag=True, help="Stop a running database first and build it again.")
+@click.pass_obj
+@handle_errors
+def db_start(obj: Ctx, project_dir: Path | None, config_file: Path | None, exposure: str | None,
+             no_seed: bool, reset: bool) -> None:
+    """Start the database with every migration (and the seed) applied; print its URL."""
+    from toolkit import db_cmd
+
+    project = load_project(project_dir, config_file)
+    state, started = db_cmd.start(project, exposure=exposure, seed=not no_seed, reset=reset, progress=obj.progress)
+    if not obj.quiet:
+        if started:
+            msg = f"started with {len(state.applied)} migrations applied; stop it with `supakit db stop`"
+        elif state.fingerprint != db_cmd.fingerprint(project):
+            msg = "already running, but the migrations changed since; `supakit db start --reset` rebuilds it"
+        else:
+            msg = "already running"
+        click.echo(f"supakit: database {msg}", err=True)
+    click.echo(state.url())
+
+
+@db.command("stop")
+@project_options
+@click.pass_obj
+@handle_errors
+def db_stop(obj: Ctx, project_dir: Path | None, config_file: Path | None) -> None:
+    """Stop the database and delete its files."""
+    from toolkit import db_cmd
+
+    was_running = db_cmd.stop(load_project(project_dir, config_file))
+    if not obj.quiet:
+        click.echo("supakit: database stopped and removed" if was_running else "supakit: no database was running",
+                   err=True)
+
+
+@db.command("url")
+@project_options
+@click.option("--superuser", is_flag=True, help="Connect as the bootstrap superuser supabase_admin.")
+@handle_errors
+def db_url(project_dir: Path | None, config_file: Path | None, superuser: bool) -> None:
+    """Print the running database's URL (role postgres, as Supabase migrations run)."""
+    from toolkit import db_cmd
+
+    state = db_cmd.require(load_project(project_dir, config_file))
+    click.echo(state.url("supabase_admin" if superuser else "postgres"))
+
+
+@db.command("psql", context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
+@project_options
+@click.argument("psql_args", nargs=-1, type=click.UNPROCESSED)
+@handle_errors
+def db_psql(project_dir: Path | None, config_file: Path | None, psql_args: tuple[str, ...]) -> None:
+    """Open psql on the running database; extra arguments go to psql."""
+    from toolkit import db_cmd
+
+    state = db_cmd.require(load_project(project_dir, config_file))
+    psql = db_cmd.psql_path()
+    sys.stdout.flush()
+    os.execv(psql, [psql, *psql_args, state.url()])
 
 
 @main.command()

@@ -24,6 +24,7 @@ class AuditOptions:
     keep_going: bool = False
     probe: bool = True
     db_url: str | None = None
+    pending_only: bool = False  # with db_url: lint only the migrations the database has not applied
     seed: bool = True
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -74,25 +75,20 @@ def start_and_apply(
 
 def audit(project: Project, opts: AuditOptions, progress: Callable[[str], None]) -> AuditReport:
     """Run the whole audit and return the report (findings not yet filtered by suppressions)."""
+    if opts.db_url:
+        return audit_url(project, opts, progress)
     info: dict[str, Any] = {"project": str(project.root), "exposed_schemas": list(project.exposed_schemas)}
     findings = _skipped_findings(project)
-    if opts.db_url:
-        from toolkit.engine.url import UrlDatabase, redact
-
-        db: Database = UrlDatabase(opts.db_url)
-        info.update(engine="url", database=redact(opts.db_url), throwaway=False)
-        apply_result = None
-    else:
-        db, apply_result = start_and_apply(project, opts, progress)
-        info.update(
-            engine=db.kind,
-            throwaway=True,
-            exposure=db.exposure,
-            applied=len(apply_result.applied),
-            statements=apply_result.statements,
-            failures=[str(f) for f in apply_result.failures],
-            incomplete=not apply_result.complete,
-        )
+    db, apply_result = start_and_apply(project, opts, progress)
+    info.update(
+        engine=db.kind,
+        throwaway=True,
+        exposure=db.exposure,
+        applied=len(apply_result.applied),
+        statements=apply_result.statements,
+        failures=[str(f) for f in apply_result.failures],
+        incomplete=not apply_result.complete,
+    )
     with db:
         from toolkit.audit import audit_snapshot
         from toolkit.catalog import take_snapshot
@@ -102,11 +98,11 @@ def audit(project: Project, opts: AuditOptions, progress: Callable[[str], None])
             snapshot = take_snapshot(conn, exposed_schemas=project.exposed_schemas)
         opts.timings["snapshot"] = time.perf_counter() - t0
         t0 = time.perf_counter()
-        source_map = apply_result.source_map if apply_result else None
+        source_map = apply_result.source_map
         result = audit_snapshot(snapshot, source_map=source_map, settings=project.settings)
         findings += result.findings
         opts.timings["rules"] = time.perf_counter() - t0
-        if opts.probe and db.throwaway and apply_result is not None and apply_result.complete:
+        if opts.probe and db.throwaway and apply_result.complete:
             try:
                 from toolkit.probe import run_probe
             except ImportError:
@@ -117,22 +113,83 @@ def audit(project: Project, opts: AuditOptions, progress: Callable[[str], None])
                 findings += probe_result.findings
                 info["probe"] = probe_result.summary
                 opts.timings["probe"] = time.perf_counter() - t0
-    if apply_result is not None:
-        for failure in apply_result.failures:
-            findings.append(
-                Finding(
-                    rule="migration_failed",
-                    level=Level.ERROR,
-                    category=Category.HYGIENE,
-                    object=ObjectRef("file", None, failure.file),
-                    message=f"migration did not apply: {failure.message}",
-                    remediation="Fix the statement; everything after it in this file was not applied, so the audit is incomplete.",
-                    location=failure.location,
-                )
+    for failure in apply_result.failures:
+        findings.append(
+            Finding(
+                rule="migration_failed",
+                level=Level.ERROR,
+                category=Category.HYGIENE,
+                object=ObjectRef("file", None, failure.file),
+                message=f"migration did not apply: {failure.message}",
+                remediation="Fix the statement; everything after it in this file was not applied, so the audit is incomplete.",
+                location=failure.location,
             )
+        )
     info["timings"] = {k: round(v, 4) for k, v in opts.timings.items()}
     info.update(result.info)
     return AuditReport(findings=findings, coverage=result.coverage, info=info)
 
 
-__all__ = ["AuditOptions", "MigrationError", "audit", "start_and_apply"]
+def exposed_schemas_for(project: Project, deployed: tuple[str, ...] | None) -> tuple[tuple[str, ...], str]:
+    """An explicit `schemas` setting wins, then what PostgREST is configured with in the database,
+    then config.toml's `[api] schemas`."""
+    if project.settings.get("schemas"):
+        return tuple(project.settings["schemas"]), "settings"
+    if deployed is not None:
+        return deployed, "pgrst.db_schemas"
+    return project.config.api_schemas, "config.toml"
+
+
+def audit_url(project: Project, opts: AuditOptions, progress: Callable[[str], None]) -> AuditReport:
+    """A deployed database: read only, no shim, no apply, no probe. Adds the migration drift; with
+    `pending_only` the catalog is not audited and only the pending files are linted."""
+    from toolkit.drift import compare, read_history
+    from toolkit.engine.url import UrlDatabase, redact
+    from toolkit.live import read_deployment
+
+    assert opts.db_url is not None
+    findings = _skipped_findings(project)
+    files = discover(project.migrations_dir, project.root).files
+    db = UrlDatabase(opts.db_url)
+    info: dict[str, Any] = {"project": str(project.root), "engine": "url", "database": redact(opts.db_url),
+                            "throwaway": False}
+    coverage = []
+    progress(f"connecting to {redact(opts.db_url)}")
+    with db, db.connect() as conn:
+        t0 = time.perf_counter()
+        deployed = read_deployment(conn)
+        exposed, source = exposed_schemas_for(project, deployed.db_schemas)
+        info.update(exposure=deployed.exposure, exposed_schemas=list(exposed), exposed_schemas_from=source,
+                    server_version=deployed.server_version, user=deployed.user)
+        progress(f"exposed schemas {', '.join(exposed)} (from {source}); behaves like exposure {deployed.exposure}")
+        drift = compare(read_history(conn), files)
+        findings += drift.findings
+        info.update(drift.info)
+        opts.timings["drift"] = time.perf_counter() - t0
+        if opts.pending_only:
+            info["stages"] = ["check", "lint", "drift"]
+            if drift.pending:
+                from toolkit.lint import lint_paths
+
+                t0 = time.perf_counter()
+                findings += lint_paths([mf.path for mf in drift.pending], project)
+                opts.timings["lint"] = time.perf_counter() - t0
+            progress(f"{len(drift.pending)} pending migrations would be applied")
+        else:
+            from toolkit.audit import audit_snapshot
+            from toolkit.catalog import take_snapshot
+
+            t0 = time.perf_counter()
+            snapshot = take_snapshot(conn, exposed_schemas=exposed)
+            opts.timings["snapshot"] = time.perf_counter() - t0
+            t0 = time.perf_counter()
+            result = audit_snapshot(snapshot, source_map=None, settings=project.settings)
+            findings += result.findings
+            coverage = result.coverage
+            info.update(result.info)
+            opts.timings["rules"] = time.perf_counter() - t0
+    info["timings"] = {k: round(v, 4) for k, v in opts.timings.items()}
+    return AuditReport(findings=findings, coverage=coverage, info=info)
+
+
+__all__ = ["AuditOptions", "MigrationError", "audit", "audit_url", "exposed_schemas_for", "start_and_apply"]

@@ -19,6 +19,7 @@ RULE_MODULES = (
     "toolkit.checks",
     "toolkit.pipeline_rules",
     "toolkit.suppress",
+    "toolkit.drift",
 )
 
 

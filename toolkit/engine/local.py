@@ -99,10 +99,11 @@ def cache_root() -> Path:
 class Cluster:
     """One running postmaster in a private folder. Stopping it deletes the folder."""
 
-    def __init__(self, bins: PgBinaries, who: RunAs, base: Path) -> None:
+    def __init__(self, bins: PgBinaries, who: RunAs, base: Path, *, detached: bool = False) -> None:
         self.bins = bins
         self.who = who
         self.base = base
+        self.detached = detached
         self.data = base / "data"
         self.sock = base / "sock"
         self.log = base / "postgres.log"
@@ -121,6 +122,22 @@ class Cluster:
         (base / cleanup.OWNER_FILE).write_text(str(os.getpid()))
         os.chmod(base, 0o711)
         cluster = cls(bins, who, base)
+        cluster.sock.mkdir(mode=0o700)
+        who.chown(base)
+        who.chown(cluster.sock)
+        return cluster
+
+    @classmethod
+    def in_folder(cls, bins: PgBinaries, who: RunAs, base: Path) -> Cluster:
+        """A cluster in a fixed, new folder whose postmaster may outlive us (`supakit db start`)."""
+        base.parent.mkdir(parents=True, exist_ok=True)
+        _check_traversable(base.parent, who)
+        try:
+            base.mkdir(mode=0o711)
+        except FileExistsError:
+            raise EngineError(f"{base} already exists; run `supakit db stop` first") from None
+        os.chmod(base, 0o711)
+        cluster = cls(bins, who, base, detached=True)
         cluster.sock.mkdir(mode=0o700)
         who.chown(base)
         who.chown(cluster.sock)
@@ -153,7 +170,8 @@ class Cluster:
         try:
             self.proc = subprocess.Popen(
                 args, stdin=subprocess.DEVNULL, stdout=logf, stderr=logf,
-                start_new_session=True, preexec_fn=_die_with_parent, **self.who.kwargs,
+                start_new_session=True, preexec_fn=None if self.detached else _die_with_parent,
+                **self.who.kwargs,
             )
         except OSError as e:
             raise EngineError(f"could not start postgres: {e}") from e
@@ -210,6 +228,11 @@ class Cluster:
         finally:
             shutil.rmtree(self.base, ignore_errors=True)
             cleanup.unregister(self._key)
+
+    def release(self) -> None:
+        """Leave the postmaster running after we exit; its folder now belongs to `supakit db stop`."""
+        cleanup.unregister(self._key)
+        self.proc = None
 
 
 def _check_traversable(folder: Path, who: RunAs) -> None:
@@ -276,8 +299,13 @@ class LocalEngine:
 
         return f"template-{self.bins.version}-{shim_hash()}-{TEMPLATE_FORMAT}"
 
-    def _fresh_cluster(self) -> Cluster:
-        cluster = Cluster.new_folder(self.bins, self.who)
+    def _new_cluster(self, folder: Path | None) -> Cluster:
+        if folder is None:
+            return Cluster.new_folder(self.bins, self.who)
+        return Cluster.in_folder(self.bins, self.who, folder)
+
+    def _fresh_cluster(self, folder: Path | None = None) -> Cluster:
+        cluster = self._new_cluster(folder)
         try:
             cluster.initdb()
             cluster.start()
@@ -323,8 +351,8 @@ class LocalEngine:
                 cluster.destroy()
         return target
 
-    def _from_template(self, template: Path) -> Cluster | None:
-        cluster = Cluster.new_folder(self.bins, self.who)
+    def _from_template(self, template: Path, folder: Path | None = None) -> Cluster | None:
+        cluster = self._new_cluster(folder)
         try:
             cluster.copy_from(template)
             cluster.start()
@@ -336,18 +364,20 @@ class LocalEngine:
             raise
         return cluster
 
-    def start(self, *, exposure: str = "legacy") -> LocalDatabase:
+    def start(self, *, exposure: str = "legacy", folder: Path | None = None) -> LocalDatabase:
+        """A running cluster. With `folder` it lives there and is detached: it does not die with
+        this process, and only `close()` (or `supakit db stop`) ends it."""
         cluster: Cluster | None = None
         template = self._template() if self.use_cache else None
         if template is not None:
-            cluster = self._from_template(template)
+            cluster = self._from_template(template, folder)
             if cluster is None:
                 self.warn("the cached template did not start; rebuilding it")
                 shutil.rmtree(template, ignore_errors=True)
                 template = self._template()
-                cluster = self._from_template(template) if template is not None else None
+                cluster = self._from_template(template, folder) if template is not None else None
         if cluster is None:
-            cluster = self._fresh_cluster()
+            cluster = self._fresh_cluster(folder)
         db = LocalDatabase(cluster, exposure=exposure)
         try:
             if exposure == "explicit":

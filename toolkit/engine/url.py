@@ -3,11 +3,25 @@
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING, Any
 
 from toolkit.engine.base import Database
 
-_PASSWORD_IN_URL = re.compile(r"(?P<pre>[a-z][a-z0-9+.-]*://[^:/@\s]*:)(?P<pw>[^@\s]*)(?P<post>@)", re.I)
-_PASSWORD_KV = re.compile(r"(?P<pre>\bpassword\s*=\s*)(?P<pw>'[^']*'|\S+)", re.I)
+if TYPE_CHECKING:
+    import psycopg
+
+# user:password@ in a URL; the greedy password runs to the last @ before the host part ends.
+_PASSWORD_IN_URL = re.compile(r"(?P<pre>[a-z][a-z0-9+.-]*://[^:/@\s]*:)(?P<pw>[^\s/?#]*)(?P<post>@)", re.I)
+# password=... in a key=value string or a URL query (where & ends it).
+_PASSWORD_KV = re.compile(r"(?P<pre>\bpassword\s*=\s*)(?P<pw>'(?:[^'\\]|\\.)*'|[^\s&]+)", re.I)
+# Statement and lock timeouts keep a read of a busy production database from waiting on its locks.
+SESSION_OPTIONS = {
+    "default_transaction_read_only": "on",
+    "statement_timeout": "30000",
+    "lock_timeout": "2000",
+    "idle_in_transaction_session_timeout": "60000",
+}
+CONNECT_TIMEOUT_S = 10
 
 
 def redact(text: str) -> str:
@@ -20,13 +34,32 @@ class UrlDatabase(Database):
     def __init__(self, url: str) -> None:
         super().__init__(dsn=url, superuser_dsn=None, kind="url", throwaway=False)
 
-    def connect(self, *, superuser: bool = False, autocommit: bool = True):  # type: ignore[no-untyped-def]
+    def connect(self, *, superuser: bool = False, autocommit: bool = True) -> psycopg.Connection[Any]:
+        """A read-only session: every transaction psycopg opens is BEGIN READ ONLY, and the
+        server refuses writes even outside one. The URL's own options (sslmode, ...) are kept."""
         import psycopg
+        from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
-        conn = psycopg.connect(
-            self.dsn,
-            autocommit=autocommit,
-            options="-c default_transaction_read_only=on -c statement_timeout=30000 -c lock_timeout=2000",
-        )
+        from toolkit.errors import EngineError
+
+        try:
+            params = conninfo_to_dict(self.dsn)
+        except psycopg.Error as e:
+            raise EngineError(f"invalid database URL {redact(self.dsn)}: {_first_line(e)}") from None
+        options = " ".join(f"-c {k}={v}" for k, v in SESSION_OPTIONS.items())
+        if params.get("options"):
+            options = f"{params['options']} {options}"
+        params["options"] = options
+        params.setdefault("connect_timeout", str(CONNECT_TIMEOUT_S))
+        params.setdefault("application_name", "supakit")
+        try:
+            conn = psycopg.connect(make_conninfo("", **params), autocommit=autocommit)
+        except psycopg.Error as e:
+            raise EngineError(f"cannot connect to {redact(self.dsn)}: {_first_line(e)}") from None
         conn.read_only = True
         return conn
+
+
+def _first_line(e: BaseException) -> str:
+    lines = [ln.strip() for ln in str(e).strip().splitlines() if ln.strip()]
+    return redact(" ".join(lines[:2])) if lines else type(e).__name__
