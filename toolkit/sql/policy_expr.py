@@ -372,6 +372,16 @@ def _analyze(text: str, table: str, helpers: frozenset[str]) -> ExprFacts:
     )
 
 
+def _qualifies(table: str, text: str) -> bool:
+    """The text may use the table's name as a column qualifier (`t.org_id` in a subquery);
+    only then can the answer differ from table to table."""
+    if table not in text:
+        return False
+    plain = re.escape(table) + r"\."
+    quoted = re.escape('"' + table.replace('"', '""') + '"') + r"\."
+    return re.search(rf"(?<![\w$]){plain}|{quoted}", text) is not None
+
+
 class PolicyAnalyzer:
     """`analyze` with a cache: real schemas repeat the same few policy texts on many tables."""
 
@@ -380,8 +390,7 @@ class PolicyAnalyzer:
         self._cache: dict[tuple[str | None, str], ExprFacts] = {}
 
     def __call__(self, text: str | None, table: str) -> ExprFacts:
-        # The table name only matters where the text can name it (`t.org_id` in a subquery).
-        key = (text, table if text is not None and table in text else "")
+        key = (text, table if text is not None and _qualifies(table, text) else "")
         facts = self._cache.get(key)
         if facts is None:
             facts = analyze(text, table, self.helpers)
