@@ -1,0 +1,78 @@
+"""The coverage matrix: every status from real grants and policies."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.audit.conftest import Audited
+from toolkit.model import COVERAGE_STATUSES
+
+A = "20240101000000_coverage.sql"
+FILES = {
+    A: """
+    create table public.plain (id bigint primary key);
+    create table public.sealed (id bigint primary key);
+    alter table public.sealed enable row level security;
+    create table public.mixed (id bigint primary key, user_id uuid references auth.users (id),
+      status text);
+    alter table public.mixed enable row level security;
+    revoke delete on public.mixed from anon;
+    create policy "anyone reads" on public.mixed for select to anon using (true);
+    create policy "owner reads" on public.mixed for select to authenticated
+      using ((select auth.uid()) = user_id);
+    create policy "owner inserts" on public.mixed for insert to authenticated
+      with check ((select auth.uid()) = user_id);
+    create policy "drafts editable" on public.mixed for update to authenticated
+      using (status = 'draft');
+    create policy "owner updates loosely" on public.mixed for update to anon
+      using ((select auth.uid()) = user_id) with check (true);
+    create table public.narrowed (id bigint primary key, user_id uuid, status text);
+    alter table public.narrowed enable row level security;
+    create policy "open read" on public.narrowed for select using (true);
+    create policy "only mine" on public.narrowed as restrictive for select to authenticated
+      using (user_id = (select auth.uid()));
+    create policy "only live" on public.narrowed as restrictive for select to anon
+      using (status = 'live');
+    create policy "open insert" on public.narrowed for insert to anon with check (true);
+    create policy "restrictive only" on public.narrowed as restrictive for delete to anon
+      using (true);
+    """,
+}
+
+
+@pytest.fixture(scope="module")
+def w(audit_world) -> Audited:  # type: ignore[no-untyped-def]
+    return audit_world(FILES)
+
+
+def test_every_exposed_table_role_and_command_has_a_cell(w: Audited) -> None:
+    cells = [c for c in w.result.coverage if c.table in ("plain", "sealed", "mixed", "narrowed")]
+    assert len(cells) == 4 * 2 * 4
+    assert {c.status for c in w.result.coverage} <= set(COVERAGE_STATUSES)
+    assert w.result.info["exposed_tables"] == 4
+
+
+def test_no_rls_and_no_grant(w: Audited) -> None:
+    assert w.cell("plain", "anon", "select") == ("no RLS", ())
+    assert w.cell("mixed", "anon", "delete") == ("no grant", ())
+
+
+def test_denied(w: Audited) -> None:
+    assert w.cell("sealed", "authenticated", "update") == ("denied", ())
+    assert w.cell("mixed", "authenticated", "delete") == ("denied", ())
+
+
+def test_open_row_scoped_predicate(w: Audited) -> None:
+    assert w.cell("mixed", "anon", "select") == ("open", ("anyone reads",))
+    assert w.cell("mixed", "authenticated", "select") == ("row-scoped", ("owner reads",))
+    assert w.cell("mixed", "authenticated", "insert") == ("row-scoped", ("owner inserts",))
+    assert w.cell("mixed", "authenticated", "update") == ("predicate", ("drafts editable",))
+    # USING is the caller's, the new row is anything: not row-scoped
+    assert w.cell("mixed", "anon", "update") == ("predicate", ("owner updates loosely",))
+
+
+def test_restrictive_policies_narrow_but_never_open(w: Audited) -> None:
+    assert w.cell("narrowed", "authenticated", "select") == ("row-scoped", ("open read", "only mine"))
+    assert w.cell("narrowed", "anon", "select") == ("predicate", ("open read", "only live"))
+    assert w.cell("narrowed", "anon", "insert") == ("open", ("open insert",))
+    assert w.cell("narrowed", "anon", "delete") == ("denied", ("restrictive only",))
