@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 
 from toolkit.errors import ConfigError
-from toolkit.registry import DOCS_BASE, RuleInfo, all_rules, get
+from toolkit.registry import RuleInfo, all_rules, doc_path_for, get
 
 DOCS_URL_ENV = "SUPAKIT_DOCS_URL"
 
@@ -34,7 +34,7 @@ def docs_base() -> str:
 def doc_link(rule_id: str) -> str:
     """A link to a rule's page: relative to the supakit repository unless SUPAKIT_DOCS_URL gives
     a base (reports read on a code host need an absolute link to reach supakit's docs)."""
-    path = f"{DOCS_BASE}/{rule_id.replace('/', '_')}.md"  # as RuleInfo.doc_path, without a lookup
+    path = doc_path_for(rule_id)
     base = docs_base()
     return f"{base}/{path}" if base else path
 

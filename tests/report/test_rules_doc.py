@@ -44,7 +44,8 @@ def test_unknown_rule_suggests_the_nearest_id() -> None:
 def test_doc_links(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("SUPAKIT_DOCS_URL", raising=False)
     assert doc_link("unused_suppression") == "docs/rules/unused_suppression.md"
-    assert doc_link("squawk/ban-drop-column") == "docs/rules/squawk_ban-drop-column.md"
+    assert doc_link("squawk/ban-drop-column") == "docs/rules/squawk.md"
+    assert doc_link("not/registered") == "docs/rules/not_registered.md"
     monkeypatch.setenv("SUPAKIT_DOCS_URL", "https://x.test/s/")
     assert doc_link("unused_suppression") == "https://x.test/s/docs/rules/unused_suppression.md"
 
