@@ -57,3 +57,11 @@ def test_no_findings() -> None:
     out = render(AuditReport(), "text")
     assert "No findings." in out and "0 errors, 0 warnings, 0 info" in out
     assert "tables audited" not in out  # a lint-only report audits no tables
+
+
+def test_multiline_fix_stays_indented() -> None:
+    f = Finding("r", Level.ERROR, Category.SECURITY, ObjectRef("table", "public", "t"), "m",
+                remediation="alter table t enable row level security;\n-- then add policies")
+    lines = render(AuditReport(findings=[f]), "text").splitlines()
+    i = next(n for n, line in enumerate(lines) if "fix: alter table" in line)
+    assert lines[i + 1] == "           -- then add policies"

@@ -15,6 +15,11 @@ from toolkit.suppress import fingerprint
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_LEVEL = {Level.ERROR: "error", Level.WARN: "warning", Level.INFO: "note"}
 SUPPRESSION_KIND = {"inline": "inSource"}
+JUSTIFICATION = {
+    "inline": "supakit-ignore comment in the migration; its reason is next to it",
+    "config": "ignore entry, with its reason, in the supakit settings",
+    "baseline": "accepted in the baseline file",
+}
 # Results need somewhere to point; findings without a file (say, from a --db-url audit) are
 # attached to the migrations folder and named by their database object.
 FALLBACK_URI = "supabase/migrations"
@@ -76,8 +81,9 @@ def build(report: AuditReport) -> dict[str, Any]:
         if f.evidence:
             result["properties"]["evidence"] = f.evidence
         if f.suppressed_by:
-            result["suppressions"] = [{"kind": SUPPRESSION_KIND.get(common.suppression_kind(f), "external"),
-                                       "justification": f"suppressed by {f.suppressed_by}"}]
+            kind = common.suppression_kind(f)
+            result["suppressions"] = [{"kind": SUPPRESSION_KIND.get(kind, "external"),
+                                       "justification": JUSTIFICATION.get(kind, f.suppressed_by)}]
         results.append(result)
     invocation: dict[str, Any] = {"executionSuccessful": not report.info.get("incomplete")}
     if report.info.get("incomplete"):

@@ -101,7 +101,8 @@ def _finding_line(out: Text, f: Finding) -> None:
     out.append(f" {f.location}" if f.location else f" {f.object}")
     out.append(f" {f.message}\n")
     if f.remediation:
-        out.append(f"      fix: {f.remediation}\n", style="dim")
+        fix = f.remediation.rstrip("\n").replace("\n", "\n" + " " * 11)
+        out.append(f"      fix: {fix}\n", style="dim")
 
 
 def _summary(console: Console, report: AuditReport) -> None:
