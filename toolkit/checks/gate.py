@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from toolkit.checks import DUPLICATE_MIGRATION_VERSION
 from toolkit.checks.folder import check_folder
 from toolkit.checks.lockfile import check_lock, lock_path
 from toolkit.errors import MigrationError
@@ -54,6 +55,10 @@ def run_check(project: Project, opts: CheckOptions, progress: Callable[[str], No
     lint = lint_project(project, squawk=opts.squawk)
     static += lint.findings
     blocking = sum(1 for f in static if f.level.rank >= 3 and not f.suppressed_by)
+    duplicate = next((f for f in static if f.rule == DUPLICATE_MIGRATION_VERSION.id), None)
+    if duplicate is not None:
+        raise MigrationError(f"cannot apply the migrations: {duplicate.message}"
+                             + (f" ({blocking - 1} more error(s) from the static checks)" if blocking > 1 else ""))
     progress("applying migrations to a throwaway database and auditing")
     audit_opts = AuditOptions(engine=opts.engine, exposure=opts.exposure, probe=opts.probe, seed=opts.seed)
     try:

@@ -1,0 +1,118 @@
+"""`supakit check` end to end: static checks, immutability, lint, apply and audit on a real database."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from tests.checks.conftest import git
+from tests.conftest import REPO, write_project
+from toolkit.checks.lockfile import write_lock
+from toolkit.cli import main
+from toolkit.project import Project
+
+
+def check(project_root: Path, *args: str) -> tuple[int, str, str]:
+    r = CliRunner().invoke(main, ["check", "--project-dir", str(project_root), "--no-seed", *args])
+    return r.exit_code, r.stdout, r.stderr
+
+
+def example(tmp_path: Path) -> Path:
+    root = tmp_path / "example"
+    shutil.copytree(REPO / "supabase", root / "supabase")
+    return root
+
+
+def test_check_on_the_example_project(engine: Any, tmp_path: Path) -> None:
+    root = example(tmp_path)
+    code, out, _ = check(root, "--format", "json")
+    report = json.loads(out)
+    info = report["info"]
+    migrations = sorted(p.name for p in (root / "supabase" / "migrations").glob("*.sql"))
+    assert info["command"] == "check" and info["applied"] == len(migrations)
+    assert info["lint"]["files"] == len(migrations) and info["lint"]["statements"] > 0
+    errors = [f for f in report["findings"] if f["level"] == "error"]
+    assert code == (1 if errors else 0)
+    for fmt in ("github", "sarif", "junit", "markdown", "text"):
+        fmt_code, fmt_out, _ = check(root, "--format", fmt, "--no-probe")
+        assert fmt_code == code and fmt_out.strip()
+
+
+def test_a_failing_migration_exits_2_with_file_line_col(engine: Any, tmp_path: Path) -> None:
+    project = write_project(tmp_path, {
+        "20240101000000_ok.sql": "create schema private;\ncreate table private.a (id bigint primary key);\n",
+        "20240101000001_bad.sql": "create table private.b (\n  id bigint references private.nope (id)\n);\n",
+    })
+    code, out, err = check(project.root)
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and "supabase/migrations/20240101000001_bad.sql:" in err
+    assert "nope" in err and "Traceback" not in err
+
+
+def test_a_syntax_error_exits_2_and_mentions_the_static_errors(engine: Any, tmp_path: Path) -> None:
+    project = write_project(tmp_path, {"20240101000000_a.sql": "create tabel private.a (id int);\n"})
+    code, _, err = check(project.root)
+    assert code == 2 and "20240101000000_a.sql:1:8" in err and "static checks" in err
+
+
+def test_static_and_audit_findings_land_in_one_report(engine: Any, tmp_path: Path) -> None:
+    project = write_project(tmp_path, {
+        "20240101000000_a.sql": "create table public.open_notes (id bigint primary key, body text);\n",
+        "20240102_b.sql": "select 1;\n",
+    })
+    (project.migrations_dir / "notes.md").write_text("x")
+    code, out, _ = check(project.root, "--format", "json")
+    rules = {f["rule"] for f in json.loads(out)["findings"]}
+    assert code == 1
+    assert {"migration_version_length", "stray_file_in_migrations", "table_without_rls"} <= rules
+    assert any(r.startswith("rls_") for r in rules - {"table_without_rls"}), rules
+
+
+def test_duplicate_versions_stop_the_apply_and_say_so(engine: Any, tmp_path: Path) -> None:
+    project = write_project(tmp_path, {"20240101000000_a.sql": "select 1;\n", "20240101000000_b.sql": "select 2;\n"})
+    code, _, err = check(project.root)
+    assert code == 2 and err.count("\n") == 1
+    assert "cannot apply the migrations: supabase/migrations/20240101000000_b.sql has version" in err
+
+
+def test_base_ref_and_lock_file(engine: Any, repo: Callable[..., Project]) -> None:
+    project = repo()
+    code, _, err = check(project.root, "--base", "no-such-branch")
+    assert code == 2 and "git ref 'no-such-branch' does not exist" in err
+    code, out, _ = check(project.root, "--base", "base", "--format", "json")
+    assert code == 0, out
+    (project.migrations_dir / "20240101000000_a.sql").write_text("create schema private;\n"
+                                                                 "create table private.a (id text);\n")
+    code, out, _ = check(project.root, "--base", "base", "--format", "json")
+    findings = json.loads(out)["findings"]
+    assert code == 1 and [f["rule"] for f in findings if f["level"] == "error"] == ["migration_edited"]
+    git(project.root.parent, "checkout", "-q", "--", ".")
+    write_lock(project)
+    (project.migrations_dir / "20240102000000_b.sql").write_text("create schema if not exists private;\n"
+                                                                 "create table private.b (id text);\n")
+    code, out, _ = check(project.root, "--format", "json")
+    report = json.loads(out)
+    assert code == 1 and report["info"]["lock_file"] == "supabase/migrations.lock"
+    assert [f["evidence"]["source"] for f in report["findings"] if f["rule"] == "migration_edited"] == ["lock"]
+
+
+def test_nothing_to_check_exits_2(tmp_path: Path) -> None:
+    (tmp_path / "supabase").mkdir()
+    code, _, err = check(tmp_path)
+    assert code == 2 and "supabase/migrations: no such folder" in err
+    r = CliRunner().invoke(main, ["check", "--project-dir", str(tmp_path / "nope")])
+    assert r.exit_code == 2 and "no such folder" in r.stderr
+
+
+@pytest.mark.parametrize("fail_on", ["info", "never"])
+def test_fail_on_controls_the_exit_code(engine: Any, tmp_path: Path, fail_on: str) -> None:
+    project = write_project(tmp_path, {"20240101000000_a.sql": "create schema private;\n"
+                                                               "create table private.a (id int primary key);\n"})
+    code, _, _ = check(project.root, "--fail-on", fail_on)
+    assert code == (1 if fail_on == "info" else 0)  # squawk/prefer-bigint-over-int is info
