@@ -89,13 +89,24 @@ def _squash(text: str) -> str:
     return " ".join(text.replace(";", " ").split())
 
 
+def _canonical(statement: str) -> str:
+    """The statement as Postgres' parser sees it, printed back: layout and comments are gone,
+    every name, constant and function body stays."""
+    import postgast
+
+    try:
+        return postgast.deparse(postgast.parse(statement))
+    except Exception:  # a statement libpg_query cannot print back: compare its words
+        return " ".join(statement.split())
+
+
 def normalised_statements(statements: Sequence[str]) -> list[str] | str:
-    """Statements as libpg_query splits them, trimmed, without comments between statements, so
-    that our splitter and the CLI's (which keeps trailing semicolons and leading comments) agree.
-    Text that does not parse is compared whitespace-insensitively as one string instead."""
+    """Statements as libpg_query splits them, in canonical form, so our splitter and the CLI's
+    (which keeps semicolons and the comments before each statement) agree. Text that does not
+    parse is compared whitespace-insensitively as one string instead."""
     joined = "\n;\n".join(statements)
     try:
-        return [s.text.rstrip().rstrip(";").rstrip() for s in split_statements(joined)]
+        return [_canonical(s.text) for s in split_statements(joined)]
     except SqlSyntaxError:
         return _squash(joined)
 
