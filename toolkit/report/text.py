@@ -24,31 +24,49 @@ LEVEL_STYLE = {Level.ERROR: "bold red", Level.WARN: "yellow", Level.INFO: "cyan"
 PLAIN_WIDTH = 120
 
 
+class Out:
+    """Styled text segments. Rich styles them for a terminal; plain output skips rich entirely,
+    which keeps a report with thousands of findings fast."""
+
+    def __init__(self) -> None:
+        self.segments: list[tuple[str, str]] = []
+
+    def add(self, text: str, style: str = "") -> None:
+        self.segments.append((text, style))
+
+    def render(self, color: bool) -> str:
+        if not color:
+            plain = "".join(t for t, _ in self.segments)
+            return "\n".join(line.rstrip() for line in plain.split("\n"))
+        buf = io.StringIO()
+        width = shutil.get_terminal_size((PLAIN_WIDTH, 24)).columns
+        console = Console(file=buf, force_terminal=True, width=width, highlight=False, emoji=False,
+                          markup=False)
+        console.print(Text.assemble(*self.segments), soft_wrap=True, end="")
+        return buf.getvalue()
+
+
 def render(report: AuditReport, *, color: bool = False) -> str:
-    buf = io.StringIO()
-    width = shutil.get_terminal_size((PLAIN_WIDTH, 24)).columns if color else PLAIN_WIDTH
-    console = Console(file=buf, force_terminal=color, no_color=not color, width=width,
-                      highlight=False, emoji=False, markup=False)
+    out = Out()
     if report.info.get("incomplete"):
-        _incomplete_banner(console, report)
+        _incomplete_banner(out, report)
     if report.coverage:
-        _matrix(console, report)
-    _findings(console, report)
-    _summary(console, report)
-    out = buf.getvalue()
-    return out if color else "\n".join(line.rstrip() for line in out.split("\n"))
+        _matrix(out, report)
+    _findings(out, report)
+    _summary(out, report)
+    return out.render(color)
 
 
-def _incomplete_banner(console: Console, report: AuditReport) -> None:
-    console.print(Text("DATABASE INCOMPLETE: migrations failed to apply, so this audit only covers "
-                       "what applied before the failure.", style="bold white on red"))
+def _incomplete_banner(out: Out, report: AuditReport) -> None:
+    out.add("DATABASE INCOMPLETE: migrations failed to apply, so this audit only covers "
+            "what applied before the failure.", "bold white on red")
+    out.add("\n")
     for failure in common.failures(report):
-        console.print(Text(f"  failed: {failure}", style="red"), soft_wrap=True)
-    console.print()
+        out.add(f"  failed: {failure}\n", "red")
+    out.add("\n")
 
 
-def _matrix(console: Console, report: AuditReport) -> None:
-    """A fixed-width grid built by hand: rich's Table costs seconds on a thousand tables."""
+def _matrix(out: Out, report: AuditReport) -> None:
     roles = common.matrix_roles(report.coverage)
     rows = common.matrix_rows(report.coverage)
     heads: list[str] = []
@@ -58,54 +76,50 @@ def _matrix(console: Console, report: AuditReport) -> None:
                   for i, c in enumerate(common.COMMANDS)]
     name_w = max([len("table")] + [len(n) for n in rows])
     cell_w = [max(len(h), max(len(v) for v in common.STATUS_SHORT.values())) for h in heads]
-    out = Text("RLS coverage (exposed tables × API role × command)\n", style="bold")
-    out.append("table".ljust(name_w), style="bold")
+    out.add("RLS coverage (exposed tables × API role × command)\n", "bold")
+    out.add("table".ljust(name_w), "bold")
     for h, w in zip(heads, cell_w, strict=True):
-        out.append("  " + h.ljust(w), style="bold")
-    out.append("\n")
+        out.add("  " + h.ljust(w), "bold")
+    out.add("\n")
     for name, cells in rows.items():
-        out.append(name.ljust(name_w))
+        out.add(name.ljust(name_w))
         i = 0
         for role in roles:
             for cmd in common.COMMANDS:
                 cell = cells.get((role, cmd))
                 status = cell.status if cell else "?"
-                out.append("  ")
-                out.append(common.short_status(status).ljust(cell_w[i]), style=STATUS_STYLE.get(status, ""))
+                out.add("  ")
+                out.add(common.short_status(status).ljust(cell_w[i]), STATUS_STYLE.get(status, ""))
                 i += 1
-        out.append("\n")
-    out.append(common.STATUS_LEGEND + "\n", style="dim")
-    console.print(out, soft_wrap=True)
+        out.add("\n")
+    out.add(common.STATUS_LEGEND + "\n", "dim")
+    out.add("\n")
 
 
-def _findings(console: Console, report: AuditReport) -> None:
+def _findings(out: Out, report: AuditReport) -> None:
     groups = common.grouped(report.active())
     if not groups:
-        console.print(Text("No findings.", style="green"))
-        console.print()
+        out.add("No findings.\n\n", "green")
         return
-    out = Text()
     for key, items in groups:
-        out.append(key, style="bold underline")
-        out.append("\n")
+        out.add(key, "bold underline")
+        out.add("\n")
         for f in items:
             _finding_line(out, f)
-        out.append("\n")
-    console.print(out, soft_wrap=True)
+        out.add("\n")
 
 
-def _finding_line(out: Text, f: Finding) -> None:
-    out.append("  ")
-    out.append(f"{f.level.value:<5}", style=LEVEL_STYLE[f.level])
-    out.append(f" {f.rule}", style="bold")
-    out.append(f" {f.location}" if f.location else f" {f.object}")
-    out.append(f" {f.message}\n")
+def _finding_line(out: Out, f: Finding) -> None:
+    out.add("  ")
+    out.add(f"{f.level.value:<5}", LEVEL_STYLE[f.level])
+    out.add(f" {f.rule}", "bold")
+    out.add((f" {f.location}" if f.location else f" {f.object}") + f" {f.message}\n")
     if f.remediation:
         fix = f.remediation.rstrip("\n").replace("\n", "\n" + " " * 11)
-        out.append(f"      fix: {fix}\n", style="dim")
+        out.add(f"      fix: {fix}\n", "dim")
 
 
-def _summary(console: Console, report: AuditReport) -> None:
+def _summary(out: Out, report: AuditReport) -> None:
     s = common.summarize(report)
     info = report.info
     parts = [s.phrase()]
@@ -120,8 +134,6 @@ def _summary(console: Console, report: AuditReport) -> None:
     timings = common.timings_phrase(info)
     if timings:
         parts.append(timings)
-    style = "bold red" if s.error else "yellow" if s.warn else "green"
-    console.print(Text(" · ".join(parts), style=style), soft_wrap=True)
+    out.add(" · ".join(parts) + "\n", "bold red" if s.error else "yellow" if s.warn else "green")
     if s.incomplete:
-        console.print(Text("incomplete: fix the failed migrations above and run again.",
-                           style="bold red"))
+        out.add("incomplete: fix the failed migrations above and run again.\n", "bold red")
