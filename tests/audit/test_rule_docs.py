@@ -1,0 +1,104 @@
+"""Every audit rule is registered with a literal id and has a complete page whose examples are
+true: the failing SQL makes the rule fire on the object the page names, the passing SQL does not."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from itertools import count
+from pathlib import Path
+
+import pytest
+from psycopg.conninfo import make_conninfo
+
+from tests.conftest import write_project
+from toolkit.apply import apply_migrations
+from toolkit.audit import audit_snapshot
+from toolkit.catalog import take_snapshot
+from toolkit.engine.base import Database
+from toolkit.migrations import discover
+from toolkit.registry import all_rules
+
+REPO = Path(__file__).resolve().parents[2]
+SECTIONS = ("## What it detects", "## Why it matters on Supabase", "## Failing example",
+            "## Passing example", "## How to fix", "## How to suppress")
+AUDIT_RULES = sorted(r.id for r in all_rules() if r.stage == "audit")
+# Superuser setup an example needs before its migration can run.
+SETUP = {
+    "foreign_table_exposed": "create extension if not exists postgres_fdw; "
+                             "create server billing foreign data wrapper postgres_fdw; "
+                             "grant usage on foreign server billing to postgres;",
+}
+
+
+@pytest.fixture(scope="module")
+def fresh_db(engine) -> Iterator[Callable[[], Database]]:  # type: ignore[no-untyped-def]
+    """Fresh shimmed databases cloned inside one cluster (CREATE DATABASE ... TEMPLATE is much
+    cheaper than a cluster per example)."""
+    cluster = engine.start()
+    names = count()
+    assert cluster.superuser_dsn is not None
+
+    def _make() -> Database:
+        name = f"example_{next(names)}"
+        with cluster.connect(superuser=True) as conn:
+            conn.execute(f"create database {name} template postgres strategy file_copy")
+            conn.execute(f"grant all on database {name} to postgres")
+        return Database(dsn=make_conninfo(cluster.dsn, dbname=name),
+                        superuser_dsn=make_conninfo(cluster.superuser_dsn or "", dbname=name),
+                        kind="local", throwaway=True)
+
+    yield _make
+    cluster.close()
+
+
+def page(rule_id: str) -> str:
+    return (REPO / "docs" / "rules" / f"{rule_id}.md").read_text(encoding="utf-8")
+
+
+def example(text: str, section: str) -> str:
+    body = text.split(section, 1)[1]
+    m = re.search(r"```sql\n(.*?)```", body, re.S)
+    assert m, section
+    return m.group(1)
+
+
+def test_the_auditor_registers_all_its_rules() -> None:
+    assert len(AUDIT_RULES) == 23
+    sources = "".join(p.read_text() for p in (REPO / "toolkit" / "audit" / "rules").glob("*.py"))
+    for rule_id in AUDIT_RULES:
+        assert f'id="{rule_id}"' in sources
+
+
+@pytest.mark.parametrize("rule_id", AUDIT_RULES)
+def test_page_is_complete(rule_id: str) -> None:
+    text = page(rule_id)
+    assert text.startswith(f"# {rule_id}\n")
+    positions = [text.index(s) for s in SECTIONS]
+    assert positions == sorted(positions)
+    assert f"supakit-ignore: {rule_id} --" in text and f'rule = "{rule_id}"' in text
+
+
+@pytest.mark.parametrize("rule_id", AUDIT_RULES)
+def test_examples_fire_and_stay_quiet(rule_id: str, fresh_db: Callable[[], Database],
+                                      tmp_path: Path) -> None:
+    text = page(rule_id)
+    documented_object = re.search(r'object = "([^"]+)"', text).group(1)  # type: ignore[union-attr]
+    for n, (section, fires) in enumerate((("## Failing example", True),
+                                          ("## Passing example", False))):
+        with fresh_db() as db:
+            if rule_id in SETUP:
+                with db.connect(superuser=True) as conn:
+                    conn.execute(SETUP[rule_id])
+            project = write_project(tmp_path / str(n),
+                                    {"20240101000000_example.sql": example(text, section)})
+            result = apply_migrations(db, discover(project.migrations_dir, project.root).files)
+            with db.connect() as conn:
+                snap = take_snapshot(conn, ("public", "graphql_public"))
+        found = [f for f in audit_snapshot(snap, result.source_map, {}).findings if f.rule == rule_id]
+        if fires:
+            assert [str(f.object) for f in found] == [documented_object]
+            assert found[0].location is not None
+            assert found[0].location.file == "supabase/migrations/20240101000000_example.sql"
+        else:
+            assert found == [], [f.message for f in found]
