@@ -83,6 +83,7 @@ class AuditContext:
         self._facts: dict[str, tuple[ExprFacts, ExprFacts]] = {}
         self._owner_cols: dict[str, frozenset[str]] = {}
         self._by_name = {(t.schema, t.name): t for t in self.snapshot.tables}
+        self._modes: dict[tuple[str, str], str | None] = {}
 
     # --- objects --------------------------------------------------------------------------------
     def user_tables(self, kinds: str = "rp") -> list[Table]:
@@ -129,6 +130,23 @@ class AuditContext:
         if using.text is None:
             return []
         return [using, new_row]
+
+    def mode(self, policy: Policy, command: str) -> str | None:
+        """How a policy decides `command`: None (grants nothing), "open" (literally true),
+        "scoped" (ties a row column to the caller), or "predicate"."""
+        key = (policy.identity, command)
+        if key not in self._modes:
+            exprs = self.command_exprs(policy, command)
+            if not exprs:
+                mode = None
+            elif all(f.always_true for f in exprs):
+                mode = "open"
+            elif all(f.caller_scoped for f in exprs):
+                mode = "scoped"
+            else:
+                mode = "predicate"
+            self._modes[key] = mode
+        return self._modes[key]
 
     # --- locations ------------------------------------------------------------------------------
     def locate(self, object_type: str, identity: str) -> Location | None:

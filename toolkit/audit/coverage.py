@@ -13,11 +13,6 @@ from __future__ import annotations
 from toolkit.audit.context import AuditContext
 from toolkit.audit.exposure import is_platform_schema
 from toolkit.model import API_ROLES, COMMANDS, CoverageCell, Policy, Table
-from toolkit.sql.policy_expr import ExprFacts
-
-
-def _all(exprs: list[ExprFacts], attr: str) -> bool:
-    return bool(exprs) and all(getattr(f, attr) for f in exprs)
 
 
 def cell(ctx: AuditContext, table: Table, role: str, command: str) -> CoverageCell:
@@ -33,7 +28,7 @@ def applicable(ctx: AuditContext, table: Table, role: str, command: str
         if not p.applies_to(role) or not p.covers(command):
             continue
         if p.permissive:
-            if ctx.command_exprs(p, command):
+            if ctx.mode(p, command) is not None:
                 permissive.append(p)
         else:
             restrictive.append(p)
@@ -50,14 +45,13 @@ def cell_status(ctx: AuditContext, table: Table, role: str, command: str
     names = tuple(p.name for p in permissive + restrictive)
     if not permissive:
         return "denied", names
-    grants = [ctx.command_exprs(p, command) for p in permissive]
-    narrows = [ctx.command_exprs(p, command) for p in restrictive]
-    if any(_all(exprs, "caller_scoped") for exprs in narrows):
+    grants = [ctx.mode(p, command) for p in permissive]
+    narrows = [ctx.mode(p, command) for p in restrictive]
+    if "scoped" in narrows:
         return "row-scoped", names
-    if any(_all(exprs, "always_true") for exprs in grants):
-        narrowed = any(exprs and not _all(exprs, "always_true") for exprs in narrows)
-        return ("predicate" if narrowed else "open"), names
-    if all(_all(exprs, "caller_scoped") for exprs in grants):
+    if "open" in grants:
+        return ("predicate" if "predicate" in narrows else "open"), names
+    if all(m == "scoped" for m in grants):
         return "row-scoped", names
     return "predicate", names
 

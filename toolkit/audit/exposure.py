@@ -32,6 +32,7 @@ class Exposure:
     def __init__(self, snapshot: Snapshot) -> None:
         self.snapshot = snapshot
         self._schemas: dict[str, Schema] = {s.name: s for s in snapshot.schemas}
+        self._reach: dict[tuple[str, str], frozenset[str]] = {}
 
     def schema_exposed(self, name: str) -> bool:
         sch = self._schemas.get(name)
@@ -60,11 +61,13 @@ class Exposure:
 
     def reaches(self, table: Table, role: str, command: str) -> bool:
         """`role` can run `command` on `table` through the Data API (RLS aside)."""
-        return (
-            self.schema_exposed(table.schema)
-            and self.has_usage(table.schema, role)
-            and self.has_privilege(table, role, command)
-        )
+        key = (table.identity, role)
+        cmds = self._reach.get(key)
+        if cmds is None:
+            open_schema = self.schema_exposed(table.schema) and self.has_usage(table.schema, role)
+            cmds = frozenset(c for c in DML if open_schema and self.has_privilege(table, role, c))
+            self._reach[key] = cmds
+        return command in cmds
 
     def roles_reaching(self, table: Table, commands: tuple[str, ...] = DML) -> dict[str, tuple[str, ...]]:
         """role -> the commands it can run on the table through the API."""
