@@ -6,7 +6,6 @@ import re
 import unicodedata
 
 import postgast
-from sqlglot import exp
 
 from toolkit.errors import SupakitError
 
@@ -84,6 +83,8 @@ def check_identifier(name: str, what: str) -> str:
 
 def quote_ident(name: str) -> str:
     """SQL for one identifier: bare when safe, double-quoted when it is a reserved word."""
+    from sqlglot import exp
+
     kind = _keyword_kind(name)
     needs_quotes = not is_snake_case(name) or kind not in (None, "UNRESERVED_KEYWORD")
     return exp.to_identifier(name, quoted=needs_quotes).sql(dialect="postgres")

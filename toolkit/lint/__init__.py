@@ -85,8 +85,9 @@ def lint_project(project: Project, paths: Sequence[Path] | None = None, *, squaw
     t0 = time.perf_counter()
     files = [p.resolve() for p in collect_files(paths, project)]
     texts: list[tuple[Path, str, str, bool]] = []
+    root = project.root.resolve()
     for path in files:
-        rel = project.rel(path)
+        rel = path.relative_to(root).as_posix() if path.is_relative_to(root) else path.as_posix()
         text, bom, bad = _read(path, rel)
         if bad is not None:
             result.findings.append(bad)

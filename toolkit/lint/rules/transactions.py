@@ -96,8 +96,9 @@ def check_enum_values(pf: ParsedFile, ctx: LintContext) -> Iterator[Finding]:
         if stmt.kind == "alter_enum_stmt" and stmt.node.new_val:
             added.append((i, _type_name(stmt.node.type_name), stmt.node.new_val))
     for first, type_name, value in added:
+        quoted = "'" + value.replace("'", "''") + "'"
         for stmt in pf.statements[first + 1:]:
-            if stmt.kind in ("alter_enum_stmt", "comment_stmt"):
+            if stmt.kind in ("alter_enum_stmt", "comment_stmt") or quoted not in stmt.text:
                 continue
             certain = any(
                 _type_name(tc.type_name.names) == type_name
