@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from toolkit.errors import EngineError, MigrationError
+from toolkit.extensions import ExtensionGate, ExtensionRefused
 from toolkit.migrations import MigrationFile, read_sql_file
 from toolkit.model import Location, SourceEvent, SourceMap
 from toolkit.sql.split import SourceText, SqlSyntaxError, Statement, split_statements
@@ -74,6 +75,8 @@ class ApplyResult:
     source_map: SourceMap = field(default_factory=SourceMap)
     statements: int = 0
     seed_applied: bool = False
+    stubbed_extensions: list[str] = field(default_factory=list)  # installed from our SQL stubs
+    skipped_statements: list[str] = field(default_factory=list)  # "file:line:col: why", see extensions.py
 
     @property
     def complete(self) -> bool:
@@ -109,11 +112,14 @@ def _error_location(e: Any, stmt: Statement, src: SourceText, rel: str) -> Locat
 class Applier:
     """Runs files on one connection as `postgres`, one transaction per file, like `supabase db reset`."""
 
-    def __init__(self, db: Database, *, progress: Callable[[str], None] | None = None) -> None:
+    def __init__(self, db: Database, *, progress: Callable[[str], None] | None = None,
+                 absent_extensions: Iterable[str] = ()) -> None:
         self.db = db
         self.progress = progress or (lambda _m: None)
         self.result = ApplyResult()
         self._conn: psycopg.Connection | None = None
+        self._gate: ExtensionGate | None = None
+        self._absent = frozenset(absent_extensions)
         self._trace = False
         self._last_seq = 0
 
@@ -124,6 +130,7 @@ class Applier:
             self._conn = self.db.connect(autocommit=True)
         except psycopg.Error as e:
             raise MigrationError(f"cannot connect to the database: {e}") from None
+        self._gate = ExtensionGate(self.db, self._conn, absent=self._absent)
         self._trace = bool(
             self._conn.execute("select to_regclass('supakit.ddl_events') is not null").fetchone()[0]  # type: ignore[index]
         )
@@ -139,6 +146,17 @@ class Applier:
     def conn(self) -> psycopg.Connection:
         assert self._conn is not None
         return self._conn
+
+    @property
+    def gate(self) -> ExtensionGate:
+        assert self._gate is not None
+        return self._gate
+
+    def _finish_file(self, committed: bool) -> None:
+        self.gate.finish(committed)
+        self.result.stubbed_extensions = list(self.gate.stubbed)
+        self.db.stubbed_extensions = list(self.gate.stubbed)
+        self.result.skipped_statements = list(self.gate.skipped)
 
     def _collect_events(self, stmt: Statement, loc: Location) -> None:
         if not self._trace:
@@ -171,9 +189,15 @@ class Applier:
                     rel, loc, f"refused: the statement mentions {role}, which gives access to the host; "
                     "supakit does not run it on a throwaway cluster", "42501"))
             try:
+                sql = self.gate.sql_for(stmt, str(loc))
+            except ExtensionRefused as r:
+                raise _StatementFailed(ApplyFailure(rel, loc, r.message, r.sqlstate)) from None
+            if sql is None:
+                continue
+            try:
                 if standalone:
                     conn.execute("commit")
-                conn.execute(stmt.text)  # type: ignore[arg-type]
+                conn.execute(sql)
                 if standalone:
                     conn.execute("begin")
             except psycopg.Error as e:
@@ -182,7 +206,8 @@ class Applier:
                         f"{loc}: the database server stopped unexpectedly while running this statement"
                     ) from None
                 msg, state = _error_message(e)
-                raise _StatementFailed(ApplyFailure(rel, _error_location(e, stmt, src, rel), msg, state)) from None
+                where = _error_location(e, stmt, src, rel) if len(sql) == len(stmt.text) else loc
+                raise _StatementFailed(ApplyFailure(rel, where, msg, state)) from None
             self.result.statements += 1
             self._collect_events(stmt, loc)
 
@@ -194,6 +219,7 @@ class Applier:
         except SqlSyntaxError as e:
             return ApplyFailure(mf.rel, Location(mf.rel, e.line, e.column), e.message, "42601")
         self.progress(f"applying {mf.rel} ({len(stmts)} statements)")
+        self.gate.prepare(stmts)
         conn = self.conn
         conn.execute("reset all")
         conn.execute("begin")
@@ -207,10 +233,12 @@ class Applier:
             conn.execute("commit")
         except _StatementFailed as f:
             self._rollback()
+            self._finish_file(False)
             return f.failure
         except BaseException:
             self._rollback()
             raise
+        self._finish_file(True)
         self.result.applied.append(mf.version)
         return None
 
@@ -222,6 +250,7 @@ class Applier:
         except SqlSyntaxError as e:
             return ApplyFailure(rel, Location(rel, e.line, e.column), e.message, "42601")
         self.progress(f"applying {rel} ({len(stmts)} statements)")
+        self.gate.prepare(stmts)
         conn = self.conn
         conn.execute("reset all")
         conn.execute("begin")
@@ -235,10 +264,12 @@ class Applier:
             conn.execute("commit")
         except _StatementFailed as f:
             self._rollback()
+            self._finish_file(False)
             return f.failure
         except BaseException:
             self._rollback()
             raise
+        self._finish_file(True)
         self.result.seed_applied = True
         return None
 
@@ -266,9 +297,10 @@ def apply_migrations(
     seed: tuple[Path, str] | None = None,
     keep_going: bool = False,
     progress: Callable[[str], None] | None = None,
+    absent_extensions: Iterable[str] = (),
 ) -> ApplyResult:
     """Apply `files` in order, then the seed. Without keep_going the first failure raises."""
-    with Applier(db, progress=progress) as ap:
+    with Applier(db, progress=progress, absent_extensions=absent_extensions) as ap:
         for mf in files:
             failure = ap.apply_file(mf)
             if failure is not None:

@@ -96,6 +96,11 @@ begin
     if not exists (select from pg_roles where rolname = 'pgbouncer') then
         create role pgbouncer login;
     end if;
+
+    -- Owner of the Database Webhooks objects in supabase_functions.
+    if not exists (select from pg_roles where rolname = 'supabase_functions_admin') then
+        create role supabase_functions_admin login noinherit createrole;
+    end if;
 end
 $roles$;
 
@@ -677,6 +682,38 @@ as $$
 $$;
 alter function realtime.topic() owner to supabase_realtime_admin;
 
+-- Broadcast from the database: a row in realtime.messages is what the Realtime server sends.
+create or replace function realtime.send(payload jsonb, event text, topic text, private boolean default true)
+returns void
+language plpgsql
+as $$
+begin
+    insert into realtime.messages (payload, event, topic, private, extension)
+    values (payload, event, topic, private, 'broadcast');
+end
+$$;
+alter function realtime.send(jsonb, text, text, boolean) owner to supabase_realtime_admin;
+
+-- Broadcast a row change (called from a trigger with NEW/OLD), Realtime's payload shape.
+create or replace function realtime.broadcast_changes(topic_name text, event_name text, operation text,
+                                                      table_name text, table_schema text, new record,
+                                                      old record, level text default 'ROW')
+returns void
+language plpgsql
+as $$
+declare
+    row_data jsonb := case when level = 'STATEMENT' then null else to_jsonb(new) end;
+    old_data jsonb := case when level = 'STATEMENT' then null else to_jsonb(old) end;
+begin
+    perform realtime.send(
+        jsonb_build_object('operation', operation, 'table', table_name, 'schema', table_schema,
+                           'record', row_data, 'old_record', old_data),
+        event_name, topic_name, true);
+end
+$$;
+alter function realtime.broadcast_changes(text, text, text, text, text, record, record, text)
+    owner to supabase_realtime_admin;
+
 -- Supabase creates an empty publication that migrations add tables to.
 -- (client_min_messages=error hides the wal_level warning of a plain cluster.)
 set client_min_messages = error;
@@ -692,6 +729,75 @@ set client_min_messages = warning;
 
 create schema if not exists supabase_functions authorization supabase_admin;
 grant usage on schema supabase_functions to postgres, anon, authenticated, service_role;
+grant all on schema supabase_functions to supabase_functions_admin;
+
+-- Database Webhooks: triggers call supabase_functions.http_request(url, method, headers, params,
+-- timeout_ms), which queues the request through pg_net and logs it in hooks.
+create table if not exists supabase_functions.migrations (
+    version     text primary key,
+    inserted_at timestamptz not null default now()
+);
+create table if not exists supabase_functions.hooks (
+    id            bigserial primary key,
+    hook_table_id integer not null,
+    hook_name     text not null,
+    created_at    timestamptz not null default now(),
+    request_id    bigint
+);
+create index if not exists supabase_functions_hooks_request_id_idx on supabase_functions.hooks (request_id);
+create index if not exists supabase_functions_hooks_h_table_id_h_name_idx
+    on supabase_functions.hooks (hook_table_id, hook_name);
+comment on table supabase_functions.hooks is
+    'Supabase Functions Hooks: Audit trail for triggered hooks.';
+
+-- Shim: when pg_net is missing (no create extension pg_net, not even the stub) the request is
+-- only logged, so a webhook trigger never breaks a write.
+create or replace function supabase_functions.http_request()
+returns trigger
+language plpgsql
+security definer
+set search_path = supabase_functions
+as $$
+declare
+    url text := tg_argv[0];
+    method text := upper(coalesce(tg_argv[1], 'POST'));
+    headers jsonb := coalesce(nullif(tg_argv[2], ''), '{}')::jsonb;
+    params jsonb := coalesce(nullif(tg_argv[3], ''), '{}')::jsonb;
+    timeout_ms integer := coalesce(nullif(tg_argv[4], ''), '1000')::integer;
+    payload jsonb;
+    request_id bigint;
+begin
+    if url is null or url = 'null' then
+        raise exception 'url argument is missing';
+    end if;
+    if method not in ('GET', 'POST') then
+        raise exception 'method argument % is invalid', method;
+    end if;
+    payload := jsonb_build_object(
+        'old_record', case when tg_op in ('UPDATE', 'DELETE') then to_jsonb(old) end,
+        'record', case when tg_op in ('INSERT', 'UPDATE') then to_jsonb(new) end,
+        'type', tg_op, 'table', tg_table_name, 'schema', tg_table_schema);
+    if method = 'GET' and to_regprocedure('net.http_get(text, jsonb, jsonb, integer)') is not null then
+        execute 'select net.http_get($1, $2, $3, $4)' into request_id using url, params, headers, timeout_ms;
+    elsif method = 'POST' and to_regprocedure('net.http_post(text, jsonb, jsonb, jsonb, integer)') is not null then
+        execute 'select net.http_post($1, $2, $3, $4, $5)' into request_id
+            using url, payload, params, headers, timeout_ms;
+    end if;
+    insert into supabase_functions.hooks (hook_table_id, hook_name, request_id)
+    values (tg_relid, tg_name, request_id);
+    return coalesce(new, old);
+end
+$$;
+
+alter table supabase_functions.migrations owner to supabase_functions_admin;
+alter table supabase_functions.hooks owner to supabase_functions_admin;
+alter function supabase_functions.http_request() owner to supabase_functions_admin;
+grant all on supabase_functions.migrations, supabase_functions.hooks
+    to postgres, anon, authenticated, service_role;
+grant all on sequence supabase_functions.hooks_id_seq to postgres, anon, authenticated, service_role;
+revoke all on function supabase_functions.http_request() from public;
+grant execute on function supabase_functions.http_request()
+    to postgres, anon, authenticated, service_role;
 
 -------------------------------------------------------------------------------
 -- 11. supabase_migrations (the CLI's history tables)
