@@ -19,9 +19,12 @@ from functools import cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
+from toolkit.errors import ConfigError
 from toolkit.sql.split import Statement
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     import psycopg
 
     from toolkit.engine.base import Database
@@ -99,6 +102,16 @@ def unavailable_message(name: str, major: int) -> str:
         f"{package}), or list it in absent_extensions under [tool.supakit] to skip its create "
         f"extension statements (supakit stubs only {', '.join(stubs())})"
     )
+
+
+def absent_extensions_setting(value: Any, source: Path | None) -> tuple[str, ...]:
+    """The `absent_extensions` setting: names whose create extension is skipped when unavailable."""
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        where = str(source) if source else "settings"
+        raise ConfigError(f'{where}: absent_extensions must be a list of extension names, e.g. ["timescaledb"]')
+    return tuple(value)
 
 
 def _defelems(items: Any) -> dict[str, Any]:

@@ -65,7 +65,11 @@ def start_and_apply(
         seed = None
         if opts.seed and project.seed_file.is_file():
             seed = (project.seed_file, project.rel(project.seed_file))
-        result = apply_migrations(db, disc.files, seed=seed, keep_going=opts.keep_going, progress=progress)
+        from toolkit.extensions import absent_extensions_setting
+
+        absent = absent_extensions_setting(project.settings.get("absent_extensions"), project.settings_file)
+        result = apply_migrations(db, disc.files, seed=seed, keep_going=opts.keep_going, progress=progress,
+                                  absent_extensions=absent)
         opts.timings["apply"] = time.perf_counter() - t0
     except BaseException:
         db.close()
@@ -88,6 +92,8 @@ def audit(project: Project, opts: AuditOptions, progress: Callable[[str], None])
         statements=apply_result.statements,
         failures=[str(f) for f in apply_result.failures],
         incomplete=not apply_result.complete,
+        stubbed_extensions=list(apply_result.stubbed_extensions),
+        skipped_statements=list(apply_result.skipped_statements),
     )
     with db:
         from toolkit.audit import audit_snapshot

@@ -32,6 +32,7 @@ SETTINGS_DEFAULTS: dict[str, Any] = {
     "expect": {},
     "probe": {},
     "sensitive_columns": [],
+    "absent_extensions": [],  # unavailable extensions whose create extension is skipped (extensions.py)
 }
 
 

@@ -147,6 +147,16 @@ def failures(report: AuditReport) -> list[str]:
     return [str(x) for x in report.info.get("failures") or []]
 
 
+def stub_notes(info: dict[str, Any]) -> list[str]:
+    """Lines saying which extensions are SQL stand-ins and which statements were not run."""
+    out = []
+    stubbed = info.get("stubbed_extensions") or []
+    if stubbed:
+        out.append(f"stubbed extensions (SQL stand-ins, see docs/extensions.md): {', '.join(map(str, stubbed))}")
+    out += [f"not run: {x}" for x in info.get("skipped_statements") or []]
+    return out
+
+
 def timings_phrase(info: dict[str, Any]) -> str:
     t = info.get("timings") or {}
     if not isinstance(t, dict) or not t:

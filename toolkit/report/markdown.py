@@ -116,6 +116,9 @@ def _table(findings: list[Finding], budget: int) -> tuple[list[str], int]:
 
 def render(report: AuditReport) -> str:
     lines = [MARKER, _title(report), "", _facts(report), ""]
+    notes = common.stub_notes(report.info)
+    if notes:
+        lines += [f"- {cell(x)}" for x in notes] + [""]
     if report.info.get("incomplete"):
         lines += _incomplete(report)
     if report.coverage:

@@ -135,5 +135,7 @@ def _summary(out: Out, report: AuditReport) -> None:
     if timings:
         parts.append(timings)
     out.add(" · ".join(parts) + "\n", "bold red" if s.error else "yellow" if s.warn else "green")
+    for note in common.stub_notes(info):
+        out.add(note + "\n", "dim")
     if s.incomplete:
         out.add("incomplete: fix the failed migrations above and run again.\n", "bold red")
