@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import uuid
+
+import psycopg
 import pytest
 
 from tests.audit.conftest import Audited
@@ -30,6 +34,17 @@ FILES = {
       using ((select auth.uid()) = user_id);
     create policy "checked edits" on public.docs for update to authenticated using (status = 'open')
       with check ((select auth.uid()) = user_id);
+
+    create table public.handoff (id bigint primary key, user_id uuid, status text);
+    alter table public.handoff enable row level security;
+    create policy "owner only" on public.handoff for update to authenticated
+      using ((select auth.uid()) = user_id);
+    create policy "handoff read" on public.handoff for select to authenticated using (true);
+    create table public.loose_handoff (id bigint primary key, user_id uuid, status text);
+    alter table public.loose_handoff enable row level security;
+    create policy "drafts only" on public.loose_handoff for update to authenticated
+      using (status = 'draft');
+    create policy "loose read" on public.loose_handoff for select to authenticated using (true);
 
     create table public.notes (id bigint primary key, owner_id uuid, body text);
     alter table public.notes enable row level security;
@@ -159,3 +174,31 @@ def test_multiple_permissive_expands_all_and_public(w: Audited) -> None:
 
 def test_multiple_permissive_quiet_with_restrictive(w: Audited) -> None:
     assert not w.findings("multiple_permissive_policies", "public.single")
+
+
+def _update_as(w: Audited, user: uuid.UUID, sql: str) -> str:
+    """Run an UPDATE as an authenticated user, as PostgREST would; always rolled back."""
+    with w.db.connect(superuser=True) as conn:
+        try:
+            with conn.transaction(force_rollback=True):
+                conn.execute("set local role authenticated")
+                conn.execute("select set_config('request.jwt.claims', %s, true)",
+                             (json.dumps({"sub": str(user), "role": "authenticated"}),))
+                return f"updated {conn.execute(sql).rowcount}"  # type: ignore[arg-type]
+        except psycopg.errors.InsufficientPrivilege as e:
+            return str(e).splitlines()[0]
+
+
+def test_update_without_with_check_matches_postgres_behaviour(w: Audited) -> None:
+    """What the rule documents: without WITH CHECK, Postgres re-checks the USING on the new row,
+    so a USING that binds user_id pins it, and one that does not leaves it free."""
+    a, b = uuid.uuid4(), uuid.uuid4()
+    with w.db.connect(superuser=True) as conn:
+        conn.execute("insert into public.handoff values (1, %s, 'draft')", (a,))
+        conn.execute("insert into public.loose_handoff values (1, %s, 'draft')", (a,))
+    pinned = _update_as(w, a, f"update public.handoff set user_id = '{b}' where id = 1")
+    assert "row-level security" in pinned
+    free = _update_as(w, a, f"update public.loose_handoff set user_id = '{b}' where id = 1")
+    assert free == "updated 1"
+    w.none("update_without_with_check", "public.owner only on public.handoff")
+    assert w.findings("update_without_with_check", "public.drafts only on public.loose_handoff")
