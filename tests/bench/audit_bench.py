@@ -23,15 +23,14 @@ def run(tables: int = 1000, repeats: int = 3) -> dict[str, Any]:
     from toolkit.catalog import take_snapshot
     from toolkit.engine.local import LocalEngine
 
-    with LocalEngine().start(exposure="legacy") as db:
-        with db.connect() as conn:
-            conn.execute(generate_schema(tables))
-            policies = conn.execute("select count(*) from pg_policy").fetchone()[0]  # type: ignore[index]
-            snap_times = []
-            for _ in range(repeats):
-                t0 = time.perf_counter()
-                snapshot = take_snapshot(conn, ("public", "graphql_public"))
-                snap_times.append(time.perf_counter() - t0)
+    with LocalEngine().start(exposure="legacy") as db, db.connect() as conn:
+        conn.execute(generate_schema(tables))
+        policies = conn.execute("select count(*) from pg_policy").fetchone()[0]  # type: ignore[index]
+        snap_times = []
+        for _ in range(repeats):
+            t0 = time.perf_counter()
+            snapshot = take_snapshot(conn, ("public", "graphql_public"))
+            snap_times.append(time.perf_counter() - t0)
     rule_times = []
     for _ in range(repeats):
         t0 = time.perf_counter()
