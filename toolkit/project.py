@@ -173,4 +173,62 @@ def validate_settings(raw: dict[str, Any], source: Path | None) -> dict[str, Any
     for i, item in enumerate(out["ignore"]):
         if not isinstance(item, dict) or not item.get("rule") or not item.get("reason"):
             raise ConfigError(f"{where}: ignore[{i}] needs a 'rule' and a 'reason'")
+    out["expect"] = validate_expect(out["expect"], where)
+    validate_probe(out["probe"], where)
     return out
+
+
+# Declared access per table ([tool.supakit.expect.<table>]), most open first.
+EXPECT_LEVELS = ("public", "authenticated", "tenant", "owner", "none")
+EXPECT_COMMANDS = ("select", "insert", "update", "delete", "all")
+PROBE_SETTINGS = {"enabled": bool, "storage": bool, "skip": list}
+
+
+def _hint(word: str, choices: tuple[str, ...] | list[str]) -> str:
+    close = difflib.get_close_matches(word, choices, n=1)
+    return f"; did you mean '{close[0]}'?" if close else ""
+
+
+def validate_expect(raw: Any, where: str) -> dict[str, dict[str, str]]:
+    """{table: {command: level}}; `[expect.public.profiles]` nests a schema, which is flattened
+    to 'public.profiles'."""
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{where}: expect must hold one table per database table, "
+                          "e.g. [tool.supakit.expect.profiles] select = \"owner\"")
+    out: dict[str, dict[str, str]] = {}
+    for name, spec in raw.items():
+        if isinstance(spec, dict) and spec and all(isinstance(v, dict) for v in spec.values()):
+            for table, inner in spec.items():
+                out[f"{name}.{table}"] = _expect_table(f"{name}.{table}", inner, where)
+        else:
+            out[str(name)] = _expect_table(str(name), spec, where)
+    return out
+
+
+def _expect_table(name: str, spec: Any, where: str) -> dict[str, str]:
+    if not isinstance(spec, dict):
+        raise ConfigError(f"{where}: expect.{name} must be a table such as "
+                          "{ select = \"public\", update = \"owner\" }")
+    for command, level in spec.items():
+        if command not in EXPECT_COMMANDS:
+            raise ConfigError(f"{where}: expect.{name}: unknown command '{command}'"
+                              f"{_hint(str(command), EXPECT_COMMANDS)} "
+                              f"(use {', '.join(EXPECT_COMMANDS)})")
+        if level not in EXPECT_LEVELS:
+            raise ConfigError(f"{where}: expect.{name}.{command} = {level!r} is not an access level"
+                              f"{_hint(str(level), EXPECT_LEVELS)} (use {', '.join(EXPECT_LEVELS)})")
+    return {str(k): str(v) for k, v in spec.items()}
+
+
+def validate_probe(raw: Any, where: str) -> None:
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{where}: probe must be a table, e.g. [tool.supakit.probe] skip = [...]")
+    for key, value in raw.items():
+        if key not in PROBE_SETTINGS:
+            raise ConfigError(f"{where}: probe: unknown key '{key}'{_hint(key, list(PROBE_SETTINGS))}"
+                              f" (use {', '.join(PROBE_SETTINGS)})")
+        if not isinstance(value, PROBE_SETTINGS[key]):
+            raise ConfigError(f"{where}: probe.{key} must be a "
+                              f"{'list of table names' if key == 'skip' else 'boolean'}")
+        if isinstance(value, list) and not all(isinstance(v, str) for v in value):
+            raise ConfigError(f"{where}: probe.skip must be a list of table names")

@@ -1,0 +1,45 @@
+"""The behavioural RLS probe: synthetic users and rows on a throwaway database, then Data API
+requests as anon, as user B against user A's rows, and as A handing rows away. Everything runs
+in one transaction that is rolled back, so the database is left as it was.
+
+Only `run_probe` is public; the modules behind it are imported when it runs, so importing the
+rule registry stays cheap.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from toolkit.errors import SupakitError
+from toolkit.model import Finding, Snapshot, SourceMap
+
+if TYPE_CHECKING:
+    from toolkit.engine.base import Database
+    from toolkit.probe.checks import TableResult
+
+
+@dataclass
+class ProbeResult:
+    findings: list[Finding] = field(default_factory=list)
+    summary: dict[str, Any] = field(default_factory=dict)
+    tables: list[TableResult] = field(default_factory=list)
+
+
+def run_probe(db: Database, snapshot: Snapshot, *, source_map: SourceMap | None = None,
+              settings: dict[str, Any] | None = None) -> ProbeResult:
+    """Probe every table the Data API exposes. Refuses any database that is not throwaway."""
+    if not db.throwaway:
+        raise SupakitError("refusing to probe a database that is not a throwaway one "
+                           "(the probe writes rows; it only runs on databases supakit started)")
+    from toolkit.probe.run import Run
+
+    t0 = time.perf_counter()
+    run = Run(db, snapshot, source_map=source_map, settings=settings or {})
+    result = run.execute()
+    result.summary["seconds"] = round(time.perf_counter() - t0, 3)
+    return result
+
+
+__all__ = ["ProbeResult", "run_probe"]

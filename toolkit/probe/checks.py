@@ -1,0 +1,312 @@
+"""The questions the probe asks each table, as Data API requests that are always rolled back.
+
+An `Attempt` records one request and what Postgres did: `allowed` (rows came back or changed,
+or RLS let the row through and only a constraint stopped it), `denied` (nothing visible or
+changed, or a permission / RLS error) or `error` (anything else: inconclusive).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from toolkit.model import Table
+from toolkit.probe.scope import primary_key
+from toolkit.probe.session import User, anon_claims, request
+from toolkit.probe.sqltext import column_list, ident, row_filter, text_value
+from toolkit.probe.synth import Filled, Row, RowSpec, SynthError, Synthesizer
+
+if TYPE_CHECKING:
+    import psycopg
+
+    from toolkit.audit.exposure import Exposure
+
+TIMEOUT = "5s"
+CALLER_ROLE = {"anon": "anon"}
+
+
+@dataclass
+class Attempt:
+    caller: str  # anon | A | B | C | D
+    command: str  # select | insert | update | delete
+    purpose: str  # read | write | spoof | handover | move | own | peer
+    outcome: str  # allowed | denied | error | skipped
+    rows: int = 0  # rows seen or changed
+    targeted: int = 0  # rows the request aimed at
+    sqlstate: str = ""
+    detail: str = ""
+    sql: str = ""
+    policies: tuple[str, ...] = ()
+    rows_sql: str = ""  # a statement yielding the rows the request read or wrote (for attribution)
+    new_row: bool = False  # the request wrote new values (check WITH CHECK, not USING)
+
+    @property
+    def allowed(self) -> bool:
+        return self.outcome == "allowed"
+
+    @property
+    def role(self) -> str:
+        return "anon" if self.caller == "anon" else "authenticated"
+
+    def evidence(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"role": self.role, "caller": CALLER_NAMES.get(self.caller, self.caller),
+                               "command": self.command, "outcome": self.outcome}
+        if self.command == "select":
+            out["rows_seen"] = self.rows
+        elif self.command != "insert":
+            out["rows_changed"] = self.rows
+        if self.targeted:
+            out["rows_targeted"] = self.targeted
+        if self.detail:
+            out["detail"] = self.detail
+        if self.policies:
+            out["policies"] = list(self.policies)
+        if self.sql:
+            out["sql"] = self.sql
+        return out
+
+
+CALLER_NAMES = {"anon": "anon key", "A": "user A", "B": "user B", "C": "user C (A's colleague)",
+                "D": "anonymous sign-in user"}
+# States raised after RLS let a row through: the request was authorised, the data was not valid.
+_AFTER_RLS = ("23502", "23503", "23505", "23514", "23P01")
+
+
+@dataclass
+class TableResult:
+    table: Table
+    filled: Filled
+    attempts: list[Attempt] = field(default_factory=list)
+    skipped: str | None = None
+    bucket: str | None = None  # storage.objects results: the bucket probed
+
+    def find(self, caller: str, purpose: str) -> Attempt | None:
+        return next((a for a in self.attempts if a.caller == caller and a.purpose == purpose), None)
+
+
+class Prober:
+    def __init__(self, conn: psycopg.Connection, synth: Synthesizer, users: dict[str, User],
+                 exposure: Exposure) -> None:
+        self.conn = conn
+        self.synth = synth
+        self.users = users
+        self.exposure = exposure
+        self.requests = 0
+
+    # --- one request ----------------------------------------------------------------------------
+    def claims(self, caller: str) -> dict[str, Any]:
+        return anon_claims() if caller == "anon" else self.users[caller].claims()
+
+    def run(self, caller: str, command: str, purpose: str, sql: str, *, targeted: int = 0,
+            count: bool = False, rows_sql: str = "", new_row: bool = False,
+            pre: tuple[str, ...] = ()) -> Attempt:
+        """Run one statement as `caller`, always rolled back."""
+        import psycopg
+
+        role = "anon" if caller == "anon" else "authenticated"
+        attempt = Attempt(caller, command, purpose, "denied", targeted=targeted, sql=sql,
+                          rows_sql=rows_sql, new_row=new_row)
+        self.requests += 1
+        try:
+            with request(self.conn, role, self.claims(caller), statement_timeout=TIMEOUT,
+                         method="GET" if command == "select" else "POST") as c:
+                for stmt in pre:
+                    c.execute(stmt)
+                cur = c.execute(sql)
+                n = int(cur.fetchone()[0]) if count else max(cur.rowcount, 0)  # type: ignore[index]
+        except psycopg.Error as e:
+            attempt.sqlstate = e.sqlstate or ""
+            attempt.detail = _first_line(e)
+            if attempt.sqlstate in _AFTER_RLS:
+                attempt.outcome = "allowed"
+                attempt.detail = f"RLS let the row through; only a constraint stopped it: {attempt.detail}"
+                attempt.rows = 1 if command == "insert" else targeted
+            elif attempt.sqlstate == "42501":
+                attempt.outcome = "denied"
+            else:
+                attempt.outcome = "error"
+            return attempt
+        attempt.rows = n
+        attempt.outcome = "allowed" if n > 0 else "denied"
+        return attempt
+
+    def reaches(self, t: Table, caller: str, command: str) -> bool:
+        return self.exposure.reaches(t, "anon" if caller == "anon" else "authenticated", command)
+
+    # --- statements -----------------------------------------------------------------------------
+    def where(self, filled: Filled, rows: list[Row]) -> str:
+        shape = self.synth.shape(filled.table)
+        return row_filter(filled.key, [filled.key_of(r) for r in rows], shape.types)
+
+    def select(self, caller: str, filled: Filled, rows: list[Row], purpose: str) -> Attempt:
+        where = self.where(filled, rows)
+        sql = f"SELECT count(*) FROM {filled.table.identity} WHERE {where}"
+        return self.run(caller, "select", purpose, sql, targeted=len(rows), count=True,
+                        rows_sql=f"SELECT * FROM {filled.table.identity} WHERE {where}")
+
+    def update(self, caller: str, filled: Filled, rows: list[Row], purpose: str,
+               assignments: dict[str, str] | None = None) -> Attempt | None:
+        t = filled.table
+        if assignments is None:
+            col = self.touch_column(t, caller)
+            if col is None:
+                return None
+            assignments = {col: ident(col)}
+        sets = ", ".join(f"{ident(c)} = {v}" for c, v in assignments.items())
+        where = self.where(filled, rows)
+        sql = f"UPDATE {t.identity} SET {sets} WHERE {where}"
+        changes = any(v != ident(c) for c, v in assignments.items())
+        rows_sql = (f"{sql} RETURNING *" if changes
+                    else f"SELECT * FROM {t.identity} WHERE {where}")
+        return self.run(caller, "update", purpose, sql, targeted=len(rows), rows_sql=rows_sql,
+                        new_row=changes)
+
+    def delete(self, caller: str, filled: Filled, rows: list[Row], purpose: str,
+               pre: tuple[str, ...] = ()) -> Attempt:
+        where = self.where(filled, rows)
+        sql = f"DELETE FROM {filled.table.identity} WHERE {where}"
+        return self.run(caller, "delete", purpose, sql, targeted=len(rows), pre=pre,
+                        rows_sql=f"SELECT * FROM {filled.table.identity} WHERE {where}")
+
+    def insert(self, caller: str, filled: Filled, spec: RowSpec, purpose: str) -> Attempt:
+        try:
+            values = self.synth.build(filled.table, spec)
+        except SynthError as e:
+            return Attempt(caller, "insert", purpose, "skipped", detail=str(e))
+        if values:
+            sql = (f"INSERT INTO {filled.table.identity} ({column_list(list(values))}) "
+                   f"VALUES ({', '.join(values.values())})")
+        else:
+            sql = f"INSERT INTO {filled.table.identity} DEFAULT VALUES"
+        return self.run(caller, "insert", purpose, sql, targeted=1,
+                        rows_sql=f"{sql} RETURNING *", new_row=True)
+
+    def touch_column(self, t: Table, caller: str) -> str | None:
+        """A column the caller's role may update, for a no-op `SET c = c`."""
+        role = "anon" if caller == "anon" else "authenticated"
+        whole = any("update" in t.privileges.get(r, ()) for r in (role, "PUBLIC"))
+        allowed = {c for r in (role, "PUBLIC")
+                   for c in t.column_privileges.get(r, {}).get("update", ())}
+        key = set(primary_key(t))
+        cols = [c.name for c in t.columns if not c.generated and c.identity != "always"
+                and (whole or c.name in allowed)]
+        plain = [c for c in cols if c not in key]
+        return (plain or cols)[0] if cols else None
+
+    def user_value(self, t: Table, col: str, who: str) -> str | None:
+        """The value `col` takes for user `who` (their id, or their profile's key)."""
+        for fk in self.synth.scopes.user_fks(t):
+            if fk.columns == (col,):
+                return self.synth.user_key_value(fk.ref_table, who)
+        user = self.users.get(who)
+        return user.id if user else None
+
+    # --- the questions --------------------------------------------------------------------------
+    def probe(self, filled: Filled, *, declared: dict[str, str]) -> TableResult:
+        t = filled.table
+        result = TableResult(t, filled)
+        ours = list(filled.rows.values())
+        a_rows = [filled.rows["A"]]
+        scope = filled.scope
+        add = result.attempts.append
+        if self.reaches(t, "anon", "select"):
+            add(self.select("anon", filled, ours, "read"))
+        if self.reaches(t, "anon", "insert"):
+            add(self.insert("anon", filled, RowSpec("anon", 7, "A", "A", "A"), "write"))
+        for cmd in ("update", "delete"):
+            if self.reaches(t, "anon", cmd):
+                got = (self.update if cmd == "update" else self.delete)("anon", filled, ours, "write")
+                if got is not None:
+                    add(got)
+        if not (scope.scoped or declared) or "B" not in self.users:
+            return result
+        if self.reaches(t, "B", "select"):
+            add(self.select("B", filled, a_rows, "read"))
+            if "D" in self.users:
+                add(self.select("D", filled, a_rows, "read"))
+        if self.reaches(t, "B", "update"):
+            got = self.update("B", filled, a_rows, "write")
+            if got is not None:
+                add(got)
+        if self.reaches(t, "B", "delete"):
+            add(self.delete("B", filled, a_rows, "write"))
+        if self.reaches(t, "B", "insert"):
+            add(self.insert("B", filled, self.spoof_spec(filled), "spoof"))
+        if self.reaches(t, "A", "update"):
+            for got in (self.handover(filled), self.move(filled)):
+                if got is not None:
+                    add(got)
+        if declared:
+            self.declared(filled, declared, result)
+        return result
+
+    def spoof_spec(self, filled: Filled) -> RowSpec:
+        """B's attempt to write into A's world: a row owned by A (owner-scoped tables), or a
+        row in A's organisation or under A's parent rows (tenant-scoped and derived tables)."""
+        kind = filled.scope.kind
+        if kind in ("user", "owner") or filled.scope.tenant_table:
+            return RowSpec("spoof", 5, "A", "B", "B")
+        if kind == "none":
+            return RowSpec("spoof", 5, "B", "B", "B")
+        return RowSpec("spoof", 5, "B", "B", "A")
+
+    def handover(self, filled: Filled) -> Attempt | None:
+        """A gives their own row to B by rewriting the owner column."""
+        scope, t = filled.scope, filled.table
+        if scope.kind != "owner" or not scope.owner or scope.owner in primary_key(t):
+            return None
+        if not self._may_update(t, scope.owner):
+            return None
+        value = self.user_value(t, scope.owner, "B")
+        if value is None:
+            return None
+        types = self.synth.shape(t).types
+        return self.update("A", filled, [filled.rows["A"]], "handover",
+                           {scope.owner: text_value(value, types[scope.owner])})
+
+    def move(self, filled: Filled) -> Attempt | None:
+        """A moves their own row into B's organisation."""
+        scope, t = filled.scope, filled.table
+        if scope.kind != "tenant" or scope.tenant_table or not scope.tenant_columns:
+            return None
+        fk = next((f for f in t.foreign_keys if set(f.columns) <= set(scope.tenant_columns)
+                   and f.ref_table in self.synth.scopes.tenants), None)
+        if fk is None or not all(self._may_update(t, c) for c in fk.columns):
+            return None
+        target = self.synth.parent_row(fk, "B")
+        if target is None:
+            return None
+        types = self.synth.shape(t).types
+        sets = {c: text_value(target.values.get(rc), types[c])
+                for c, rc in zip(fk.columns, fk.ref_columns, strict=True)}
+        return self.update("A", filled, [filled.rows["A"]], "move", sets)
+
+    def _may_update(self, t: Table, col: str) -> bool:
+        role = "authenticated"
+        return any("update" in t.privileges.get(r, ()) for r in (role, "PUBLIC")) or any(
+            col in t.column_privileges.get(r, {}).get("update", ()) for r in (role, "PUBLIC"))
+
+    def declared(self, filled: Filled, declared: dict[str, str], result: TableResult) -> None:
+        """Extra requests that tell 'owner' from 'tenant' from 'none' for declared commands:
+        what A can do with A's own rows and what C, A's colleague, can do with them."""
+        t, a_rows, add = filled.table, [filled.rows["A"]], result.attempts.append
+        peers = ["A"] + (["C"] if "C" in self.users else [])
+        for caller in peers:
+            purpose = "own" if caller == "A" else "peer"
+            if "select" in declared and self.reaches(t, caller, "select"):
+                add(self.select(caller, filled, a_rows, purpose))
+            if "update" in declared and self.reaches(t, caller, "update"):
+                got = self.update(caller, filled, a_rows, purpose)
+                if got is not None:
+                    add(got)
+            if "delete" in declared and self.reaches(t, caller, "delete"):
+                add(self.delete(caller, filled, a_rows, purpose))
+            if "insert" in declared and self.reaches(t, caller, "insert"):
+                owner = "A" if filled.scope.kind in ("user", "owner") else caller
+                spec = RowSpec(purpose, 4 if caller == "A" else 6, owner, caller, "A")
+                add(self.insert(caller, filled, spec, purpose))
+
+
+def _first_line(e: BaseException) -> str:
+    text = str(e).strip()
+    return text.splitlines()[0] if text else type(e).__name__

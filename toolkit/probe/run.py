@@ -1,0 +1,166 @@
+"""One probe run, start to finish, inside a single transaction that is always rolled back."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from toolkit.audit.context import AuditContext
+from toolkit.audit.exposure import Exposure
+from toolkit.model import Finding, ObjectRef, Snapshot, SourceMap, Table
+from toolkit.probe import ProbeResult
+from toolkit.probe.attribute import attribute
+from toolkit.probe.checks import Prober, TableResult
+from toolkit.probe.expect import resolve
+from toolkit.probe.scope import Scopes
+from toolkit.probe.session import User
+from toolkit.probe.synth import Filled, Synthesizer, fill_order
+from toolkit.probe.typeinfo import load_extras
+from toolkit.probe.users import insert_user, make_user
+from toolkit.probe.values import stable_uuid
+from toolkit.probe.verdict import Context, config_finding, skipped_finding, table_findings
+
+if TYPE_CHECKING:
+    import psycopg
+
+    from toolkit.engine.base import Database
+
+# A and B are strangers in different organisations; C shares A's organisation; D signed in
+# anonymously (Supabase's anonymous sign-ins).
+PEOPLE = {
+    "A": {"email": "probe-a@example.com", "label": "user A"},
+    "B": {"email": "probe-b@example.com", "label": "user B"},
+    "C": {"email": "probe-c@example.com", "label": "user C"},
+    "D": {"is_anonymous": True, "label": "anonymous sign-in user"},
+}
+
+
+class Run:
+    def __init__(self, db: Database, snapshot: Snapshot, *, source_map: SourceMap | None,
+                 settings: dict[str, Any]) -> None:
+        self.db = db
+        self.snapshot = snapshot
+        self.settings = settings
+        self.config = settings.get("probe") or {}
+        self.exposure = Exposure(snapshot)
+        self.ctx = AuditContext(snapshot, source_map, settings)
+        self.findings: list[Finding] = []
+        self.results: list[TableResult] = []
+        self.summary: dict[str, Any] = {}
+
+    def targets(self) -> tuple[list[Table], dict[str, str]]:
+        """Exposed tables to probe, and the ones left out with the reason."""
+        skip = set(self.config.get("skip") or [])
+        tables = self.exposure.exposed_tables()
+        exposed_ids = {t.identity for t in tables}
+        out: list[Table] = []
+        left: dict[str, str] = {}
+        for t in tables:
+            if t.identity in skip or t.name in skip:
+                left[t.identity] = "listed in [tool.supakit.probe] skip"
+            elif t.partition_of in exposed_ids:
+                continue  # probed through its partitioned parent
+            else:
+                out.append(t)
+        return out, left
+
+    def execute(self) -> ProbeResult:
+        targets, left = self.targets()
+        expect, problems = resolve(self.settings.get("expect") or {}, self.exposure.exposed_tables())
+        self.summary.update(tables_exposed=len(targets) + len(left), tables_probed=0,
+                            tables_skipped=0, buckets_probed=0)
+        if self.config.get("enabled") is False:
+            self.summary["disabled"] = True
+            return ProbeResult([], self.summary)
+        conn = self.db.connect(autocommit=False)
+        try:
+            self._probe(conn, targets, left, expect)
+        finally:
+            conn.rollback()
+            conn.close()
+        vctx = Context(self.ctx, expect, has_peer="C" in self.users)
+        self.findings += [config_finding(vctx, p) for p in problems]
+        for result in self.results:
+            if result.skipped:
+                self.findings.append(skipped_finding(vctx, result.table, result.skipped))
+                continue
+            if result.bucket is not None:
+                self.findings += table_findings(vctx, result, obj=ObjectRef("bucket", None, result.bucket),
+                                                what=f"private bucket '{result.bucket}'")
+            else:
+                self.findings += table_findings(vctx, result)
+        for identity, reason in sorted(left.items()):
+            table = self.snapshot.table(identity)
+            if table is not None:
+                self.findings.append(skipped_finding(vctx, table, reason))
+        probed = sum(1 for r in self.results if not r.skipped and r.bucket is None)
+        self.summary.update(
+            tables_probed=probed,
+            tables_skipped=self.summary["tables_exposed"] - probed,
+            share_probed=round(probed / self.summary["tables_exposed"], 3)
+            if self.summary["tables_exposed"] else 1.0,
+        )
+        return ProbeResult(self.findings, self.summary, self.results)
+
+    # --- inside the transaction -----------------------------------------------------------------
+    def _probe(self, conn: psycopg.Connection, targets: list[Table], left: dict[str, str],
+               expect: dict[str, dict[str, str]]) -> None:
+        scopes = Scopes(self.snapshot.tables)
+        self.users, failed = self._users(conn, need_peer=bool(scopes.memberships))
+        self.summary["users"] = sorted(self.users)
+        if failed:
+            self.summary["users_not_created"] = failed
+        if "A" not in self.users or "B" not in self.users:
+            why = "; ".join(f"{k}: {v}" for k, v in failed.items())
+            for t in targets:
+                self.results.append(TableResult(t, Filled(t, scopes.of(t)),
+                                                skipped=f"the probe users could not be created ({why})"))
+            return
+        order, deferred = fill_order(self.snapshot, targets)
+        extras = load_extras(conn, [t.identity for t in order])
+        synth = Synthesizer(conn, self.snapshot, scopes, extras, self.users, deferred)
+        synth.prepare(order)
+        synth.fill(order)
+        prober = Prober(conn, synth, self.users, self.exposure)
+        for t in targets:
+            filled = synth.filled.get(t.identity)
+            if filled is None or filled.reason or "A" not in filled.rows or "B" not in filled.rows:
+                why = filled.reason if filled and filled.reason else "no rows could be made"
+                self.results.append(TableResult(t, filled or Filled(t, scopes.of(t)), skipped=why))
+                continue
+            self.results.append(prober.probe(filled, declared=expect.get(t.identity, {})))
+        if self.config.get("storage", True):
+            self._storage(conn, prober)
+        for result in self.results:
+            for a in result.attempts:
+                if a.allowed:
+                    a.policies = attribute(conn, result.table, a, prober.claims(a.caller))
+        self.summary["requests"] = prober.requests
+        self.summary["rows_synthesised"] = synth.rows_made
+
+    def _users(self, conn: psycopg.Connection, *, need_peer: bool) -> tuple[dict[str, User], dict[str, str]]:
+        import psycopg
+
+        users: dict[str, User] = {}
+        failed: dict[str, str] = {}
+        for label, spec in PEOPLE.items():
+            if label == "C" and not need_peer:
+                continue
+            user = make_user(user_id=stable_uuid("probe-user", label), **spec)  # type: ignore[arg-type]
+            try:
+                with conn.transaction():
+                    insert_user(conn, user)
+                users[label] = user
+            except psycopg.Error as e:
+                text = str(e).strip().splitlines()
+                failed[label] = text[0] if text else type(e).__name__
+        return users, failed
+
+    def _storage(self, conn: psycopg.Connection, prober: Prober) -> None:
+        from toolkit.probe.storage import private_buckets, probe_bucket
+
+        objects = self.snapshot.table("storage.objects")
+        if objects is None or not self.snapshot.buckets_known:
+            return
+        for bucket in private_buckets(conn, self.snapshot, objects):
+            self.results.append(probe_bucket(conn, prober, objects, bucket, self.users))
+            self.summary["buckets_probed"] += 1

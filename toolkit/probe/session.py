@@ -1,0 +1,147 @@
+"""Requests the way the Data API makes them, on a connection that logged in as `postgres`.
+
+PostgREST opens a transaction per request and, before the query, sets `search_path`, `role`
+and `request.jwt.claims` with transaction-local `set_config(..., true)`. Here a request is a
+SAVEPOINT on the caller's transaction, so requests nest inside one outer transaction that the
+caller rolls back: the probe rolls every request back; the pytest plugin keeps the effects of
+requests that succeed (like PostgREST's COMMIT) until the test ends.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import psycopg
+
+API_SEARCH_PATH = "public, extensions"
+ISSUER = "http://127.0.0.1:54321/auth/v1"
+_names = itertools.count(1)
+
+
+@dataclass(frozen=True)
+class User:
+    """A row of auth.users and what GoTrue would put in its access token."""
+
+    id: str
+    email: str | None = None
+    phone: str | None = None
+    is_anonymous: bool = False
+    app_metadata: dict[str, Any] = field(default_factory=dict)
+    user_metadata: dict[str, Any] = field(default_factory=dict)
+    label: str = ""
+    session_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+
+    def claims(self, *, aal: str = "aal1") -> dict[str, Any]:
+        now = int(time.time())
+        method = "anonymous" if self.is_anonymous else "password"
+        return {
+            "iss": ISSUER,
+            "aud": "authenticated",
+            "exp": now + 3600,
+            "iat": now,
+            "sub": self.id,
+            "email": self.email or "",
+            "phone": self.phone or "",
+            "app_metadata": self.app_metadata,
+            "user_metadata": self.user_metadata,
+            "role": "authenticated",
+            "aal": aal,
+            "amr": [{"method": method, "timestamp": now}],
+            "session_id": self.session_id,
+            "is_anonymous": self.is_anonymous,
+        }
+
+    def __str__(self) -> str:
+        return self.label or self.email or self.id
+
+
+def anon_claims() -> dict[str, Any]:
+    """The payload of a project's anon key: a role and no subject."""
+    now = int(time.time())
+    return {"iss": "supabase", "ref": "local", "role": "anon", "iat": now, "exp": now + 3600}
+
+
+def service_role_claims() -> dict[str, Any]:
+    now = int(time.time())
+    return {"iss": "supabase", "ref": "local", "role": "service_role", "iat": now, "exp": now + 3600}
+
+
+@contextmanager
+def request(
+    conn: psycopg.Connection,
+    role: str,
+    claims: dict[str, Any],
+    *,
+    keep: bool = False,
+    method: str = "POST",
+    path: str = "/",
+    search_path: str = API_SEARCH_PATH,
+    statement_timeout: str | None = None,
+) -> Iterator[psycopg.Connection]:
+    """One Data API request on `conn`. With `keep`, a request that raises nothing keeps its
+    effects (the role and claims are reset for whatever runs next); otherwise, and always on
+    error, everything it did is rolled back."""
+    sp = f"supakit_request_{next(_names)}"
+    conn.execute(f"SAVEPOINT {sp}")
+    before: tuple[Any, ...] = ()
+    if keep:
+        row = conn.execute(
+            "SELECT current_setting('search_path'), current_setting('statement_timeout')").fetchone()
+        before = tuple(row) if row else ()
+    settings = [("search_path", search_path)]
+    if statement_timeout:
+        settings.append(("statement_timeout", statement_timeout))
+    settings += [
+        ("role", role),
+        ("request.jwt.claims", json.dumps(claims)),
+        ("request.method", method),
+        ("request.path", path),
+        ("request.headers", json.dumps({"accept": "application/json"})),
+    ]
+    try:
+        _set(conn, settings)
+        yield conn
+    except BaseException:
+        _undo(conn, sp)
+        raise
+    if keep and not _failed(conn):
+        _set(conn, [("role", "none"), ("request.jwt.claims", ""), ("request.method", ""),
+                    ("request.path", ""), ("request.headers", ""),
+                    ("search_path", before[0]), ("statement_timeout", before[1])])
+        conn.execute(f"RELEASE SAVEPOINT {sp}")
+    else:
+        _undo(conn, sp)
+
+
+def _failed(conn: psycopg.Connection) -> bool:
+    """The body swallowed an error, so the request's transaction cannot commit."""
+    from psycopg.pq import TransactionStatus
+
+    return conn.info.transaction_status == TransactionStatus.INERROR
+
+
+def _set(conn: psycopg.Connection, settings: list[tuple[str, str]]) -> None:
+    calls = ", ".join("set_config(%s, %s, true)" for _ in settings)
+    conn.execute(f"SELECT {calls}", [v for pair in settings for v in pair])
+
+
+def _undo(conn: psycopg.Connection, sp: str) -> None:
+    conn.execute(f"ROLLBACK TO SAVEPOINT {sp}; RELEASE SAVEPOINT {sp}")
+
+
+def as_user(conn: psycopg.Connection, user: User, **kw: Any) -> Any:
+    """A request as a signed-in user (role `authenticated`, the user's claims)."""
+    return request(conn, "authenticated", user.claims(), **kw)
+
+
+def as_anon(conn: psycopg.Connection, **kw: Any) -> Any:
+    """A request with the project's anon key."""
+    return request(conn, "anon", anon_claims(), **kw)

@@ -1,0 +1,103 @@
+"""Storage: objects in A's folder of every private bucket, and what B and anon can do with them.
+
+Objects are named `<user id>/...` as Supabase's examples and the Storage API expect; the Storage
+API runs these same statements on storage.objects with the caller's role and claims.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from toolkit.model import Snapshot, Table
+from toolkit.probe.checks import Attempt, Prober, TableResult
+from toolkit.probe.scope import Scope
+from toolkit.probe.session import User
+from toolkit.probe.sqltext import column_list, lit
+from toolkit.probe.synth import Filled, Row
+
+if TYPE_CHECKING:
+    import psycopg
+
+PROBE_BUCKET = "supakit-probe-private"
+ALLOW_DELETE = "SELECT set_config('storage.allow_delete_query', 'true', true)"
+
+
+def private_buckets(conn: psycopg.Connection, snapshot: Snapshot, objects: Table) -> list[str]:
+    """The project's private buckets; a private bucket of our own when it has none but does
+    have policies on storage.objects."""
+    buckets = [b.id for b in snapshot.buckets if not b.public]
+    if buckets or not objects.policies:
+        return buckets
+    conn.execute("INSERT INTO storage.buckets (id, name, public) VALUES (%s, %s, false) "
+                 "ON CONFLICT (id) DO NOTHING", [PROBE_BUCKET, PROBE_BUCKET])
+    return [PROBE_BUCKET]
+
+
+def _values(objects: Table, bucket: str, name: str, owner: User | None) -> dict[str, str]:
+    cols = {c.name for c in objects.columns}
+    out = {"bucket_id": lit(bucket), "name": lit(name)}
+    if "owner" in cols:
+        out["owner"] = f"CAST({lit(owner.id)} AS uuid)" if owner else "NULL"
+    if "owner_id" in cols:
+        out["owner_id"] = lit(owner.id) if owner else "NULL"
+    if "metadata" in cols:
+        out["metadata"] = lit('{"mimetype": "text/plain", "size": 5}') + "::jsonb"
+    return out
+
+
+def _insert_sql(values: dict[str, str], returning: str = "") -> str:
+    sql = (f"INSERT INTO storage.objects ({column_list(list(values))}) "
+           f"VALUES ({', '.join(values.values())})")
+    return f"{sql} RETURNING {returning}" if returning else sql
+
+
+def probe_bucket(conn: psycopg.Connection, prober: Prober, objects: Table, bucket: str,
+                 users: dict[str, User]) -> TableResult:
+    filled = Filled(objects, Scope("owner", owner="owner"))
+    for label in ("A", "B"):
+        name = f"{users[label].id}/supakit-probe/{label.lower()}.txt"
+        got = conn.execute(_insert_sql(_values(objects, bucket, name, users[label]),
+                                       "tableoid::int8, ctid::text, id::text")).fetchone()
+        if got:
+            filled.rows[label] = Row({"id": str(got[2])}, int(got[0]), str(got[1]))
+    result = TableResult(objects, filled, bucket=bucket)
+    add = result.attempts.append
+    ours = list(filled.rows.values())
+    a_rows = [filled.rows["A"]]
+    if _can(prober, objects, "anon", "select"):
+        add(prober.select("anon", filled, ours, "read"))
+    if _can(prober, objects, "anon", "insert"):
+        add(_insert(prober, "anon", objects, bucket, f"anon/supakit-probe-{bucket}.txt", None,
+                    "write"))
+    if _can(prober, objects, "anon", "update"):
+        changed = prober.update("anon", filled, ours, "write", {"metadata": "metadata"})
+        if changed is not None:
+            add(changed)
+    if _can(prober, objects, "anon", "delete"):
+        add(prober.delete("anon", filled, ours, "write", pre=(ALLOW_DELETE,)))
+    if _can(prober, objects, "B", "select"):
+        add(prober.select("B", filled, a_rows, "read"))
+    if _can(prober, objects, "B", "update"):
+        changed = prober.update("B", filled, a_rows, "write", {"metadata": "metadata"})
+        if changed is not None:
+            add(changed)
+    if _can(prober, objects, "B", "delete"):
+        add(prober.delete("B", filled, a_rows, "write", pre=(ALLOW_DELETE,)))
+    if _can(prober, objects, "B", "insert"):
+        add(_insert(prober, "B", objects, bucket, f"{users['A'].id}/supakit-probe/from-b.txt",
+                    users["B"], "spoof"))
+    return result
+
+
+def _can(prober: Prober, objects: Table, caller: str, command: str) -> bool:
+    """The Storage API, not PostgREST, serves storage.objects: the schema need not be exposed."""
+    role = "anon" if caller == "anon" else "authenticated"
+    return prober.exposure.has_usage("storage", role) and prober.exposure.has_privilege(
+        objects, role, command)
+
+
+def _insert(prober: Prober, caller: str, objects: Table, bucket: str, name: str,
+            owner: User | None, purpose: str) -> Attempt:
+    sql = _insert_sql(_values(objects, bucket, name, owner))
+    return prober.run(caller, "insert", purpose, sql, targeted=1, rows_sql=f"{sql} RETURNING *",
+                      new_row=True)

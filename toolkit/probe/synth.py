@@ -1,0 +1,435 @@
+"""Rows for every table the probe needs, as `postgres`, parents before children.
+
+Each row is made for one synthetic user and one side (A's world or B's): foreign keys to users
+name that user, other foreign keys point at the same side's parent rows, so A's rows live in
+A's organisation and B's in B's. Columns with defaults keep them (evaluated with the row
+owner's claims set, so `default auth.uid()` and triggers see that user); the rest get typed
+candidates that the table's CHECK constraints accept. A row a trigger already made (a profile
+created on sign-up, an owner membership created with an organisation) is found and reused.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from toolkit.model import Column, ForeignKey, Snapshot, Table
+from toolkit.probe.scope import AUTH_USERS, Scope, Scopes, primary_key, unique_keys
+from toolkit.probe.session import User
+from toolkit.probe.solver import Group, domain_check, groups_for, solve
+from toolkit.probe.sqltext import cast, column_list, ident, text_value
+from toolkit.probe.typeinfo import Extras, TypeInfo
+from toolkit.probe.values import Candidates
+
+if TYPE_CHECKING:
+    import psycopg
+
+MAX_ATTEMPTS = 6
+# Role values that give a member the most power in their own organisation, so the probe tests
+# what the strongest outsider could do.
+STRONG_ROLES = ("owner", "admin", "administrator", "editor")
+SYNTH_SLOTS = {"A": 0, "B": 1, "C": 2, "D": 3}
+
+
+class SynthError(Exception):
+    """A row could not be made; the message says why, for a probe_skipped finding."""
+
+
+@dataclass(frozen=True)
+class RowSpec:
+    """Who a row is for: `owner` fills the owner column, `others` every other user column,
+    and foreign keys point at `side`'s parent rows. `index` varies the values."""
+
+    slot: str
+    index: int
+    owner: str
+    others: str
+    side: str
+
+
+@dataclass
+class Row:
+    values: dict[str, str | None]
+    tableoid: int
+    ctid: str
+    created: bool = True  # False when a trigger or the seed had already made it
+
+
+@dataclass
+class Shape:
+    """How each column of a table is filled."""
+
+    types: dict[str, str]  # column -> SQL type for casts
+    base: dict[str, tuple[TypeInfo, int, list[str]]]  # column -> resolved base, typmod, domain checks
+    free: list[str]  # columns that need a value from the candidates
+    nullable_free: set[str]  # free columns that may stay NULL
+    checks: list[tuple[tuple[str, ...], str]]  # (columns, expression)
+    prefer: tuple[str, ...] = ()
+    strong: set[str] = field(default_factory=set)  # free only to pick a member's strongest role
+
+
+@dataclass
+class Filled:
+    table: Table
+    scope: Scope
+    rows: dict[str, Row] = field(default_factory=dict)
+    reason: str | None = None
+
+    @property
+    def key(self) -> tuple[str, ...]:
+        return primary_key(self.table) or ("tableoid", "ctid")
+
+    def key_of(self, row: Row) -> tuple[str, ...]:
+        if self.key == ("tableoid", "ctid"):
+            return (str(row.tableoid), row.ctid)
+        return tuple(row.values.get(k) or "" for k in self.key)
+
+
+def _settable(col: Column) -> bool:
+    return not col.generated and col.identity != "always"
+
+
+def fill_order(snapshot: Snapshot, targets: Iterable[Table]) -> tuple[list[Table], set[tuple[str, str]]]:
+    """The targets and every table their foreign keys need, parents first, plus the foreign
+    keys (table, constraint) left NULL to break a cycle."""
+    need: dict[str, Table] = {}
+    stack = list(targets)
+    while stack:
+        t = stack.pop()
+        if t.identity in need or t.identity == AUTH_USERS:
+            continue
+        need[t.identity] = t
+        for fk in t.foreign_keys:
+            parent = snapshot.table(fk.ref_table)
+            if parent is not None and parent.kind in ("r", "p"):
+                stack.append(parent)
+    deps = {i: {fk.ref_table for fk in t.foreign_keys if fk.ref_table in need and fk.ref_table != i}
+            for i, t in need.items()}
+    order: list[Table] = []
+    done: set[str] = set()
+    deferred: set[tuple[str, str]] = set()
+    while len(done) < len(need):
+        ready = sorted(i for i in need if i not in done and deps[i] <= done)
+        if not ready:
+            pick = min((i for i in need if i not in done),
+                       key=lambda i: (_required_open(need[i], done), i))
+            deferred.update((pick, fk.name) for fk in need[pick].foreign_keys
+                            if fk.ref_table in need and fk.ref_table not in done
+                            and fk.ref_table != pick)
+            ready = [pick]
+        for i in ready:
+            done.add(i)
+            order.append(need[i])
+    return order, deferred
+
+
+def _required_open(t: Table, done: set[str]) -> int:
+    cols = {c.name: c for c in t.columns}
+    return sum(1 for fk in t.foreign_keys if fk.ref_table not in done and fk.ref_table != t.identity
+               and all(cols[c].not_null for c in fk.columns if c in cols))
+
+
+class Synthesizer:
+    def __init__(self, conn: psycopg.Connection, snapshot: Snapshot, scopes: Scopes,
+                 extras: Extras, users: dict[str, User],
+                 deferred: set[tuple[str, str]] | None = None) -> None:
+        self.conn = conn
+        self.snapshot = snapshot
+        self.scopes = scopes
+        self.extras = extras
+        self.users = users
+        self.cands = Candidates(extras.types)
+        self.filled: dict[str, Filled] = {}
+        self.deferred = deferred or set()  # (table, fk name) left NULL to break a cycle
+        self.shapes: dict[str, Shape] = {}
+        self.solved: dict[tuple[str, str], int] = {}
+        self.rows_made = 0
+
+    def shape(self, t: Table) -> Shape:
+        got = self.shapes.get(t.identity)
+        if got is not None:
+            return got
+        scope = self.scopes.of(t)
+        fk_cols = {c for fk in t.foreign_keys for c in fk.columns}
+        user_cols = set(scope.user_columns)
+        table_checks = [(c.columns, c.expression) for c in self.extras.checks.get(t.identity, [])]
+        in_checks = {col for cols, _ in table_checks for col in cols}
+        types: dict[str, str] = {}
+        base: dict[str, tuple[TypeInfo, int, list[str]]] = {}
+        free: list[str] = []
+        nullable: set[str] = set()
+        strong_cols: set[str] = set()
+        checks = list(table_checks)
+        prefer = STRONG_ROLES if scope.membership else ()
+        for col in t.columns:
+            types[col.name] = col.type
+            got_type = self.extras.column_type(t.identity, col.name)
+            if got_type is None:
+                continue
+            info, typmod = got_type
+            resolved, base_mod, dchecks = self.extras.resolve(info, typmod)
+            base[col.name] = (resolved, base_mod, dchecks)
+            if not _settable(col) or col.name in fk_cols or col.name in user_cols:
+                continue
+            required = col.not_null or info.not_null
+            strong = bool(prefer) and self._offers(resolved, table_checks, col.name, prefer)
+            if (required and col.default is None) or strong:
+                free.append(col.name)
+                if strong and not (required and col.default is None):
+                    strong_cols.add(col.name)
+            elif col.default is None and (col.name in in_checks or dchecks):
+                free.append(col.name)
+                nullable.add(col.name)
+            for expr in dchecks:
+                checks.append(((col.name,), domain_check(expr, col.name)))
+        shape = Shape(types, base, free, nullable, checks, prefer, strong_cols)
+        self.shapes[t.identity] = shape
+        return shape
+
+    @staticmethod
+    def _offers(info: TypeInfo, checks: list[tuple[tuple[str, ...], str]], col: str,
+                words: tuple[str, ...]) -> bool:
+        if info.typtype == "e":
+            return any(w in info.labels for w in words)
+        return any(f"'{w}'" in expr for cols, expr in checks if col in cols for w in words)
+
+    def candidates(self, t: Table, col: str, k: int) -> list[str | None]:
+        shape = self.shape(t)
+        info, typmod, dchecks = shape.base[col]
+        checks = [e for cols, e in shape.checks if col in cols]
+        out = self.cands.for_type(col, info, typmod, k, checks=checks,
+                                  salt=t.identity, prefer=shape.prefer)
+        if col in shape.nullable_free:
+            out = [None, *out]
+        return out
+
+    def prepare(self, order: list[Table]) -> None:
+        """Solve every table's CHECK constraints for the first row index, in one statement."""
+        groups: list[Group] = []
+        for t in order:
+            shape = self.shape(t)
+            free = [c for c in shape.free if c in shape.base]
+            cands = {c: self.candidates(t, c, 0) for c in free}
+            types = {c: shape.base[c][0].name for c in free}
+            groups += groups_for(t.identity, free, shape.checks, cands, types)
+        self.solved = solve(self.conn, groups)
+
+    # --- filling --------------------------------------------------------------------------------
+    def fill(self, order: list[Table]) -> dict[str, Filled]:
+        for t in order:
+            scope = self.scopes.of(t)
+            filled = Filled(t, scope)
+            self.filled[t.identity] = filled
+            for spec in self.specs(t, scope):
+                try:
+                    filled.rows[spec.slot] = self.make(t, spec)
+                except SynthError as e:
+                    if spec.slot in ("A", "B"):
+                        filled.reason = str(e)
+                        break
+        return self.filled
+
+    def specs(self, t: Table, scope: Scope) -> list[RowSpec]:
+        if scope.kind == "user":
+            labels = [u for u in ("A", "B", "C", "D") if u in self.users]
+            return [RowSpec(u, SYNTH_SLOTS[u], u, u, "B" if u == "B" else "A") for u in labels]
+        specs = [RowSpec("A", 0, "A", "A", "A"), RowSpec("B", 1, "B", "B", "B")]
+        if scope.membership and "C" in self.users:
+            specs.append(RowSpec("C", 2, "C", "C", "A"))
+        return specs
+
+    def make(self, t: Table, spec: RowSpec) -> Row:
+        """Insert one row (retrying with other values when a constraint objects) or find the
+        row a trigger already made."""
+        import psycopg
+
+        bump: dict[str, int] = {}
+        extra_free: set[str] = set()
+        last = ""
+        for _ in range(MAX_ATTEMPTS):
+            values = self.build(t, spec, bump=bump, extra_free=extra_free)
+            try:
+                with self.conn.transaction():
+                    self._claims(spec.owner)
+                    row = self._insert(t, values)
+                self.rows_made += 1
+                return row
+            except psycopg.Error as e:
+                last = _first_line(e)
+                if e.sqlstate == "23505":
+                    found = self._adopt(t, e, values)
+                    if found is not None:
+                        return found
+                targets = self._retarget(t, e, values, extra_free)
+            if not targets:
+                break
+            for c in targets:
+                bump[c] = bump.get(c, 0) + 1
+        raise SynthError(f"could not insert a row: {last}")
+
+    def _adopt(self, t: Table, e: Exception, values: dict[str, str]) -> Row | None:
+        """The row a trigger (or the seed) already made for this user or parent: a unique key
+        on foreign-key or user columns that our values collide with."""
+        diag = getattr(e, "diag", None)
+        cols = self.extras.constraint_columns.get((t.identity, getattr(diag, "constraint_name", "") or ""))
+        if not cols:
+            cols = next((k for k in unique_keys(t) if getattr(diag, "constraint_name", None)
+                         and all(c in values for c in k)), ())
+        linked = {c for fk in t.foreign_keys for c in fk.columns} | set(self.scopes.user_columns(t))
+        if not cols or not all(c in values for c in cols) or not set(cols) & linked:
+            return None
+        where = " AND ".join(f"supakit_t.{ident(c)} = {values[c]}" for c in cols)
+        got = self.conn.execute(f"SELECT {self._returning(t)} FROM {t.identity} AS supakit_t "
+                                f"WHERE {where} LIMIT 1").fetchone()
+        return self._row(t, got, False) if got else None
+
+    def _free(self, t: Table, extra: set[str]) -> list[str]:
+        return [*self.shape(t).free, *sorted(extra)]
+
+    def _retarget(self, t: Table, e: Exception, values: dict[str, str],
+                  extra_free: set[str]) -> list[str] | None:
+        """Which free columns to vary after an error; None gives up."""
+        state = getattr(e, "sqlstate", None) or ""
+        diag = getattr(e, "diag", None)
+        constraint = getattr(diag, "constraint_name", None) if diag else None
+        column = getattr(diag, "column_name", None) if diag else None
+        cols = self.extras.constraint_columns.get((t.identity, constraint or ""), ())
+        free = self._free(t, extra_free)
+        shape = self.shape(t)
+        if state == "23502" and column:
+            if column in free or column not in shape.base:
+                return None
+            extra_free.add(column)
+            return [column]
+        if state in ("23514", "23505", "23P01"):
+            targets = [c for c in cols if c in free]
+            if not targets:
+                movable = [c for c in cols if c in shape.base and c not in values
+                           and _settable(t.column(c) or Column(c, ""))]
+                extra_free.update(movable)
+                targets = movable
+            if not cols:  # a check on a domain, or a constraint we do not know
+                targets = list(free)
+            return targets or None
+        if state.startswith("22"):
+            return free or None
+        return None
+
+    def _claims(self, who: str) -> None:
+        user = self.users.get(who)
+        claims = json.dumps(user.claims()) if user else ""
+        self.conn.execute("select set_config('request.jwt.claims', %s, true)", [claims])
+
+    def _returning(self, t: Table) -> str:
+        cols = ", ".join(f"CAST(supakit_t.{ident(c.name)} AS text)" for c in t.columns)
+        return "supakit_t.tableoid::int8, supakit_t.ctid::text" + (f", {cols}" if cols else "")
+
+    def _row(self, t: Table, got: tuple[object, ...], created: bool) -> Row:
+        vals = {c.name: (None if v is None else str(v)) for c, v in zip(t.columns, got[2:], strict=True)}
+        return Row(vals, int(got[0]), str(got[1]), created)  # type: ignore[call-overload]
+
+    def _insert(self, t: Table, values: dict[str, str]) -> Row:
+        if values:
+            sql = (f"INSERT INTO {t.identity} AS supakit_t ({column_list(list(values))}) "
+                   f"VALUES ({', '.join(values.values())}) RETURNING {self._returning(t)}")
+        else:
+            sql = f"INSERT INTO {t.identity} AS supakit_t DEFAULT VALUES RETURNING {self._returning(t)}"
+        got = self.conn.execute(sql).fetchone()
+        if got is None:
+            raise SynthError("a BEFORE INSERT trigger discarded the row")
+        return self._row(t, got, True)
+
+    # --- values ---------------------------------------------------------------------------------
+    def user_key_value(self, ref_table: str, who: str) -> str | None:
+        if ref_table == AUTH_USERS:
+            user = self.users.get(who)
+            return user.id if user else None
+        filled = self.filled.get(ref_table)
+        row = filled.rows.get(who) if filled else None
+        key = self.scopes.user_keys.get(ref_table)
+        return row.values.get(key) if row and key else None
+
+    def parent_row(self, fk: ForeignKey, side: str) -> Row | None:
+        filled = self.filled.get(fk.ref_table)
+        return filled.rows.get(side) if filled else None
+
+    def build(self, t: Table, spec: RowSpec, *, bump: dict[str, int] | None = None,
+              extra_free: set[str] | None = None,
+              overrides: dict[str, str | None] | None = None) -> dict[str, str]:
+        """column -> SQL expression (cast to the column type) for one row; defaults are left out."""
+        scope = self.scopes.of(t)
+        shape = self.shape(t)
+        bump = bump or {}
+        cols = {c.name: c for c in t.columns}
+        out: dict[str, str] = {}
+        user_fks = {fk.name for fk in self.scopes.user_fks(t)}
+        for fk in t.foreign_keys:
+            if fk.ref_table == t.identity:
+                continue
+            if fk.name in user_fks:
+                col = fk.columns[0]
+                who = spec.owner if col == scope.owner else spec.others
+                value = self.user_key_value(fk.ref_table, who)
+                if value is None and cols[col].not_null:
+                    raise SynthError(f"no {fk.ref_table} row for user {who} to point {col} at")
+                out.setdefault(col, text_value(value, shape.types[col]))
+                continue
+            row = None if (t.identity, fk.name) in self.deferred else self.parent_row(fk, spec.side)
+            if row is None:
+                nullable = [c for c in fk.columns if c in cols and not cols[c].not_null]
+                if not nullable:
+                    parent = self.filled.get(fk.ref_table)
+                    why = parent.reason if parent and parent.reason else "no row could be made"
+                    raise SynthError(f"needs a row in {fk.ref_table} ({why})")
+                for c in [c for c in nullable if c not in out] or nullable[:1]:
+                    out[c] = text_value(None, shape.types[c])  # one NULL turns a MATCH SIMPLE key off
+                continue
+            for c, rc in zip(fk.columns, fk.ref_columns, strict=True):
+                out.setdefault(c, text_value(row.values.get(rc), shape.types[c]))
+        for col in scope.user_columns:
+            if col not in out:
+                who = spec.owner if col == scope.owner else spec.others
+                user = self.users.get(who)
+                out[col] = text_value(user.id if user else None, shape.types[col])
+        synthetic = spec.slot in SYNTH_SLOTS
+        for col in [*shape.free, *sorted(extra_free or ())]:
+            if col in out or col not in shape.base or (col in shape.strong and not synthetic):
+                continue
+            cands = self.candidates(t, col, spec.index)
+            if not cands:
+                if cols[col].not_null:
+                    raise SynthError(f"no value for NOT NULL column {col} of type {shape.types[col]}")
+                continue
+            i = self.solved.get((t.identity, col), 0) + bump.get(col, 0)
+            out[col] = cast(cands[i % len(cands)], shape.types[col])
+        self._self_refs(t, out, shape, spec)
+        for col, value in (overrides or {}).items():
+            out[col] = text_value(value, shape.types[col])
+        return out
+
+    def _self_refs(self, t: Table, out: dict[str, str], shape: Shape, spec: RowSpec) -> None:
+        """A row that must reference its own table points at itself; otherwise the key is NULL."""
+        cols = {c.name: c for c in t.columns}
+        for fk in t.foreign_keys:
+            if fk.ref_table != t.identity:
+                continue
+            nullable = [c for c in fk.columns if c in cols and not cols[c].not_null]
+            if nullable:
+                for c in nullable:
+                    out[c] = text_value(None, shape.types[c])
+                continue
+            for c, rc in zip(fk.columns, fk.ref_columns, strict=True):
+                if rc not in out and rc in shape.base:
+                    cands = self.cands.for_type(rc, shape.base[rc][0], shape.base[rc][1],
+                                                spec.index, checks=[], salt=t.identity + ".self")
+                    if cands:
+                        out[rc] = cast(cands[0], shape.types[rc])
+                if rc in out:
+                    out[c] = out[rc]
+
+
+def _first_line(e: BaseException) -> str:
+    text = str(e).strip()
+    return text.splitlines()[0] if text else type(e).__name__

@@ -1,0 +1,147 @@
+"""What row synthesis needs that the snapshot does not keep: resolved column types (enum labels,
+domain base types and checks, array elements, ranges, length limits) and the CHECK constraints
+of each table. Three set-based queries for any number of tables, under search_path '' so every
+deparsed name is schema-qualified."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import psycopg
+
+_REL_FILTER = "c.oid = any(%(rels)s::regclass[])"
+
+COLUMNS = f"""
+select format('%%I.%%I', n.nspname, c.relname), a.attname, a.atttypid::int8, a.atttypmod
+from pg_attribute a
+join pg_class c on c.oid = a.attrelid
+join pg_namespace n on n.oid = c.relnamespace
+where {_REL_FILTER} and a.attnum > 0 and not a.attisdropped
+"""
+
+TYPES = f"""
+with recursive ty(oid) as (
+    select distinct a.atttypid
+    from pg_attribute a join pg_class c on c.oid = a.attrelid
+    where {_REL_FILTER} and a.attnum > 0 and not a.attisdropped
+  union
+    select nxt.oid
+    from ty
+    join pg_type t on t.oid = ty.oid
+    left join pg_range r on r.rngtypid = t.oid
+    cross join lateral (values (nullif(t.typbasetype, 0)),
+                               (case when t.typcategory = 'A' then nullif(t.typelem, 0) end),
+                               (r.rngsubtype)) nxt(oid)
+    where nxt.oid is not null
+)
+select t.oid::int8, format_type(t.oid, null), t.typtype, t.typcategory,
+       nullif(t.typbasetype, 0)::int8, t.typtypmod, t.typnotnull,
+       case when t.typcategory = 'A' then nullif(t.typelem, 0)::int8 end,
+       r.rngsubtype::int8,
+       array(select e.enumlabel::text from pg_enum e where e.enumtypid = t.oid
+             order by e.enumsortorder),
+       array(select pg_get_constraintdef(k.oid) from pg_constraint k
+             where k.contypid = t.oid and k.contype = 'c' order by k.conname)
+from pg_type t
+left join pg_range r on r.rngtypid = t.oid
+where t.oid in (select oid from ty)
+"""
+
+CONSTRAINTS = f"""
+select format('%%I.%%I', n.nspname, c.relname), k.conname, k.contype,
+       array(select a.attname::text from unnest(k.conkey) u(attnum)
+             join pg_attribute a on a.attrelid = k.conrelid and a.attnum = u.attnum),
+       pg_get_constraintdef(k.oid)
+from pg_constraint k
+join pg_class c on c.oid = k.conrelid
+join pg_namespace n on n.oid = c.relnamespace
+where {_REL_FILTER} and k.contype in ('c', 'u', 'p', 'x')
+order by 1, 2
+"""
+
+
+@dataclass(frozen=True)
+class TypeInfo:
+    oid: int
+    name: str  # schema-qualified where needed, e.g. public.event_status, text[]
+    typtype: str  # b base, e enum, d domain, r range, c composite, p pseudo, m multirange
+    category: str  # pg_type.typcategory: S string, N numeric, D datetime, B boolean, A array, U ...
+    base: int | None = None  # domains: the underlying type
+    base_typmod: int = -1
+    not_null: bool = False  # domains declared NOT NULL
+    element: int | None = None  # arrays
+    subtype: int | None = None  # ranges
+    labels: tuple[str, ...] = ()  # enums, in sort order
+    checks: tuple[str, ...] = ()  # domains: CHECK (... VALUE ...)
+
+
+@dataclass(frozen=True)
+class CheckConstraint:
+    name: str
+    columns: tuple[str, ...]
+    expression: str  # the boolean expression inside CHECK (...)
+
+
+@dataclass
+class Extras:
+    types: dict[int, TypeInfo] = field(default_factory=dict)
+    column_types: dict[tuple[str, str], tuple[int, int]] = field(default_factory=dict)  # oid, typmod
+    checks: dict[str, list[CheckConstraint]] = field(default_factory=dict)
+    constraint_columns: dict[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)
+
+    def column_type(self, table: str, column: str) -> tuple[TypeInfo, int] | None:
+        got = self.column_types.get((table, column))
+        if got is None or got[0] not in self.types:
+            return None
+        return self.types[got[0]], got[1]
+
+    def resolve(self, info: TypeInfo, typmod: int = -1) -> tuple[TypeInfo, int, list[str]]:
+        """Follow domains down to their base type; returns (base, typmod, domain checks)."""
+        checks: list[str] = []
+        seen = 0
+        while info.typtype == "d" and info.base in self.types and seen < 16:
+            checks.extend(check_body(c) for c in info.checks)
+            typmod = info.base_typmod
+            info = self.types[info.base]
+            seen += 1
+        return info, typmod, checks
+
+
+def check_body(definition: str) -> str:
+    """`CHECK ((a > 0)) NOT VALID` -> `(a > 0)`."""
+    body = definition.strip()
+    if body.upper().startswith("CHECK"):
+        body = body[5:].strip()
+    for suffix in (" NOT VALID", " NO INHERIT"):
+        while body.upper().endswith(suffix):
+            body = body[: -len(suffix)].rstrip()
+    return body
+
+
+def load_extras(conn: psycopg.Connection, tables: list[str]) -> Extras:
+    """Run the three queries for these tables (identities as `schema.name`, quoted as needed).
+    The caller's transaction keeps its search_path afterwards."""
+    out = Extras()
+    if not tables:
+        return out
+    params = {"rels": tables}
+    prev = conn.execute("select current_setting('search_path')").fetchone()
+    conn.execute("select set_config('search_path', '', true)")
+    try:
+        for table, column, typ, typmod in conn.execute(COLUMNS, params).fetchall():
+            out.column_types[(table, column)] = (int(typ), int(typmod))
+        for (oid, name, typtype, category, base, base_typmod, not_null, element, subtype, labels,
+             checks) in conn.execute(TYPES, params).fetchall():
+            out.types[int(oid)] = TypeInfo(int(oid), name, typtype, category, base,
+                                           int(base_typmod), bool(not_null), element, subtype,
+                                           tuple(labels), tuple(checks))
+        for table, name, kind, cols, definition in conn.execute(CONSTRAINTS, params).fetchall():
+            out.constraint_columns[(table, name)] = tuple(cols)
+            if kind == "c":
+                out.checks.setdefault(table, []).append(
+                    CheckConstraint(name, tuple(cols), check_body(definition)))
+    finally:
+        conn.execute("select set_config('search_path', %s, true)", [prev[0] if prev else ""])
+    return out
