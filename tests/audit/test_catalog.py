@@ -112,6 +112,14 @@ def test_views_extensions_and_buckets(w: Audited) -> None:
     assert s.api_roles == ("anon", "authenticated")
 
 
+def test_read_only_session_reads_buckets_too(w: Audited) -> None:
+    with w.db.connect() as conn:
+        conn.execute("set default_transaction_read_only = on")
+        snap = take_snapshot(conn, ("public",))
+    assert snap.buckets_known and [b.id for b in snap.buckets] == ["pics"]
+    assert snap.query_count == w.snapshot.query_count
+
+
 def test_json_round_trip_and_rules_without_a_database(w: Audited) -> None:
     data = json.loads(json.dumps(w.snapshot.to_dict()))
     again = Snapshot.from_dict(data)

@@ -33,10 +33,12 @@ def rls_disabled(ctx: AuditContext) -> Iterator[Finding]:
         loc = ctx.rls_disabled_location(t)
         disabled_later = loc is not None and loc != ctx.table_location(t)
         how = "a later migration disabled it" if disabled_later else "it was never enabled"
+        writes = any(c != "select" for cmds in reach.values() for c in cmds)
+        what = "read and written" if writes else "read"
         yield ctx.finding(
             RLS_DISABLED, table_ref(t),
             f"table {t.identity} is reachable through the Data API by {who} and row level "
-            f"security is off ({how}): every row can be read and written",
+            f"security is off ({how}): every row can be {what}",
             remediation=f"alter table {t.identity} enable row level security;\n"
                         f"-- then add policies for the access you intend, e.g.\n"
                         f"-- create policy \"owner reads\" on {t.identity} for select "
