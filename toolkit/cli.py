@@ -396,5 +396,32 @@ def lock(project_dir: Path | None, config_file: Path | None) -> None:
     click.echo(f"supakit: locked {count} migrations in {project.rel(path)}", err=True)
 
 
+@main.command()
+@project_options
+@report_options
+@click.option("--engine", type=click.Choice(["auto", "local", "docker"]), default="auto", show_default=True,
+              help="Where the throwaway database runs.")
+@click.option("--exposure", type=click.Choice(["legacy", "explicit"]), default=None,
+              help="Default privileges of new tables in public (default: from config.toml, else legacy).")
+@click.option("--no-seed", is_flag=True, help="Do not apply supabase/seed.sql.")
+@click.pass_obj
+@handle_errors
+def probe(obj: Ctx, project_dir: Path | None, config_file: Path | None, fmt: str, output: Path | None,
+          fail_on: str | None, baseline: Path | None, write_baseline: Path | None, engine: str,
+          exposure: str | None, no_seed: bool) -> None:
+    """Behavioural RLS test on a throwaway database: synthetic users A and B, rows for every
+    exposed table, then requests as anon and as B against A's rows. Always rolled back."""
+    from toolkit.pipeline import AuditOptions
+    from toolkit.probe.command import probe_report, summary_line
+
+    project = load_project(project_dir, config_file)
+    report = probe_report(project, AuditOptions(engine=engine, exposure=exposure, seed=not no_seed),
+                          obj.progress)
+    if not obj.quiet:
+        click.echo(summary_line(report.info.get("probe", {})), err=True)
+    emit_report(report, project, fmt=fmt, output=output, fail_on=fail_on, baseline=baseline,
+                write_baseline=write_baseline)
+
+
 if __name__ == "__main__":
     main()

@@ -1,0 +1,61 @@
+"""`supakit probe`: apply the project to a throwaway database and probe it, nothing else."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from toolkit.errors import MigrationError
+from toolkit.model import AuditReport
+
+if TYPE_CHECKING:
+    from toolkit.pipeline import AuditOptions
+    from toolkit.project import Project
+
+
+def probe_report(project: Project, opts: AuditOptions, progress: Callable[[str], None]) -> AuditReport:
+    """The probe's findings and summary as a report. A migration that does not apply is an
+    error (exit 2): probing half a schema would prove nothing."""
+    from toolkit.catalog import take_snapshot
+    from toolkit.pipeline import start_and_apply
+    from toolkit.probe import run_probe
+
+    db, applied = start_and_apply(project, opts, progress)
+    with db:
+        if not applied.complete:
+            raise MigrationError(f"{applied.failures[0]} (nothing was probed; fix the migration "
+                                 "and run again)")
+        t0 = time.perf_counter()
+        with db.connect() as conn:
+            snapshot = take_snapshot(conn, exposed_schemas=project.exposed_schemas)
+        opts.timings["snapshot"] = time.perf_counter() - t0
+        progress("probing the exposed tables as anon, user A and user B")
+        t0 = time.perf_counter()
+        result = run_probe(db, snapshot, source_map=applied.source_map, settings=project.settings)
+        opts.timings["probe"] = time.perf_counter() - t0
+        info: dict[str, Any] = {
+            "project": str(project.root),
+            "exposed_schemas": list(project.exposed_schemas),
+            "engine": db.kind,
+            "throwaway": True,
+            "exposure": db.exposure,
+            "applied": len(applied.applied),
+            "stages": ["probe"],
+            "probe": result.summary,
+            "timings": {k: round(v, 4) for k, v in opts.timings.items()},
+        }
+    return AuditReport(findings=result.findings, info=info)
+
+
+def summary_line(summary: dict[str, Any]) -> str:
+    """One line for stderr: how much of the schema the probe covered."""
+    if summary.get("disabled"):
+        return "probe disabled by [tool.supakit.probe] enabled = false"
+    parts = [f"probed {summary.get('tables_probed', 0)} of {summary.get('tables_exposed', 0)} "
+             "exposed tables"]
+    if summary.get("buckets_probed"):
+        parts.append(f"{summary['buckets_probed']} private bucket(s)")
+    if summary.get("seconds") is not None:
+        parts.append(f"{summary['seconds']:.2f} s")
+    return "supakit: " + ", ".join(parts)
