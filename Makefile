@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: audit test lint typecheck bench setup postgres clean
+.PHONY: audit test lint typecheck bench setup postgres clean docs
 
 setup: $(STAMP) postgres
 
@@ -30,6 +30,10 @@ lint: $(STAMP)
 
 bench: setup
 	$(BIN)/python -m tests.bench
+
+# The rule index is generated from the registry; a test fails when it is stale.
+docs: $(STAMP)
+	$(BIN)/python -m toolkit.rules_doc --index > docs/rules/index.md
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
