@@ -271,8 +271,8 @@ def _load_shim(cluster: Cluster) -> None:
 
     try:
         with psycopg.connect(cluster.dsn(BOOTSTRAP_USER), autocommit=True) as conn:
-            conn.execute(read_sql("supabase.sql"))  # type: ignore[arg-type]
-            conn.execute(read_sql("trace.sql"))  # type: ignore[arg-type]
+            conn.execute(read_sql("supabase.sql"))
+            conn.execute(read_sql("trace.sql"))
     except psycopg.Error as e:
         raise EngineError(f"the Supabase shim failed to load: {e}") from e
 
@@ -405,7 +405,7 @@ class LocalDatabase(Database):
         from toolkit.shim import read_sql
 
         with self.connect(superuser=True) as conn:
-            conn.execute(read_sql("exposure_explicit.sql"))  # type: ignore[arg-type]
+            conn.execute(read_sql("exposure_explicit.sql"))
         self.exposure = "explicit"
 
     def alive(self) -> bool:
