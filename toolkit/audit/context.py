@@ -84,11 +84,16 @@ class AuditContext:
         self._owner_cols: dict[str, frozenset[str]] = {}
         self._by_name = {(t.schema, t.name): t for t in self.snapshot.tables}
         self._modes: dict[tuple[str, str], str | None] = {}
+        self._user_tables: dict[str, list[Table]] = {}
 
     # --- objects --------------------------------------------------------------------------------
     def user_tables(self, kinds: str = "rp") -> list[Table]:
-        return [t for t in self.snapshot.tables
-                if t.kind in kinds and self.exposure.is_user_table(t)]
+        got = self._user_tables.get(kinds)
+        if got is None:
+            got = [t for t in self.snapshot.tables
+                   if t.kind in kinds and self.exposure.is_user_table(t)]
+            self._user_tables[kinds] = got
+        return got
 
     def user_functions(self) -> list[Function]:
         return [f for f in self.snapshot.functions if self.exposure.is_user_function(f)]
