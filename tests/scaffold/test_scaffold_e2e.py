@@ -14,6 +14,7 @@ from toolkit.model import Finding
 from toolkit.pipeline import AuditOptions, audit
 from toolkit.project import find_project
 from toolkit.scaffold import build_content, new_migration
+from toolkit.suppress import apply_suppressions
 
 NOW = dt.datetime(2026, 1, 2, 3, 4, 5)
 
@@ -63,12 +64,17 @@ def test_scaffold_audits_clean(engine: Any, tmp_path: Path, combo: str) -> None:
     project = _scaffold(tmp_path, COMBOS[combo])
     report = audit(project, AuditOptions(engine="local", seed=False), lambda _msg: None)
     assert report.info["applied"] == len(COMBOS[combo]) and not report.info["incomplete"]
+    apply_suppressions(report, project, baseline=None)  # as the CLI does before it reports
     assert _loud(report.findings) == []
+    assert not [f for f in report.findings if f.rule == "unused_suppression"]
     table = COMBOS[combo][-1]["table"]
     cells = {(c.role, c.command): c.status for c in report.coverage if c.table == table}
     owner = COMBOS[combo][-1].get("owner_column", "user_id")
     public = COMBOS[combo][-1].get("public_read", False)
     assert cells[("anon", "select")] == ("open" if public else "no grant")
+    assert report.info.get("probe"), "the probe did not run"
+    intended = [f for f in report.findings if f.rule == "probe_anon_read"]
+    assert bool(intended) == public and all(f.suppressed_by == "inline" for f in intended)
     assert cells[("anon", "insert")] == "no grant"
     if owner:
         assert cells[("authenticated", "update")] == "row-scoped"
@@ -87,6 +93,7 @@ def test_scaffold_audits_clean_with_explicit_exposure_and_another_schema(engine:
     new_migration(project.migrations_dir, "app notes", content, now=NOW + dt.timedelta(minutes=1))
     assert _loud(lint_project(project).findings) == []
     report = audit(project, AuditOptions(engine="local", seed=False), lambda _msg: None)
+    apply_suppressions(report, project, baseline=None)
     assert report.info["exposure"] == "explicit"
     assert _loud(report.findings) == []
     cells = {(c.role, c.command): c.status for c in report.coverage if (c.schema, c.table) == ("app", "notes")}
