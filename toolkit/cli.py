@@ -178,6 +178,9 @@ def audit(ctx: click.Context, obj: Ctx, project_dir: Path | None, config_file: P
 
     if pending_only and not db_url:
         fail("--pending-only needs --db-url (the database whose applied migrations are compared)")
+    if db_url and exposure and not obj.quiet:
+        click.echo("supakit: warning: --exposure is ignored with --db-url; the database's own grants decide",
+                   err=True)
     if db_url and ctx.get_parameter_source("db_url") is click.core.ParameterSource.ENVIRONMENT and not obj.quiet:
         from toolkit.engine.url import redact
 

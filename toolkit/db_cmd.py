@@ -201,7 +201,7 @@ def start(project: Project, *, exposure: str | None = None, seed: bool = True, r
             progress("stopping the running database to rebuild it")
             stop_folder(Path(running.folder))
             state_path(project).unlink(missing_ok=True)
-        engine = LocalEngine(warn=progress)
+        engine = LocalEngine()
 
         def reachable(p: Path) -> bool:
             try:

@@ -168,12 +168,15 @@ def audit_url(project: Project, opts: AuditOptions, progress: Callable[[str], No
         info.update(exposure=deployed.exposure, exposed_schemas=list(exposed), exposed_schemas_from=source,
                     server_version=deployed.server_version, user=deployed.user)
         progress(f"exposed schemas {', '.join(exposed)} (from {source}); behaves like exposure {deployed.exposure}")
-        drift = compare(read_history(conn), files)
+        history = read_history(conn)
+        drift = compare(history, files)
         findings += drift.findings
         info.update(drift.info)
         opts.timings["drift"] = time.perf_counter() - t0
+        # Which stages ran decides which suppressions can be called unused.
+        drift_stage = ["drift"] if history.applied is not None else []
         if opts.pending_only:
-            info["stages"] = ["check", "lint", "drift"]
+            info.update(command="audit --pending-only", stages=["check", "lint", *drift_stage])
             if drift.pending:
                 from toolkit.lint import lint_paths
 
@@ -185,6 +188,7 @@ def audit_url(project: Project, opts: AuditOptions, progress: Callable[[str], No
             from toolkit.audit import audit_snapshot
             from toolkit.catalog import take_snapshot
 
+            info.update(command="audit --db-url", stages=["check", "audit", *drift_stage])
             t0 = time.perf_counter()
             snapshot = take_snapshot(conn, exposed_schemas=exposed)
             opts.timings["snapshot"] = time.perf_counter() - t0

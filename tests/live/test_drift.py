@@ -185,3 +185,32 @@ def test_history_unavailable_is_one_info_finding(tmp_path: Path) -> None:
     drift = compare(History(None, "no table"), files)
     assert [(f.rule, f.level.value) for f in drift.findings] == [("migration_history_unavailable", "info")]
     assert drift.pending == []
+
+
+def test_drift_findings_are_suppressed_by_config_and_stale_entries_reported(
+        db: Database, apply_sql: Callable[..., object], tmp_path: Path) -> None:
+    apply_sql(db, dict([A, B]))
+    root = write_files(tmp_path / "repo", dict([A]), settings="""
+        [[ignore]]
+        rule = "unknown_remote_migration"
+        object = "20240102000000"
+        reason = "hotfix from the ops repo"
+
+        [[ignore]]
+        rule = "edited_after_apply"
+        reason = "nothing is edited, so this entry is stale"
+    """)
+    res = run_cli("audit", "--project-dir", str(root), "--format", "json", "--db-url", make_auditor(db))
+    rep = report_json(res)
+    assert res.returncode == 0, rep["findings"]
+    assert [f["rule"] for f in rep["suppressed"]] == ["unknown_remote_migration"]
+    unused = [f for f in rep["findings"] if f["rule"] == "unused_suppression"]
+    assert len(unused) == 1 and "edited_after_apply" in unused[0]["message"]
+
+
+def test_exposure_option_is_ignored_with_a_warning(db: Database, apply_sql: Callable[..., object]) -> None:
+    project, _ = apply_sql(db, dict([A]))  # type: ignore[misc]
+    res = run_cli("audit", "--project-dir", str(project.root), "--format", "json", "--db-url", make_auditor(db),
+                  "--exposure", "explicit")
+    assert "--exposure is ignored with --db-url" in res.stderr
+    assert report_json(res)["exposure"] == "legacy"
