@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from toolkit.model import Table
 from toolkit.probe.scope import primary_key
-from toolkit.probe.session import User, anon_claims, request
+from toolkit.probe.session import User, anon_claims, one_request
 from toolkit.probe.sqltext import column_list, ident, row_filter, text_value
 from toolkit.probe.synth import Filled, Row, RowSpec, SynthError, Synthesizer
 
@@ -38,6 +38,7 @@ class Attempt:
     sql: str = ""
     policies: tuple[str, ...] = ()
     rows_sql: str = ""  # a statement yielding the rows the request read or wrote (for attribution)
+    fakes: str = ""  # spoofed inserts: whose name, organisation or parent row the row claims
     new_row: bool = False  # the request wrote new values (check WITH CHECK, not USING)
 
     @property
@@ -108,12 +109,10 @@ class Prober:
                           rows_sql=rows_sql, new_row=new_row)
         self.requests += 1
         try:
-            with request(self.conn, role, self.claims(caller), statement_timeout=TIMEOUT,
-                         method="GET" if command == "select" else "POST") as c:
-                for stmt in pre:
-                    c.execute(stmt)
-                cur = c.execute(sql)
-                n = int(cur.fetchone()[0]) if count else max(cur.rowcount, 0)  # type: ignore[index]
+            rowcount, first = one_request(self.conn, role, self.claims(caller), sql, pre=pre,
+                                          statement_timeout=TIMEOUT,
+                                          method="GET" if command == "select" else "POST")
+            n = int(first[0]) if count and first else max(rowcount, 0)
         except psycopg.Error as e:
             attempt.sqlstate = e.sqlstate or ""
             attempt.detail = _first_line(e)
@@ -230,8 +229,11 @@ class Prober:
                 add(got)
         if self.reaches(t, "B", "delete"):
             add(self.delete("B", filled, a_rows, "write"))
-        if self.reaches(t, "B", "insert"):
-            add(self.insert("B", filled, self.spoof_spec(filled), "spoof"))
+        spoof = self.spoof_spec(filled)
+        if spoof is not None and self.reaches(t, "B", "insert"):
+            attempt = self.insert("B", filled, spoof[0], "spoof")
+            attempt.fakes = spoof[1]
+            add(attempt)
         if self.reaches(t, "A", "update"):
             for got in (self.handover(filled), self.move(filled)):
                 if got is not None:
@@ -240,15 +242,25 @@ class Prober:
             self.declared(filled, declared, result)
         return result
 
-    def spoof_spec(self, filled: Filled) -> RowSpec:
-        """B's attempt to write into A's world: a row owned by A (owner-scoped tables), or a
-        row in A's organisation or under A's parent rows (tenant-scoped and derived tables)."""
-        kind = filled.scope.kind
-        if kind in ("user", "owner") or filled.scope.tenant_table:
-            return RowSpec("spoof", 5, "A", "B", "B")
-        if kind == "none":
-            return RowSpec("spoof", 5, "B", "B", "B")
-        return RowSpec("spoof", 5, "B", "B", "A")
+    def spoof_spec(self, filled: Filled) -> tuple[RowSpec, str] | None:
+        """B's attempt to write into A's world, and what it fakes: a row in A's name
+        (owner-scoped tables), or a row in A's organisation or under A's parent rows."""
+        scope, t = filled.scope, filled.table
+        scoped_parent = any(
+            fk.ref_table in self.synth.filled and fk.ref_table != t.identity
+            and fk.ref_table not in self.synth.scopes.user_keys
+            and self.synth.filled[fk.ref_table].scope.scoped for fk in t.foreign_keys)
+        if scope.kind in ("user", "owner"):
+            return RowSpec("spoof", 5, "A", "B", "B"), "name"
+        if scope.tenant_table:
+            if scoped_parent:
+                return RowSpec("spoof", 5, "B", "B", "A"), "tenant"
+            return (RowSpec("spoof", 5, "A", "B", "B"), "name") if scope.owner else None
+        if scope.kind == "tenant":
+            return RowSpec("spoof", 5, "B", "B", "A"), "tenant"
+        if scope.kind == "derived":
+            return RowSpec("spoof", 5, "B", "B", "A"), "parent"
+        return RowSpec("spoof", 5, "B", "B", "B"), "row"
 
     def handover(self, filled: Filled) -> Attempt | None:
         """A gives their own row to B by rewriting the owner column."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING, Any
 
 from toolkit.audit.context import AuditContext
@@ -32,6 +33,17 @@ PEOPLE = {
     "C": {"email": "probe-c@example.com", "label": "user C"},
     "D": {"is_anonymous": True, "label": "anonymous sign-in user"},
 }
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.t = time.perf_counter()
+        self.laps: dict[str, float] = {}
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.laps[name] = round(now - self.t, 4)
+        self.t = now
 
 
 class Run:
@@ -71,12 +83,8 @@ class Run:
         if self.config.get("enabled") is False:
             self.summary["disabled"] = True
             return ProbeResult([], self.summary)
-        conn = self.db.connect(autocommit=False)
-        try:
+        with self.db.connect(autocommit=True) as conn, conn.transaction(force_rollback=True):
             self._probe(conn, targets, left, expect)
-        finally:
-            conn.rollback()
-            conn.close()
         vctx = Context(self.ctx, expect, has_peer="C" in self.users)
         self.findings += [config_finding(vctx, p) for p in problems]
         for result in self.results:
@@ -104,6 +112,7 @@ class Run:
     # --- inside the transaction -----------------------------------------------------------------
     def _probe(self, conn: psycopg.Connection, targets: list[Table], left: dict[str, str],
                expect: dict[str, dict[str, str]]) -> None:
+        clock = _Clock()
         scopes = Scopes(self.snapshot.tables)
         self.users, failed = self._users(conn, need_peer=bool(scopes.memberships))
         self.summary["users"] = sorted(self.users)
@@ -115,11 +124,14 @@ class Run:
                 self.results.append(TableResult(t, Filled(t, scopes.of(t)),
                                                 skipped=f"the probe users could not be created ({why})"))
             return
+        clock.lap("users")
         order, deferred = fill_order(self.snapshot, targets)
         extras = load_extras(conn, [t.identity for t in order])
         synth = Synthesizer(conn, self.snapshot, scopes, extras, self.users, deferred)
         synth.prepare(order)
+        clock.lap("plan")
         synth.fill(order)
+        clock.lap("fill")
         prober = Prober(conn, synth, self.users, self.exposure)
         for t in targets:
             filled = synth.filled.get(t.identity)
@@ -130,12 +142,15 @@ class Run:
             self.results.append(prober.probe(filled, declared=expect.get(t.identity, {})))
         if self.config.get("storage", True):
             self._storage(conn, prober)
+        clock.lap("requests")
         for result in self.results:
             for a in result.attempts:
                 if a.allowed:
                     a.policies = attribute(conn, result.table, a, prober.claims(a.caller))
+        clock.lap("attribution")
         self.summary["requests"] = prober.requests
         self.summary["rows_synthesised"] = synth.rows_made
+        self.summary["timings"] = clock.laps
 
     def _users(self, conn: psycopg.Connection, *, need_peer: bool) -> tuple[dict[str, User], dict[str, str]]:
         import psycopg

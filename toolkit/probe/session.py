@@ -18,6 +18,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from toolkit.probe.sqltext import lit
+
 if TYPE_CHECKING:
     import psycopg
 
@@ -74,6 +76,26 @@ def service_role_claims() -> dict[str, Any]:
     return {"iss": "supabase", "ref": "local", "role": "service_role", "iat": now, "exp": now + 3600}
 
 
+def _settings(role: str, claims: dict[str, Any], *, method: str, path: str, search_path: str,
+              statement_timeout: str | None) -> list[tuple[str, str]]:
+    """PostgREST's order: search_path, role settings, role, claims, request details."""
+    out = [("search_path", search_path)]
+    if statement_timeout:
+        out.append(("statement_timeout", statement_timeout))
+    return out + [
+        ("role", role),
+        ("request.jwt.claims", json.dumps(claims)),
+        ("request.method", method),
+        ("request.path", path),
+        ("request.headers", json.dumps({"accept": "application/json"})),
+    ]
+
+
+def _set_sql(settings: list[tuple[str, str]]) -> str:
+    calls = ", ".join(f"set_config({lit(k)}, {lit(v)}, true)" for k, v in settings)
+    return f"SELECT {calls}"
+
+
 @contextmanager
 def request(
     conn: psycopg.Connection,
@@ -86,38 +108,51 @@ def request(
     search_path: str = API_SEARCH_PATH,
     statement_timeout: str | None = None,
 ) -> Iterator[psycopg.Connection]:
-    """One Data API request on `conn`. With `keep`, a request that raises nothing keeps its
-    effects (the role and claims are reset for whatever runs next); otherwise, and always on
-    error, everything it did is rolled back."""
+    """One Data API request on `conn`, which must be inside a transaction. With `keep`, a
+    request that raises nothing keeps its effects (the role and claims are reset for whatever
+    runs next); otherwise, and always on error, everything it did is rolled back."""
     sp = f"supakit_request_{next(_names)}"
-    conn.execute(f"SAVEPOINT {sp}")
+    settings = _settings(role, claims, method=method, path=path, search_path=search_path,
+                         statement_timeout=statement_timeout)
     before: tuple[Any, ...] = ()
     if keep:
+        conn.execute(f"SAVEPOINT {sp}")
         row = conn.execute(
             "SELECT current_setting('search_path'), current_setting('statement_timeout')").fetchone()
         before = tuple(row) if row else ()
-    settings = [("search_path", search_path)]
-    if statement_timeout:
-        settings.append(("statement_timeout", statement_timeout))
-    settings += [
-        ("role", role),
-        ("request.jwt.claims", json.dumps(claims)),
-        ("request.method", method),
-        ("request.path", path),
-        ("request.headers", json.dumps({"accept": "application/json"})),
-    ]
+        conn.execute(_set_sql(settings))
+    else:
+        conn.execute(f"SAVEPOINT {sp}; {_set_sql(settings)}")
     try:
-        _set(conn, settings)
         yield conn
     except BaseException:
         _undo(conn, sp)
         raise
     if keep and not _failed(conn):
-        _set(conn, [("role", "none"), ("request.jwt.claims", ""), ("request.method", ""),
-                    ("request.path", ""), ("request.headers", ""),
-                    ("search_path", before[0]), ("statement_timeout", before[1])])
-        conn.execute(f"RELEASE SAVEPOINT {sp}")
+        conn.execute(_set_sql([("role", "none"), ("request.jwt.claims", ""), ("request.method", ""),
+                               ("request.path", ""), ("request.headers", ""),
+                               ("search_path", before[0]), ("statement_timeout", before[1])])
+                     + f"; RELEASE SAVEPOINT {sp}")
     else:
+        _undo(conn, sp)
+
+
+def one_request(conn: psycopg.Connection, role: str, claims: dict[str, Any], sql: str, *,
+                pre: tuple[str, ...] = (), method: str = "POST",
+                statement_timeout: str | None = None) -> tuple[int, tuple[Any, ...] | None]:
+    """Run one statement (no parameters) as a request that is rolled back, in two round trips.
+    Returns the statement's row count and first row."""
+    sp = f"supakit_request_{next(_names)}"
+    settings = _settings(role, claims, method=method, path="/", search_path=API_SEARCH_PATH,
+                         statement_timeout=statement_timeout)
+    batch = "; ".join([f"SAVEPOINT {sp}", _set_sql(settings), *pre, sql])
+    try:
+        cur = conn.execute(batch)
+        while cur.nextset():
+            pass
+        first = cur.fetchone() if cur.description else None
+        return cur.rowcount, (tuple(first) if first is not None else None)
+    finally:
         _undo(conn, sp)
 
 
@@ -126,11 +161,6 @@ def _failed(conn: psycopg.Connection) -> bool:
     from psycopg.pq import TransactionStatus
 
     return conn.info.transaction_status == TransactionStatus.INERROR
-
-
-def _set(conn: psycopg.Connection, settings: list[tuple[str, str]]) -> None:
-    calls = ", ".join("set_config(%s, %s, true)" for _ in settings)
-    conn.execute(f"SELECT {calls}", [v for pair in settings for v in pair])
 
 
 def _undo(conn: psycopg.Connection, sp: str) -> None:

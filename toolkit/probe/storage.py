@@ -84,8 +84,10 @@ def probe_bucket(conn: psycopg.Connection, prober: Prober, objects: Table, bucke
     if _can(prober, objects, "B", "delete"):
         add(prober.delete("B", filled, a_rows, "write", pre=(ALLOW_DELETE,)))
     if _can(prober, objects, "B", "insert"):
-        add(_insert(prober, "B", objects, bucket, f"{users['A'].id}/supakit-probe/from-b.txt",
-                    users["B"], "spoof"))
+        spoof = _insert(prober, "B", objects, bucket, f"{users['A'].id}/supakit-probe/from-b.txt",
+                        users["B"], "spoof")
+        spoof.fakes = "folder"
+        add(spoof)
     return result
 
 

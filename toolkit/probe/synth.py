@@ -10,16 +10,17 @@ created on sign-up, an owner membership created with an organisation) is found a
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from toolkit.model import Column, ForeignKey, Snapshot, Table
 from toolkit.probe.scope import AUTH_USERS, Scope, Scopes, primary_key, unique_keys
 from toolkit.probe.session import User
 from toolkit.probe.solver import Group, domain_check, groups_for, solve
-from toolkit.probe.sqltext import cast, column_list, ident, text_value
+from toolkit.probe.sqltext import cast, column_list, ident, lit, text_value
 from toolkit.probe.typeinfo import Extras, TypeInfo
 from toolkit.probe.values import Candidates
 
@@ -31,6 +32,7 @@ MAX_ATTEMPTS = 6
 # what the strongest outsider could do.
 STRONG_ROLES = ("owner", "admin", "administrator", "editor")
 SYNTH_SLOTS = {"A": 0, "B": 1, "C": 2, "D": 3}
+_savepoints = itertools.count(1)
 
 
 class SynthError(Exception):
@@ -250,19 +252,24 @@ class Synthesizer:
         last = ""
         for _ in range(MAX_ATTEMPTS):
             values = self.build(t, spec, bump=bump, extra_free=extra_free)
+            sp = f"supakit_row_{next(_savepoints)}"
             try:
-                with self.conn.transaction():
-                    self._claims(spec.owner)
-                    row = self._insert(t, values)
-                self.rows_made += 1
-                return row
+                got = _returned(self.conn.execute("; ".join([
+                    f"SAVEPOINT {sp}", self._claims_sql(spec.owner), self._insert_sql(t, values),
+                    f"RELEASE SAVEPOINT {sp}"])))
             except psycopg.Error as e:
+                self.conn.execute(f"ROLLBACK TO SAVEPOINT {sp}; RELEASE SAVEPOINT {sp}")
                 last = _first_line(e)
                 if e.sqlstate == "23505":
                     found = self._adopt(t, e, values)
                     if found is not None:
                         return found
                 targets = self._retarget(t, e, values, extra_free)
+            else:
+                if got is None:
+                    raise SynthError("a BEFORE INSERT trigger discarded the row")
+                self.rows_made += 1
+                return self._row(t, got, True)
             if not targets:
                 break
             for c in targets:
@@ -317,10 +324,10 @@ class Synthesizer:
             return free or None
         return None
 
-    def _claims(self, who: str) -> None:
+    def _claims_sql(self, who: str) -> str:
         user = self.users.get(who)
         claims = json.dumps(user.claims()) if user else ""
-        self.conn.execute("select set_config('request.jwt.claims', %s, true)", [claims])
+        return f"SELECT set_config('request.jwt.claims', {lit(claims)}, true)"
 
     def _returning(self, t: Table) -> str:
         cols = ", ".join(f"CAST(supakit_t.{ident(c.name)} AS text)" for c in t.columns)
@@ -330,16 +337,11 @@ class Synthesizer:
         vals = {c.name: (None if v is None else str(v)) for c, v in zip(t.columns, got[2:], strict=True)}
         return Row(vals, int(got[0]), str(got[1]), created)  # type: ignore[call-overload]
 
-    def _insert(self, t: Table, values: dict[str, str]) -> Row:
+    def _insert_sql(self, t: Table, values: dict[str, str]) -> str:
         if values:
-            sql = (f"INSERT INTO {t.identity} AS supakit_t ({column_list(list(values))}) "
-                   f"VALUES ({', '.join(values.values())}) RETURNING {self._returning(t)}")
-        else:
-            sql = f"INSERT INTO {t.identity} AS supakit_t DEFAULT VALUES RETURNING {self._returning(t)}"
-        got = self.conn.execute(sql).fetchone()
-        if got is None:
-            raise SynthError("a BEFORE INSERT trigger discarded the row")
-        return self._row(t, got, True)
+            return (f"INSERT INTO {t.identity} AS supakit_t ({column_list(list(values))}) "
+                    f"VALUES ({', '.join(values.values())}) RETURNING {self._returning(t)}")
+        return f"INSERT INTO {t.identity} AS supakit_t DEFAULT VALUES RETURNING {self._returning(t)}"
 
     # --- values ---------------------------------------------------------------------------------
     def user_key_value(self, ref_table: str, who: str) -> str | None:
@@ -428,6 +430,17 @@ class Synthesizer:
                         out[rc] = cast(cands[0], shape.types[rc])
                 if rc in out:
                     out[c] = out[rc]
+
+
+def _returned(cur: psycopg.Cursor[Any]) -> tuple[Any, ...] | None:
+    """The first row of the last result set that has rows, in a multi-statement batch."""
+    row = None
+    while True:
+        if cur.description:
+            got = cur.fetchone()
+            row = tuple(got) if got is not None else None
+        if not cur.nextset():
+            return row
 
 
 def _first_line(e: BaseException) -> str:

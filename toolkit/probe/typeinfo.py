@@ -50,7 +50,7 @@ where t.oid in (select oid from ty)
 """
 
 CONSTRAINTS = f"""
-select format('%%I.%%I', n.nspname, c.relname), k.conname, k.contype,
+select format('%%I.%%I', n.nspname, c.relname), k.conname::text, k.contype::text,
        array(select a.attname::text from unnest(k.conkey) u(attnum)
              join pg_attribute a on a.attrelid = k.conrelid and a.attnum = u.attnum),
        pg_get_constraintdef(k.oid)
@@ -58,6 +58,17 @@ from pg_constraint k
 join pg_class c on c.oid = k.conrelid
 join pg_namespace n on n.oid = c.relnamespace
 where {_REL_FILTER} and k.contype in ('c', 'u', 'p', 'x')
+union all
+select format('%%I.%%I', n.nspname, c.relname), 'partition bounds', 'c',
+       array(select a.attname::text from unnest(pt.partattrs::int2[]) u(attnum)
+             join pg_attribute a on a.attrelid = c.oid and a.attnum = u.attnum),
+       'CHECK (' || string_agg('(' || pg_get_partition_constraintdef(i.inhrelid) || ')', ' OR ') || ')'
+from pg_class c
+join pg_namespace n on n.oid = c.relnamespace
+join pg_partitioned_table pt on pt.partrelid = c.oid
+join pg_inherits i on i.inhparent = c.oid
+where {_REL_FILTER}
+group by 1, 2, 3, 4
 order by 1, 2
 """
 
@@ -88,7 +99,7 @@ class CheckConstraint:
 class Extras:
     types: dict[int, TypeInfo] = field(default_factory=dict)
     column_types: dict[tuple[str, str], tuple[int, int]] = field(default_factory=dict)  # oid, typmod
-    checks: dict[str, list[CheckConstraint]] = field(default_factory=dict)
+    checks: dict[str, list[CheckConstraint]] = field(default_factory=dict)  # with partition bounds
     constraint_columns: dict[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)
 
     def column_type(self, table: str, column: str) -> tuple[TypeInfo, int] | None:

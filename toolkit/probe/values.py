@@ -98,12 +98,15 @@ def _text_hints(column: str, k: int) -> list[str]:
 def text_candidates(column: str, k: int, literals: list[str], max_len: int | None) -> list[str]:
     words = _text_hints(column, k)
     words += literals
-    words += [f"probe-{k}", f"Probe {k}", f"probe_{k}", f"P{k}", f"probe.{k}@example.com",
-              f"PROBE{k}", str(k + 1), chr(ord("a") + k % 26)]
+    if max_len is not None and 0 < max_len <= 8:
+        letter = chr(ord("a") + k % 26)
+        words += [letter * max_len, letter.upper() * max_len, f"p{k}".ljust(max_len, "0"),
+                  str(k + 1)]
+    else:
+        words += [f"probe-{k}", f"Probe {k}", f"probe_{k}", f"P{k}", f"probe.{k}@example.com",
+                  f"PROBE{k}", str(k + 1), chr(ord("a") + k % 26)]
     if max_len is not None and max_len > 0:
-        words = [w if len(w) <= max_len else w[:max_len] for w in words]
-        if max_len <= 3:
-            words.insert(0, chr(ord("a") + k % 26) * max_len)
+        words = [w[:max_len] for w in words]
     seen: list[str] = []
     for w in words:
         if w not in seen:

@@ -133,16 +133,17 @@ def table_findings(ctx: Context, result: TableResult, obj: ObjectRef | None = No
 
 
 def _spoof_phrase(result: TableResult, a: Attempt, what: str) -> str:
-    scope = result.filled.scope
     if a.purpose == "handover":
-        return f"user A could hand their row in {what} to user B (UPDATE of {scope.owner})"
+        return f"user A could hand their row in {what} to user B (UPDATE of {result.filled.scope.owner})"
     if a.purpose == "move":
         return f"user A could move their row in {what} into user B's organisation"
-    if scope.kind in ("user", "owner") or scope.tenant_table:
-        return f"user B could insert a row in {what} in user A's name"
-    if scope.kind == "tenant":
-        return f"user B could insert a row in {what} into user A's organisation"
-    return f"user B could insert a row in {what} under user A's data"
+    if result.bucket is not None:
+        return f"user B could upload into user A's folder of {what}"
+    return {
+        "name": f"user B could insert a row in {what} in user A's name",
+        "tenant": f"user B could insert a row in {what} into user A's organisation",
+        "parent": f"user B could insert a row in {what} under user A's rows",
+    }.get(a.fakes, f"user B could insert a row in {what}")
 
 
 def _mismatch(ctx: Context, result: TableResult, command: str, level: str, obj: ObjectRef,
