@@ -189,7 +189,9 @@ class ExtensionGate:
 
     def finish(self, committed: bool) -> None:
         if committed:
-            self.stubbed += [n for n in self._pending if n not in self.stubbed]
+            for name in self._pending:
+                if name not in self.stubbed:
+                    self.stubbed.append(name)
             self.skipped += self._pending_skips
         self._pending.clear()
         self._pending_skips.clear()
