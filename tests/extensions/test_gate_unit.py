@@ -77,3 +77,11 @@ def test_absent_extensions_setting_is_checked() -> None:
         absent_extensions_setting("timescaledb", None)
     with pytest.raises(ConfigError):
         absent_extensions_setting([""], None)
+
+
+def test_docs_describe_every_stub() -> None:
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "extensions.md").read_text(encoding="utf-8")
+    headings = {line[4:].split(" ")[0] for line in text.splitlines() if line.startswith("### ")}
+    assert set(stubs()) <= headings
