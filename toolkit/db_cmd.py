@@ -217,7 +217,10 @@ def start(project: Project, *, exposure: str | None = None, seed: bool = True, r
         try:
             files = discover(project.migrations_dir, project.root).files
             seed_arg = (project.seed_file, project.rel(project.seed_file)) if seed and project.seed_file.is_file() else None
-            result = apply_migrations(db, files, seed=seed_arg, progress=progress)
+            from toolkit.extensions import absent_extensions_setting
+
+            absent = absent_extensions_setting(project.settings.get("absent_extensions"), project.settings_file)
+            result = apply_migrations(db, files, seed=seed_arg, progress=progress, absent_extensions=absent)
             assert db.cluster.proc is not None
             state = DevDb(folder=str(folder), pid=db.cluster.proc.pid, socket_dir=str(db.cluster.sock),
                           exposure=mode, applied=result.applied, fingerprint=fingerprint(project),
