@@ -155,7 +155,7 @@ def _mismatch(ctx: Context, result: TableResult, command: str, level: str, obj: 
     if not broader and not sure:
         return None
     if broader and attempt is not None:
-        caller = {"anon": "anon", "B": "user B", "C": "user C, a colleague of A's",
+        caller = {"anon": "anon", "B": "user B", "C": "user C (a colleague of A's)",
                   "A": "user A"}[attempt.caller]
         done = f"{caller} could {_VERBS[command]} " + (
             "a row" if command == "insert" else "user A's rows" if attempt.caller != "A" else "their own rows")
