@@ -139,3 +139,18 @@ def test_rules_never_raise_on_binary_junk(data: bytes) -> None:
 ], ids=["10MB-of-statements", "unterminated-quote", "unterminated-dollar", "unterminated-comment"])
 def test_ten_megabyte_files(text: str) -> None:
     _all_rules(text)
+
+
+def test_cli_honours_inline_ignores_and_reports_unused_ones(tmp_path: Path) -> None:
+    project = write_project(tmp_path, {"20240101000000_a.sql": (
+        "-- supakit-ignore: table_without_rls -- scratch table, dropped next release\n"
+        "create table public.scratch (id bigint);\n"
+        "-- supakit-ignore: table_without_rls -- nothing to ignore here\n"
+        "create table private.t (id bigint);\n"
+        "-- supakit-ignore: rls_disabled -- audit rule: not judged by lint\n"
+        "create table private.u (id bigint);\n")})
+    code, out, _ = run("lint", "--project-dir", str(project.root), "--format", "json", "--no-squawk")
+    report = json.loads(out)
+    active = [(f["rule"], f["location"]["line"]) for f in report["findings"]]
+    assert code == 0 and active == [("unused_suppression", 3)]
+    assert [f["rule"] for f in report["suppressed"]] == ["table_without_rls"]

@@ -70,8 +70,10 @@ def run_check(project: Project, opts: CheckOptions, progress: Callable[[str], No
     from_audit = [f for f in report.findings
                   if not (f.rule == "migration_file_skipped" and f.object.name in already)]
     report.findings = _dedupe(static + from_audit)
+    stages = ["check", "lint", "apply", "audit"] + (["probe"] if report.info.get("probe") else [])
     report.info.update(
         command="check",
+        stages=stages,
         base=opts.base,
         lock_file=project.rel(lock_path(project)) if lock_path(project).is_file() else None,
         lint=lint.info,
