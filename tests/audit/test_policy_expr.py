@@ -182,3 +182,16 @@ def test_never_raises(text: str) -> None:
                                  "public.m", "ANY", "ARRAY[", "]", ",", "NOT"]), max_size=20))
 def test_never_raises_on_sql_like_tokens(tokens: list[str]) -> None:
     analyze(" ".join(tokens), "t")
+
+
+def test_same_policy_on_many_tables_is_analysed_once() -> None:
+    an = PolicyAnalyzer()
+    texts = [f"(EXISTS ( SELECT 1 FROM public.members m WHERE ((m.org_id = t{i}.org_id) "
+             "AND (m.user_id = ( SELECT auth.uid() AS uid)))))" for i in range(5)]
+    got = [an(text, f"t{i}") for i, text in enumerate(texts)]
+    assert len(an._cache) == 1
+    assert [f.text for f in got] == texts
+    assert all(f.caller_columns == {"org_id"} and f.caller_scoped for f in got)
+    # a subquery over the table itself is left as written
+    own = "(EXISTS ( SELECT 1 FROM public.t WHERE (t.a = 1)))"
+    assert an(own, "t").columns == frozenset()

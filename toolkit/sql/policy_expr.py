@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TypeVar
 
 import sqlglot
@@ -372,27 +372,47 @@ def _analyze(text: str, table: str, helpers: frozenset[str]) -> ExprFacts:
     )
 
 
-def _qualifies(table: str, text: str) -> bool:
-    """The text may use the table's name as a column qualifier (`t.org_id` in a subquery);
-    only then can the answer differ from table to table."""
-    if table not in text:
-        return False
+SELF = "supakit_self"  # stands for the policy's own table in normalised texts
+_STRING = re.compile(r"'(?:[^']|'')*'")
+
+
+def _self_reference(table: str) -> re.Pattern[str]:
+    """The table's name used as a column qualifier (`t.org_id`, `"My T".org_id`)."""
     plain = re.escape(table) + r"\."
     quoted = re.escape('"' + table.replace('"', '""') + '"') + r"\."
-    return re.search(rf"(?<![\w$]){plain}|{quoted}", text) is not None
+    return re.compile(rf"(?<![\w$.\"]){plain}|(?<![\w$.]){quoted}")
+
+
+def normalise(text: str, table: str) -> str | None:
+    """The text with the own table's qualifier replaced by SELF, so the same policy on many
+    tables is analysed once; None when the text does not name the table (nothing to do) or
+    names it inside a string literal or reads the table itself in a subquery (left alone)."""
+    if table not in text:
+        return None
+    pattern = _self_reference(table)
+    if not pattern.search(text) or pattern.search("".join(_STRING.findall(text))):
+        return None
+    name = re.escape(table) if table == table.lower() else re.escape(f'"{table}"')
+    if re.search(rf"\.{name}(?![\w$])", text):
+        return None
+    return pattern.sub(SELF + ".", text)
 
 
 class PolicyAnalyzer:
-    """`analyze` with a cache: real schemas repeat the same few policy texts on many tables."""
+    """`analyze` with a cache: real schemas repeat the same few policy texts on many tables,
+    often differing only in the table's own name, which is normalised away first."""
 
     def __init__(self, helpers: Iterable[str] = ()) -> None:
         self.helpers = frozenset(h.lower() for h in helpers)
-        self._cache: dict[tuple[str | None, str], ExprFacts] = {}
+        self._cache: dict[str | None, ExprFacts] = {}
 
     def __call__(self, text: str | None, table: str) -> ExprFacts:
-        key = (text, table if text is not None and _qualifies(table, text) else "")
+        norm = normalise(text, table) if text is not None else None
+        key = norm if norm is not None else text
         facts = self._cache.get(key)
         if facts is None:
-            facts = analyze(text, table, self.helpers)
+            facts = analyze(key, SELF if norm is not None else table, self.helpers)
             self._cache[key] = facts
+        if norm is not None and facts.text != text:
+            facts = replace(facts, text=text)
         return facts
