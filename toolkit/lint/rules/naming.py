@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from postgast import pg_query_pb2 as pb
@@ -23,9 +24,11 @@ _RENAMED = {pb.OBJECT_TABLE: "table", pb.OBJECT_COLUMN: "column", pb.OBJECT_INDE
             pb.OBJECT_DOMAIN: "type", pb.OBJECT_VIEW: "view", pb.OBJECT_MATVIEW: "view"}
 
 
-def _last_name(names: Any) -> str:
-    items = list(names)
-    return items[-1].string.sval if items and items[-1].WhichOneof("node") == "string" else ""
+def _qualified(names: Any) -> tuple[str | None, str]:
+    parts = [n.string.sval for n in names if n.WhichOneof("node") == "string"]
+    if not parts:
+        return None, ""
+    return (parts[-2] if len(parts) > 1 else None), parts[-1]
 
 
 def _column_defs(elts: Any) -> Iterator[Any]:
@@ -34,56 +37,84 @@ def _column_defs(elts: Any) -> Iterator[Any]:
             yield elt.column_def
 
 
-def _names(stmt: Statement) -> Iterator[tuple[str, str, int]]:
-    """(kind, name, byte location or -1) for every name this statement creates."""
+@dataclass(frozen=True)
+class Name:
+    kind: str
+    name: str
+    location: int  # byte offset in the file, -1 when unknown
+    schema: str | None = None
+    table: str | None = None  # for columns and indexes
+
+    def ref(self) -> ObjectRef:
+        if self.kind == "column" and self.table:
+            return ObjectRef("column", self.schema, f"{self.table}.{self.name}")
+        parent = f"{self.schema}.{self.table}" if self.kind == "index" and self.table else None
+        return ObjectRef(self.kind, self.schema, self.name, parent=parent)
+
+
+def _relation(kind: str, rv: Any, default: str) -> Name:
+    return Name(kind, rv.relname, rv.location, rv.schemaname or default)
+
+
+def _names(stmt: Statement, default: str) -> Iterator[Name]:
+    """Every name this statement creates (or renames something to)."""
     node, kind = stmt.node, stmt.kind
-    if kind == "create_stmt":
-        yield "table", node.relation.relname, node.relation.location
-        for col in _column_defs(node.table_elts):
-            yield "column", col.colname, col.location
+    if kind in ("create_stmt", "composite_type_stmt"):
+        rv = node.relation if kind == "create_stmt" else node.typevar
+        owner = _relation("table" if kind == "create_stmt" else "type", rv, default)
+        yield owner
+        for col in _column_defs(node.table_elts if kind == "create_stmt" else node.coldeflist):
+            yield Name("column", col.colname, col.location, owner.schema, owner.name)
     elif kind == "create_table_as_stmt":
-        what = "view" if node.objtype == pb.OBJECT_MATVIEW else "table"
-        yield what, node.into.rel.relname, node.into.rel.location
+        owner = _relation("view" if node.objtype == pb.OBJECT_MATVIEW else "table", node.into.rel, default)
+        yield owner
         for col in node.into.col_names:
-            yield "column", col.string.sval, -1
+            yield Name("column", col.string.sval, -1, owner.schema, owner.name)
     elif kind == "view_stmt":
-        yield "view", node.view.relname, node.view.location
+        yield _relation("view", node.view, default)
     elif kind == "alter_table_stmt":
+        table = _relation("table", node.relation, default)
         for cmd in node.cmds:
             c = cmd.alter_table_cmd
             d = getattr(c, "def")
             if c.subtype == pb.AT_AddColumn and d.WhichOneof("node") == "column_def":
-                yield "column", d.column_def.colname, d.column_def.location
+                yield Name("column", d.column_def.colname, d.column_def.location, table.schema, table.name)
     elif kind == "index_stmt" and node.idxname:
-        yield "index", node.idxname, -1
+        table = _relation("table", node.relation, default)
+        yield Name("index", node.idxname, -1, table.schema, table.name)
     elif kind == "create_function_stmt":
-        yield ("function", _last_name(node.funcname), -1)
-    elif kind in ("create_enum_stmt", "create_range_stmt"):
-        yield "type", _last_name(node.type_name), -1
-    elif kind == "create_domain_stmt":
-        yield "type", _last_name(node.domainname), -1
-    elif kind == "composite_type_stmt":
-        yield "type", node.typevar.relname, node.typevar.location
-        for col in _column_defs(node.coldeflist):
-            yield "column", col.colname, col.location
+        schema, name = _qualified(node.funcname)
+        yield Name("function", name, -1, schema or default)
+    elif kind in ("create_enum_stmt", "create_range_stmt", "create_domain_stmt"):
+        schema, name = _qualified(node.domainname if kind == "create_domain_stmt" else node.type_name)
+        yield Name("type", name, -1, schema or default)
     elif kind == "rename_stmt" and node.rename_type in _RENAMED:
-        yield _RENAMED[node.rename_type], node.newname, -1
+        what = _RENAMED[node.rename_type]
+        if node.HasField("relation"):
+            rel = _relation(what, node.relation, default)
+            if what == "column":
+                yield Name("column", node.newname, -1, rel.schema, rel.name)
+            else:
+                yield Name(what, node.newname, -1, rel.schema)
+        else:
+            yield Name(what, node.newname, -1, None)
 
 
 @lint_rule(IDENTIFIER_NOT_SNAKE_CASE)
 def check_identifiers(pf: ParsedFile, ctx: LintContext) -> Iterator[Finding]:
-    for stmt in pf.statements:
+    schemas = pf.creation_schemas(ctx.default_schema)
+    for i, stmt in enumerate(pf.statements):
         if stmt.kind not in _KINDS:
             continue
-        for what, name, loc in _names(stmt):
-            if not name or is_snake_case(name):
+        for n in _names(stmt, schemas[i]):
+            if not n.name or is_snake_case(n.name):
                 continue
-            where: Location = pf.node_location(loc, stmt)
-            better = snake_case(name)
+            where: Location = pf.node_location(n.location, stmt)
+            better = snake_case(n.name)
             fix = f"Name it {better} (unquoted)." if better and is_snake_case(better) else "Use lower-case letters, digits and '_'."
-            yield finding(IDENTIFIER_NOT_SNAKE_CASE, pf, where, ObjectRef(what, None, name),
-                          f"{what} name {name!r} is not snake_case: every query and supabase-js filter must quote it exactly",
-                          fix, evidence={"kind": what, "name": name})
+            yield finding(IDENTIFIER_NOT_SNAKE_CASE, pf, where, n.ref(),
+                          f"{n.kind} name {n.name!r} is not snake_case: every query and supabase-js filter must quote it exactly",
+                          fix, evidence={"kind": n.kind, "name": n.name})
 
 
 _KINDS = {"create_stmt", "create_table_as_stmt", "view_stmt", "alter_table_stmt", "index_stmt",
