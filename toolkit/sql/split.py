@@ -9,6 +9,7 @@ from itertools import accumulate
 from typing import Any
 
 import postgast
+from google.protobuf.message import DecodeError
 
 
 class SqlSyntaxError(Exception):
@@ -29,7 +30,7 @@ class SourceText:
         self.text = text
         self._line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
         self._byte_ends: list[int] | None = None if text.isascii() else list(
-            accumulate(len(c.encode("utf-8")) for c in text)
+            accumulate(len(c.encode("utf-8", "surrogatepass")) for c in text)
         )
 
     def char_offset(self, byte_offset: int) -> int:
@@ -58,9 +59,20 @@ class Statement:
         return self.line + self.text.count("\n")
 
 
+# Text libpg_query cannot see whole: a NUL ends its C string early (the rest would be silently
+# dropped), and a lone surrogate has no UTF-8 form.
+_UNPARSABLE_CHAR = re.compile("[\x00\ud800-\udfff]")
+
+
 def split_statements(text: str) -> list[Statement]:
     """Every statement of `text`, in order. Raises SqlSyntaxError with the position of the error."""
     src = SourceText(text)
+    bad = _UNPARSABLE_CHAR.search(text)
+    if bad is not None:
+        line, col = src.line_col(bad.start())
+        what = ("a NUL byte, which Postgres rejects in SQL text" if bad.group() == "\x00"
+                else "a character that is not valid UTF-8")
+        raise SqlSyntaxError(f"the file contains {what}", bad.start(), line, col)
     try:
         tree = postgast.parse(text)
     except postgast.PgQueryError as e:
@@ -68,16 +80,15 @@ def split_statements(text: str) -> list[Statement]:
         off = min(src.char_offset(pos), len(text))
         line, col = src.line_col(off)
         raise SqlSyntaxError(str(getattr(e, "message", None) or e), off, line, col) from None
+    except (RecursionError, DecodeError):  # the parse tree is deeper than protobuf will decode
+        raise SqlSyntaxError("statement nesting is too deep to parse", 0, 1, 1) from None
     out: list[Statement] = []
     prev_end = 0
     raw = tree.stmts
     for i, rs in enumerate(raw):
         b_start = rs.stmt_location
         start = src.char_offset(b_start)
-        if rs.stmt_len:
-            end = src.char_offset(b_start + rs.stmt_len)
-        else:
-            end = len(text)
+        end = src.char_offset(b_start + rs.stmt_len) if rs.stmt_len else len(text)
         body = text[start:end].rstrip()
         # libpg_query already skips leading comments; skip whitespace it may leave.
         stripped = body.lstrip()
