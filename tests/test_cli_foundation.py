@@ -114,7 +114,7 @@ def test_signal_during_apply_cleans_up(tmp_path: Path, public_tmp: Path, sig: in
                     pm_pid = int(lines[0])
         time.sleep(0.05)
     assert pm_pid is not None, "the audit never started a cluster"
-    time.sleep(0.5)  # let it reach the sleeping statement
+    _wait_for_sleep(public_tmp)
     proc.send_signal(sig)
     _out, err = proc.communicate(timeout=30)
     assert proc.returncode == code, err
@@ -122,6 +122,23 @@ def test_signal_during_apply_cleans_up(tmp_path: Path, public_tmp: Path, sig: in
     assert run_dirs(public_tmp) == []
     with pytest.raises(ProcessLookupError):
         os.kill(pm_pid, 0)
+
+
+def _wait_for_sleep(tmp: Path, timeout: float = 60) -> None:
+    """Until the audit's session is inside pg_sleep (asked of the cluster itself, not guessed)."""
+    import psycopg
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for d in run_dirs(tmp):
+            try:
+                with psycopg.connect(f"host={d / 'sock'} user=supabase_admin dbname=postgres", connect_timeout=2) as c:
+                    if c.execute("select count(*) from pg_stat_activity where query like 'select pg_sleep%'").fetchone()[0]:
+                        return
+            except psycopg.Error:
+                pass
+        time.sleep(0.05)
+    raise AssertionError("the audit never reached the sleeping statement")
 
 
 def _wait_for_postmaster(tmp: Path, timeout: float = 60) -> int:
@@ -145,7 +162,7 @@ def test_postmaster_killed_mid_run_is_a_clear_error(tmp_path: Path, public_tmp: 
         env={**os.environ, "SUPAKIT_TMPDIR": str(public_tmp)},
     )
     pm_pid = _wait_for_postmaster(public_tmp)
-    time.sleep(0.5)
+    _wait_for_sleep(public_tmp)
     os.kill(pm_pid, signal.SIGKILL)
     _out, err = proc.communicate(timeout=60)
     assert proc.returncode == 2, err
