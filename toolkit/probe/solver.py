@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     import psycopg
 
 MAX_PRODUCT = 20000
+BATCH = 40
 _VALUE = re.compile(r"\bVALUE\b")
 
 
@@ -92,8 +93,10 @@ def solve(conn: psycopg.Connection, groups: list[Group]) -> dict[tuple[str, str]
         return out
     prev = conn.execute("select current_setting('search_path')").fetchone()
     conn.execute("select set_config('search_path', '', true)")
+    answers: list[list[int] | None] = []
     try:
-        answers = _run_all(conn, groups)
+        for i in range(0, len(groups), BATCH):  # planning cost grows faster than the batch
+            answers += _run_all(conn, groups[i:i + BATCH])
     finally:
         conn.execute("select set_config('search_path', %s, true)", [prev[0] if prev else ""])
     for g, answer in zip(groups, answers, strict=True):

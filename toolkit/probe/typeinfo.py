@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import psycopg
 
-_REL_FILTER = "c.oid = any(%(rels)s::regclass[])"
+_REL_FILTER = "c.oid in (select unnest(%(rels)s::text[]::regclass[]))"
 
 COLUMNS = f"""
 select format('%%I.%%I', n.nspname, c.relname), a.attname, a.atttypid::int8, a.atttypmod
