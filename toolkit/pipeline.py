@@ -53,9 +53,11 @@ def start_and_apply(
     """A throwaway database with the project applied. The caller closes the database."""
     from toolkit.apply import apply_migrations
     from toolkit.engine import get_engine
+    from toolkit.extensions import absent_extensions_setting
 
     disc = discover(project.migrations_dir, project.root)
     exposure = project.exposure_mode(opts.exposure)
+    absent = absent_extensions_setting(project.settings.get("absent_extensions"), project.settings_file)
     t0 = time.perf_counter()
     engine = get_engine(opts.engine, major=project.config.major_version)
     db = engine.start(exposure=exposure)
@@ -65,9 +67,6 @@ def start_and_apply(
         seed = None
         if opts.seed and project.seed_file.is_file():
             seed = (project.seed_file, project.rel(project.seed_file))
-        from toolkit.extensions import absent_extensions_setting
-
-        absent = absent_extensions_setting(project.settings.get("absent_extensions"), project.settings_file)
         result = apply_migrations(db, disc.files, seed=seed, keep_going=opts.keep_going, progress=progress,
                                   absent_extensions=absent)
         opts.timings["apply"] = time.perf_counter() - t0

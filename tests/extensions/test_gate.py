@@ -156,3 +156,25 @@ def test_cli_keep_going_audits_what_applied_and_says_the_database_is_incomplete(
                    env={"SUPAKIT_TMPDIR": str(public_tmp)})
     assert "DATABASE INCOMPLETE" in text.stdout
     assert "stubbed extensions (SQL stand-ins, see docs/extensions.md): vector" in text.stdout
+
+
+def test_a_stub_error_points_at_the_create_extension_statement(db, apply_sql) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(MigrationError, match=r'_a\.sql:2:3: schema "nope" does not exist$'):
+        apply_sql(db, {"20240101000000_a.sql": "select 1;\n  create extension vector with schema nope;\n"})
+
+
+def test_cli_absent_extensions_setting_skips_and_reports(tmp_path: Path, public_tmp: Path) -> None:
+    write_files(tmp_path, {"20240101000000_a.sql": "create extension if not exists timescaledb;\n"
+                                                   "create table public.t (id int primary key);\n"
+                                                   "alter table public.t enable row level security;\n"},
+                settings='absent_extensions = ["timescaledb"]\n')
+    res = run_cli("audit", "--project-dir", str(tmp_path), "--no-probe", "--format", "json",
+                  env={"SUPAKIT_TMPDIR": str(public_tmp)})
+    assert res.returncode in (0, 1), res.stderr
+    info = json.loads(res.stdout)["info"]
+    assert info["incomplete"] is False and info["stubbed_extensions"] == []
+    assert info["skipped_statements"] == ["supabase/migrations/20240101000000_a.sql:1:1: skipped create "
+                                          "extension timescaledb (listed in absent_extensions)"]
+    bad = write_files(tmp_path / "bad", {"20240101000000_a.sql": "select 1;\n"}, settings='absent_extensions = "x"\n')
+    assert_clean_error(run_cli("audit", "--project-dir", str(bad), "--no-probe", env={"SUPAKIT_TMPDIR": str(public_tmp)}),
+                       r"absent_extensions must be a list of extension names")
