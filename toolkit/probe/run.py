@@ -35,6 +35,9 @@ PEOPLE = {
 }
 
 
+SYNTH_TIMEOUT = "15s"  # one statement of synthesis; a request has its own, shorter limit
+
+
 class _Clock:
     def __init__(self) -> None:
         self.t = time.perf_counter()
@@ -113,6 +116,7 @@ class Run:
     def _probe(self, conn: psycopg.Connection, targets: list[Table], left: dict[str, str],
                expect: dict[str, dict[str, str]]) -> None:
         clock = _Clock()
+        conn.execute("SELECT set_config('statement_timeout', %s, true)", [SYNTH_TIMEOUT])
         scopes = Scopes(self.snapshot.tables)
         self.users, failed = self._users(conn, need_peer=bool(scopes.memberships))
         self.summary["users"] = sorted(self.users)

@@ -33,6 +33,7 @@ MAX_ATTEMPTS = 6
 STRONG_ROLES = ("owner", "admin", "administrator", "editor")
 SYNTH_SLOTS = {"A": 0, "B": 1, "C": 2, "D": 3}
 _savepoints = itertools.count(1)
+SELF_KEY_BASE = 1_900_000_000
 
 
 class SynthError(Exception):
@@ -339,7 +340,9 @@ class Synthesizer:
 
     def _insert_sql(self, t: Table, values: dict[str, str]) -> str:
         if values:
-            return (f"INSERT INTO {t.identity} AS supakit_t ({column_list(list(values))}) "
+            always = any((c := t.column(name)) is not None and c.identity == "always" for name in values)
+            override = " OVERRIDING SYSTEM VALUE" if always else ""
+            return (f"INSERT INTO {t.identity} AS supakit_t ({column_list(list(values))}){override} "
                     f"VALUES ({', '.join(values.values())}) RETURNING {self._returning(t)}")
         return f"INSERT INTO {t.identity} AS supakit_t DEFAULT VALUES RETURNING {self._returning(t)}"
 
@@ -424,8 +427,11 @@ class Synthesizer:
                 continue
             for c, rc in zip(fk.columns, fk.ref_columns, strict=True):
                 if rc not in out and rc in shape.base:
-                    cands = self.cands.for_type(rc, shape.base[rc][0], shape.base[rc][1],
-                                                spec.index, checks=[], salt=t.identity + ".self")
+                    info = shape.base[rc][0]
+                    cands: list[str | None] = (
+                        [str(SELF_KEY_BASE + spec.index)] if info.category == "N"  # above any sequence
+                        else self.cands.for_type(rc, info, shape.base[rc][1], spec.index,
+                                                 checks=[], salt=t.identity + ".self"))
                     if cands:
                         out[rc] = cast(cands[0], shape.types[rc])
                 if rc in out:
