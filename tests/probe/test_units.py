@@ -5,9 +5,9 @@ from __future__ import annotations
 from decimal import Decimal
 
 from toolkit.model import Column, ForeignKey, Index, Snapshot, Table
+from toolkit.probe.order import fill_order
 from toolkit.probe.scope import Scopes
 from toolkit.probe.solver import domain_check, groups_for
-from toolkit.probe.synth import fill_order
 from toolkit.probe.typeinfo import check_body
 from toolkit.probe.values import (
     check_literals,

@@ -22,7 +22,11 @@ if TYPE_CHECKING:
     from toolkit.audit.exposure import Exposure
 
 TIMEOUT = "5s"
-CALLER_ROLE = {"anon": "anon"}
+
+
+def role_of(caller: str) -> str:
+    """Everyone but anon calls as `authenticated`; who they are is in the claims."""
+    return "anon" if caller == "anon" else "authenticated"
 
 
 @dataclass
@@ -47,7 +51,7 @@ class Attempt:
 
     @property
     def role(self) -> str:
-        return "anon" if self.caller == "anon" else "authenticated"
+        return role_of(self.caller)
 
     def evidence(self) -> dict[str, Any]:
         out: dict[str, Any] = {"role": self.role, "caller": CALLER_NAMES.get(self.caller, self.caller),
@@ -104,7 +108,7 @@ class Prober:
         """Run one statement as `caller`, always rolled back."""
         import psycopg
 
-        role = "anon" if caller == "anon" else "authenticated"
+        role = role_of(caller)
         attempt = Attempt(caller, command, purpose, "denied", targeted=targeted, sql=sql,
                           rows_sql=rows_sql, new_row=new_row)
         self.requests += 1
@@ -130,7 +134,7 @@ class Prober:
         return attempt
 
     def reaches(self, t: Table, caller: str, command: str) -> bool:
-        return self.exposure.reaches(t, "anon" if caller == "anon" else "authenticated", command)
+        return self.exposure.reaches(t, role_of(caller), command)
 
     # --- statements -----------------------------------------------------------------------------
     def where(self, filled: Filled, rows: list[Row]) -> str:
@@ -182,7 +186,7 @@ class Prober:
 
     def touch_column(self, t: Table, caller: str) -> str | None:
         """A column the caller's role may update, for a no-op `SET c = c`."""
-        role = "anon" if caller == "anon" else "authenticated"
+        role = role_of(caller)
         whole = any("update" in t.privileges.get(r, ()) for r in (role, "PUBLIC"))
         allowed = {c for r in (role, "PUBLIC")
                    for c in t.column_privileges.get(r, {}).get("update", ())}

@@ -12,9 +12,10 @@ from toolkit.probe import ProbeResult
 from toolkit.probe.attribute import attribute
 from toolkit.probe.checks import Prober, TableResult
 from toolkit.probe.expect import resolve
+from toolkit.probe.order import fill_order
 from toolkit.probe.scope import Scopes
 from toolkit.probe.session import User
-from toolkit.probe.synth import Filled, Synthesizer, fill_order
+from toolkit.probe.synth import Filled, Synthesizer
 from toolkit.probe.typeinfo import load_extras
 from toolkit.probe.users import insert_user, make_user
 from toolkit.probe.values import stable_uuid

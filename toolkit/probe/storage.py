@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from toolkit.model import Snapshot, Table
-from toolkit.probe.checks import Attempt, Prober, TableResult
+from toolkit.probe.checks import Attempt, Prober, TableResult, role_of
 from toolkit.probe.scope import Scope
 from toolkit.probe.session import User
 from toolkit.probe.sqltext import column_list, lit
@@ -93,7 +93,7 @@ def probe_bucket(conn: psycopg.Connection, prober: Prober, objects: Table, bucke
 
 def _can(prober: Prober, objects: Table, caller: str, command: str) -> bool:
     """The Storage API, not PostgREST, serves storage.objects: the schema need not be exposed."""
-    role = "anon" if caller == "anon" else "authenticated"
+    role = role_of(caller)
     return prober.exposure.has_usage("storage", role) and prober.exposure.has_privilege(
         objects, role, command)
 

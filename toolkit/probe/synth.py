@@ -12,25 +12,22 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from toolkit.model import Column, ForeignKey, Snapshot, Table
 from toolkit.probe.scope import AUTH_USERS, Scope, Scopes, primary_key, unique_keys
 from toolkit.probe.session import User
-from toolkit.probe.solver import Group, domain_check, groups_for, solve
+from toolkit.probe.shape import Shape, settable, table_shape
+from toolkit.probe.solver import Group, groups_for, solve
 from toolkit.probe.sqltext import cast, column_list, ident, lit, text_value
-from toolkit.probe.typeinfo import Extras, TypeInfo
+from toolkit.probe.typeinfo import Extras
 from toolkit.probe.values import Candidates
 
 if TYPE_CHECKING:
     import psycopg
 
 MAX_ATTEMPTS = 6
-# Role values that give a member the most power in their own organisation, so the probe tests
-# what the strongest outsider could do.
-STRONG_ROLES = ("owner", "admin", "administrator", "editor")
 SYNTH_SLOTS = {"A": 0, "B": 1, "C": 2, "D": 3}
 _savepoints = itertools.count(1)
 SELF_KEY_BASE = 1_900_000_000
@@ -61,19 +58,6 @@ class Row:
 
 
 @dataclass
-class Shape:
-    """How each column of a table is filled."""
-
-    types: dict[str, str]  # column -> SQL type for casts
-    base: dict[str, tuple[TypeInfo, int, list[str]]]  # column -> resolved base, typmod, domain checks
-    free: list[str]  # columns that need a value from the candidates
-    nullable_free: set[str]  # free columns that may stay NULL
-    checks: list[tuple[tuple[str, ...], str]]  # (columns, expression)
-    prefer: tuple[str, ...] = ()
-    strong: set[str] = field(default_factory=set)  # free only to pick a member's strongest role
-
-
-@dataclass
 class Filled:
     table: Table
     scope: Scope
@@ -88,50 +72,6 @@ class Filled:
         if self.key == ("tableoid", "ctid"):
             return (str(row.tableoid), row.ctid)
         return tuple(row.values.get(k) or "" for k in self.key)
-
-
-def _settable(col: Column) -> bool:
-    return not col.generated and col.identity != "always"
-
-
-def fill_order(snapshot: Snapshot, targets: Iterable[Table]) -> tuple[list[Table], set[tuple[str, str]]]:
-    """The targets and every table their foreign keys need, parents first, plus the foreign
-    keys (table, constraint) left NULL to break a cycle."""
-    need: dict[str, Table] = {}
-    stack = list(targets)
-    while stack:
-        t = stack.pop()
-        if t.identity in need or t.identity == AUTH_USERS:
-            continue
-        need[t.identity] = t
-        for fk in t.foreign_keys:
-            parent = snapshot.table(fk.ref_table)
-            if parent is not None and parent.kind in ("r", "p"):
-                stack.append(parent)
-    deps = {i: {fk.ref_table for fk in t.foreign_keys if fk.ref_table in need and fk.ref_table != i}
-            for i, t in need.items()}
-    order: list[Table] = []
-    done: set[str] = set()
-    deferred: set[tuple[str, str]] = set()
-    while len(done) < len(need):
-        ready = sorted(i for i in need if i not in done and deps[i] <= done)
-        if not ready:
-            pick = min((i for i in need if i not in done),
-                       key=lambda i: (_required_open(need[i], done), i))
-            deferred.update((pick, fk.name) for fk in need[pick].foreign_keys
-                            if fk.ref_table in need and fk.ref_table not in done
-                            and fk.ref_table != pick)
-            ready = [pick]
-        for i in ready:
-            done.add(i)
-            order.append(need[i])
-    return order, deferred
-
-
-def _required_open(t: Table, done: set[str]) -> int:
-    cols = {c.name: c for c in t.columns}
-    return sum(1 for fk in t.foreign_keys if fk.ref_table not in done and fk.ref_table != t.identity
-               and all(cols[c].not_null for c in fk.columns if c in cols))
 
 
 class Synthesizer:
@@ -152,51 +92,9 @@ class Synthesizer:
 
     def shape(self, t: Table) -> Shape:
         got = self.shapes.get(t.identity)
-        if got is not None:
-            return got
-        scope = self.scopes.of(t)
-        fk_cols = {c for fk in t.foreign_keys for c in fk.columns}
-        user_cols = set(scope.user_columns)
-        table_checks = [(c.columns, c.expression) for c in self.extras.checks.get(t.identity, [])]
-        in_checks = {col for cols, _ in table_checks for col in cols}
-        types: dict[str, str] = {}
-        base: dict[str, tuple[TypeInfo, int, list[str]]] = {}
-        free: list[str] = []
-        nullable: set[str] = set()
-        strong_cols: set[str] = set()
-        checks = list(table_checks)
-        prefer = STRONG_ROLES if scope.membership else ()
-        for col in t.columns:
-            types[col.name] = col.type
-            got_type = self.extras.column_type(t.identity, col.name)
-            if got_type is None:
-                continue
-            info, typmod = got_type
-            resolved, base_mod, dchecks = self.extras.resolve(info, typmod)
-            base[col.name] = (resolved, base_mod, dchecks)
-            if not _settable(col) or col.name in fk_cols or col.name in user_cols:
-                continue
-            required = col.not_null or info.not_null
-            strong = bool(prefer) and self._offers(resolved, table_checks, col.name, prefer)
-            if (required and col.default is None) or strong:
-                free.append(col.name)
-                if strong and not (required and col.default is None):
-                    strong_cols.add(col.name)
-            elif col.default is None and (col.name in in_checks or dchecks):
-                free.append(col.name)
-                nullable.add(col.name)
-            for expr in dchecks:
-                checks.append(((col.name,), domain_check(expr, col.name)))
-        shape = Shape(types, base, free, nullable, checks, prefer, strong_cols)
-        self.shapes[t.identity] = shape
-        return shape
-
-    @staticmethod
-    def _offers(info: TypeInfo, checks: list[tuple[tuple[str, ...], str]], col: str,
-                words: tuple[str, ...]) -> bool:
-        if info.typtype == "e":
-            return any(w in info.labels for w in words)
-        return any(f"'{w}'" in expr for cols, expr in checks if col in cols for w in words)
+        if got is None:
+            got = self.shapes[t.identity] = table_shape(t, self.scopes.of(t), self.extras)
+        return got
 
     def candidates(self, t: Table, col: str, k: int) -> list[str | None]:
         shape = self.shape(t)
@@ -315,7 +213,7 @@ class Synthesizer:
             targets = [c for c in cols if c in free]
             if not targets:
                 movable = [c for c in cols if c in shape.base and c not in values
-                           and _settable(t.column(c) or Column(c, ""))]
+                           and settable(t.column(c) or Column(c, ""))]
                 extra_free.update(movable)
                 targets = movable
             if not cols:  # a check on a domain, or a constraint we do not know
