@@ -308,7 +308,9 @@ def new(name: str, project_dir: Path | None, config_file: Path | None, table: st
     created = new_migration(project.migrations_dir, name, content)
     for warning in created.warnings:
         click.echo(f"supakit: warning: {warning}", err=True)
-    click.echo(project.rel(created.path))
+    here = Path.cwd().resolve()
+    path = created.path.resolve()
+    click.echo(path.relative_to(here) if path.is_relative_to(here) else path)
 
 
 def _lint_target(project_dir: Path | None, config_file: Path | None, paths: tuple[Path, ...]) -> Any:
