@@ -35,19 +35,37 @@ class Discovery:
     skipped: list[tuple[str, str]]  # (relative path, why the CLI would not apply it)
 
 
-def read_sql_file(path: Path, rel: str) -> str:
-    try:
-        data = path.read_bytes()
-    except OSError as e:
-        raise MigrationError(f"{rel}: cannot read file: {e.strerror}") from None
+@dataclass(frozen=True)
+class Utf8Problem:
+    """Where a file stops being UTF-8 (1-based line and byte column) and the offending byte."""
+
+    line: int
+    column: int
+    byte: int
+
+
+def decode_sql(data: bytes) -> tuple[str, Utf8Problem | None]:
+    """The text without a BOM, or "" and where decoding failed."""
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as e:
         before = data[: e.start]
         line = before.count(b"\n") + 1
         col = e.start - (before.rfind(b"\n") + 1) + 1
-        raise MigrationError(f"{rel}:{line}:{col}: file is not valid UTF-8 (byte 0x{data[e.start]:02x})") from None
-    return text.removeprefix("\ufeff")
+        return "", Utf8Problem(line, col, data[e.start])
+    return text.removeprefix("\ufeff"), None
+
+
+def read_sql_file(path: Path, rel: str) -> str:
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise MigrationError(f"{rel}: cannot read file: {e.strerror}") from None
+    text, problem = decode_sql(data)
+    if problem is not None:
+        raise MigrationError(
+            f"{rel}:{problem.line}:{problem.column}: file is not valid UTF-8 (byte 0x{problem.byte:02x})")
+    return text
 
 
 def discover(migrations_dir: Path, project_root: Path) -> Discovery:

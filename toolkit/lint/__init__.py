@@ -15,7 +15,7 @@ from toolkit.lint.rules import LINT_RULES
 from toolkit.lint.rules.files import MIGRATION_NOT_UTF8
 from toolkit.lint.settings import LintSettings, lint_settings
 from toolkit.lint.source import LintContext, ParsedFile
-from toolkit.migrations import discover
+from toolkit.migrations import decode_sql, discover
 from toolkit.model import Finding, Location, ObjectRef
 
 if TYPE_CHECKING:
@@ -59,18 +59,15 @@ def _read(path: Path, rel: str) -> tuple[str | None, bool, Finding | None]:
         data = path.read_bytes()
     except OSError as e:
         raise MigrationError(f"{rel}: cannot read file: {e.strerror}") from None
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as e:
-        before = data[: e.start]
-        line = before.count(b"\n") + 1
-        col = e.start - (before.rfind(b"\n") + 1) + 1
+    text, problem = decode_sql(data)
+    if problem is not None:
+        line, col = problem.line, problem.column
         return None, False, Finding(
             rule=MIGRATION_NOT_UTF8.id, level=MIGRATION_NOT_UTF8.level, category=MIGRATION_NOT_UTF8.category,
             object=ObjectRef("file", None, rel), location=Location(rel, line, col),
-            message=f"{rel}:{line}:{col}: not valid UTF-8 (byte 0x{data[e.start]:02x}); nothing in it was checked",
+            message=f"{rel}:{line}:{col}: not valid UTF-8 (byte 0x{problem.byte:02x}); nothing in it was checked",
             remediation="Save the file as UTF-8.")
-    return text.removeprefix("\ufeff"), text.startswith("\ufeff"), None
+    return text, data.startswith(b"\xef\xbb\xbf"), None
 
 
 def lint_project(project: Project, paths: Sequence[Path] | None = None, *, squawk: bool | None = None,
