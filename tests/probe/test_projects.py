@@ -83,7 +83,7 @@ def test_probe_leaves_the_database_as_it_was(example) -> None:  # type: ignore[n
     probe(project, db, applied, snapshot)  # and it can run again
     assert counts(db, snapshot) == before
     with db.connect() as conn:
-        row = conn.execute("select count(*) from auth.users where email like 'probe-%'").fetchone()
+        row = conn.execute("select count(*) from auth.users where email like 'supakit-probe-%'").fetchone()
         assert row is not None and row[0] == 0
 
 

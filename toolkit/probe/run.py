@@ -28,10 +28,10 @@ if TYPE_CHECKING:
 
 # A and B are strangers in different organisations; C shares A's organisation; D signed in
 # anonymously (Supabase's anonymous sign-ins).
-PEOPLE = {
-    "A": {"email": "probe-a@example.com", "label": "user A"},
-    "B": {"email": "probe-b@example.com", "label": "user B"},
-    "C": {"email": "probe-c@example.com", "label": "user C"},
+PEOPLE: dict[str, dict[str, Any]] = {
+    "A": {"email": "supakit-probe-a@example.com", "label": "user A"},
+    "B": {"email": "supakit-probe-b@example.com", "label": "user B"},
+    "C": {"email": "supakit-probe-c@example.com", "label": "user C"},
     "D": {"is_anonymous": True, "label": "anonymous sign-in user"},
 }
 
@@ -60,6 +60,7 @@ class Run:
         self.exposure = Exposure(snapshot)
         self.ctx = AuditContext(snapshot, source_map, settings)
         self.findings: list[Finding] = []
+        self.users: dict[str, User] = {}
         self.results: list[TableResult] = []
         self.summary: dict[str, Any] = {}
 
@@ -166,7 +167,7 @@ class Run:
         for label, spec in PEOPLE.items():
             if label == "C" and not need_peer:
                 continue
-            user = make_user(user_id=stable_uuid("probe-user", label), **spec)  # type: ignore[arg-type]
+            user = make_user(user_id=stable_uuid("probe-user", label), **spec)
             try:
                 with conn.transaction():
                     insert_user(conn, user)
@@ -183,5 +184,6 @@ class Run:
         if objects is None or not self.snapshot.buckets_known:
             return
         for bucket in private_buckets(conn, self.snapshot, objects):
-            self.results.append(probe_bucket(conn, prober, objects, bucket, self.users))
-            self.summary["buckets_probed"] += 1
+            result = probe_bucket(conn, prober, objects, bucket, self.users)
+            self.results.append(result)
+            self.summary["buckets_probed"] += int(not result.skipped)

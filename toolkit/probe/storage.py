@@ -53,14 +53,21 @@ def _insert_sql(values: dict[str, str], returning: str = "") -> str:
 
 def probe_bucket(conn: psycopg.Connection, prober: Prober, objects: Table, bucket: str,
                  users: dict[str, User]) -> TableResult:
+    import psycopg
+
     filled = Filled(objects, Scope("owner", owner="owner"))
+    result = TableResult(objects, filled, bucket=bucket)
     for label in ("A", "B"):
         name = f"{users[label].id}/supakit-probe/{label.lower()}.txt"
-        got = conn.execute(_insert_sql(_values(objects, bucket, name, users[label]),
-                                       "tableoid::int8, ctid::text, id::text")).fetchone()
+        try:
+            with conn.transaction():
+                got = conn.execute(_insert_sql(_values(objects, bucket, name, users[label]),
+                                               "tableoid::int8, ctid::text, id::text")).fetchone()
+        except psycopg.Error as e:
+            result.skipped = f"could not store an object in bucket {bucket}: {str(e).strip().splitlines()[0]}"
+            return result
         if got:
             filled.rows[label] = Row({"id": str(got[2])}, int(got[0]), str(got[1]))
-    result = TableResult(objects, filled, bucket=bucket)
     add = result.attempts.append
     ours = list(filled.rows.values())
     a_rows = [filled.rows["A"]]
