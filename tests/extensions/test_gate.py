@@ -144,7 +144,7 @@ def test_cli_keep_going_audits_what_applied_and_says_the_database_is_incomplete(
     })
     res = run_cli("audit", "--project-dir", str(tmp_path), "--no-probe", "--keep-going", "--format", "json",
                   env={"SUPAKIT_TMPDIR": str(public_tmp)})
-    assert res.returncode == 1, res.stderr
+    assert res.returncode == 1 and res.stdout, res.stderr
     report = json.loads(res.stdout)
     assert report["summary"]["incomplete"] is True
     assert report["info"]["stubbed_extensions"] == ["vector"]
@@ -170,7 +170,7 @@ def test_cli_absent_extensions_setting_skips_and_reports(tmp_path: Path, public_
                 settings='absent_extensions = ["timescaledb"]\n')
     res = run_cli("audit", "--project-dir", str(tmp_path), "--no-probe", "--format", "json",
                   env={"SUPAKIT_TMPDIR": str(public_tmp)})
-    assert res.returncode in (0, 1), res.stderr
+    assert res.returncode in (0, 1) and res.stdout, res.stderr
     info = json.loads(res.stdout)["info"]
     assert info["incomplete"] is False and info["stubbed_extensions"] == []
     assert info["skipped_statements"] == ["supabase/migrations/20240101000000_a.sql:1:1: skipped create "

@@ -243,3 +243,48 @@ def test_stub_install_rolls_back_with_its_file(db, apply_sql) -> None:  # type: 
     assert result.stubbed_extensions == ["vector"]
     assert query(db, "select extname from pg_extension where extname in ('pg_net', 'vector')") == [("vector",)]
     assert query(db, "select to_regnamespace('net')") == [(None,)]
+
+
+# Every routine pgvector 0.8 defines, as `supabase db dump` writes them in its GRANT lines.
+PGVECTOR_ROUTINES = [
+    *(f"{t}_{io}" for t in ("vector", "halfvec", "sparsevec")
+      for io in ("in(cstring, oid, integer)", "out({T})", "recv(internal, oid, integer)", "send({T})",
+                 "typmod_in(cstring[])")),
+    *(f"array_to_{t}({a}[], integer, boolean)" for t in ("vector", "halfvec", "sparsevec")
+      for a in ("real", "double precision", "integer", "numeric")),
+    *(f"{a}_to_{b}({a}, integer, boolean)" for a in ("vector", "halfvec", "sparsevec")
+      for b in ("vector", "halfvec", "sparsevec") if a != b),
+    "vector_to_float4(vector, integer, boolean)", "halfvec_to_float4(halfvec, integer, boolean)",
+    *(f"{t}({t}, integer, boolean)" for t in ("vector", "halfvec", "sparsevec")),
+    *(f"{f}({t}, {t})" for f in ("cosine_distance", "inner_product", "l1_distance", "l2_distance")
+      for t in ("vector", "halfvec", "sparsevec")),
+    *(f"{t}_{f}({t}, {t})" for t in ("vector", "halfvec", "sparsevec")
+      for f in ("cmp", "eq", "ne", "lt", "le", "gt", "ge", "l2_squared_distance", "negative_inner_product")),
+    *(f"{t}_{f}({t}, {t})" for t in ("vector", "halfvec")
+      for f in ("add", "sub", "mul", "concat", "spherical_distance")),
+    *(f"{t}_{f}" for t in ("vector", "halfvec")
+      for f in ("accum(double precision[], {T})", "avg(double precision[])",
+                "combine(double precision[], double precision[])")),
+    "binary_quantize(vector)", "binary_quantize(halfvec)", "subvector(vector, integer, integer)",
+    "subvector(halfvec, integer, integer)", "vector_dims(vector)", "vector_dims(halfvec)", "vector_norm(vector)",
+    "l2_norm(halfvec)", "l2_norm(sparsevec)", "l2_normalize(vector)", "l2_normalize(halfvec)",
+    "l2_normalize(sparsevec)", "hamming_distance(bit, bit)", "jaccard_distance(bit, bit)",
+    "hnswhandler(internal)", "ivfflathandler(internal)", "hnsw_bit_support(internal)",
+    "hnsw_halfvec_support(internal)", "hnsw_sparsevec_support(internal)", "ivfflat_bit_support(internal)",
+    "ivfflat_halfvec_support(internal)", "avg(vector)", "avg(halfvec)", "sum(vector)", "sum(halfvec)",
+]
+
+
+def test_a_dump_can_grant_on_every_pgvector_routine(module_apply) -> None:  # type: ignore[no-untyped-def]
+    grants = []
+    for sig in PGVECTOR_ROUTINES:
+        name, args = sig.split("(", 1)
+        typ = name.split("_")[0]
+        args = args.replace("{T}", typ).rstrip(")")
+        qualified = ", ".join(f'"public"."{a}"' if a in ("vector", "halfvec", "sparsevec") else a
+                              for a in args.split(", ") if a)
+        grants.append(f'GRANT ALL ON FUNCTION "public"."{name}"({qualified}) TO "anon";')
+    assert len(grants) == 118
+    _, result = module_apply({"20240101000000_remote_schema.sql":
+                              'CREATE EXTENSION IF NOT EXISTS "vector" WITH SCHEMA "public";\n' + "\n".join(grants)})
+    assert result.complete
