@@ -111,6 +111,21 @@ def test_scopes_come_from_foreign_keys() -> None:
     assert scopes.of(by["projects"]).tenant_columns == ("org_id",)
 
 
+def test_a_role_lookup_behind_a_link_table_is_no_tenant() -> None:
+    roles = _t("roles", [("id", True)], [], ("id",))
+    user_roles = _t("user_roles", [("user_id", True), ("role_id", True)],
+                    [_fk(("user_id",), "auth.users"), _fk(("role_id",), "public.roles")],
+                    ("user_id", "role_id"))
+    perms = _t("perms", [("id", True)], [], ("id",))
+    role_perms = _t("role_perms", [("role_id", True), ("perm_id", True)],
+                    [_fk(("role_id",), "public.roles"), _fk(("perm_id",), "public.perms")],
+                    ("role_id", "perm_id"))
+    scopes = Scopes([roles, user_roles, perms, role_perms])
+    assert scopes.tenants == set()
+    assert scopes.of(roles).kind == "none"
+    assert scopes.of(user_roles).membership  # still B's attempt to give themselves A's role
+
+
 def test_fill_order_puts_parents_first_and_breaks_cycles_at_nullable_keys() -> None:
     a = _t("a", [("id", True), ("b_id", False)], [_fk(("b_id",), "public.b")], ("id",))
     b = _t("b", [("id", True), ("a_id", True)], [_fk(("a_id",), "public.a")], ("id",))

@@ -260,6 +260,9 @@ class Prober:
             if scoped_parent:
                 return RowSpec("spoof", 5, "B", "B", "A"), "tenant"
             return (RowSpec("spoof", 5, "A", "B", "B"), "name") if scope.owner else None
+        if scope.membership:
+            _user, link = self.synth.scopes.memberships[t.identity]
+            return RowSpec("spoof", 5, "B", "B", "A"), f"membership {link.ref_table}"
         if scope.kind == "tenant":
             return RowSpec("spoof", 5, "B", "B", "A"), "tenant"
         if scope.kind == "derived":

@@ -4,7 +4,8 @@
   key (the `profiles` pattern). A column referencing a user key, or defaulting to auth.uid(),
   holds a user.
 - A *membership* table links a user to another table in a unique pair (organisation_members:
-  primary key (org_id, user_id)); the other table is a *tenant* table.
+  primary key (org_id, user_id)); the other table is a *tenant* table when it holds data of its
+  own (a creator column, or tables hanging off it), which tells organisations from role lookups.
 - A table is tenant-scoped when it is a tenant or membership table or points at one (directly or
   through a NOT NULL parent), owner-scoped when it holds a user, derived when it only hangs off
   a scoped parent, and unscoped otherwise.
@@ -66,8 +67,25 @@ class Scopes:
             found = self._membership(t)
             if found:
                 self.memberships[t.identity] = found
-        self.tenants = {fk.ref_table for _, fk in self.memberships.values()}
+        self.tenants = {fk.ref_table for _, fk in self.memberships.values()
+                        if self._holds_data(fk.ref_table)}
         self._memo: dict[str, Scope] = {}
+
+    def _holds_data(self, identity: str) -> bool:
+        """An organisation has rows of its own (a creator) or data hanging off it (projects with
+        org_id); a lookup such as `roles` behind `user_roles` has neither, and is no tenant."""
+        table = self.tables.get(identity)
+        if table is None:
+            return False
+        if self.user_columns(table):
+            return True
+        for t in self.tables.values():
+            if t.identity in self.memberships or t.identity == identity:
+                continue
+            keyed_by_links = set(primary_key(t)) <= {c for fk in t.foreign_keys for c in fk.columns}
+            if not keyed_by_links and any(fk.ref_table == identity for fk in t.foreign_keys):
+                return True
+        return False
 
     def _user_keys(self) -> dict[str, str]:
         keys = {AUTH_USERS: "id"}

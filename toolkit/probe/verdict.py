@@ -139,6 +139,8 @@ def _spoof_phrase(result: TableResult, a: Attempt, what: str) -> str:
         return f"user A could move their row in {what} into user B's organisation"
     if result.bucket is not None:
         return f"user B could upload into user A's folder of {what}"
+    if a.fakes.startswith("membership "):
+        return f"user B could join user A's {a.fakes.split(' ', 1)[1]} by inserting into {what}"
     return {
         "name": f"user B could insert a row in {what} in user A's name",
         "tenant": f"user B could insert a row in {what} into user A's organisation",
