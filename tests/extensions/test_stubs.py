@@ -288,3 +288,43 @@ def test_a_dump_can_grant_on_every_pgvector_routine(module_apply) -> None:  # ty
     _, result = module_apply({"20240101000000_remote_schema.sql":
                               'CREATE EXTENSION IF NOT EXISTS "vector" WITH SCHEMA "public";\n' + "\n".join(grants)})
     assert result.complete
+
+
+HTTP_ROUTINES = [
+    "http(request {s}.http_request)", "http_delete(uri character varying)",
+    "http_delete(uri character varying, content character varying, content_type character varying)",
+    "http_get(uri character varying)", "http_get(uri character varying, data jsonb)",
+    "http_head(uri character varying)", "http_header(field character varying, value character varying)",
+    "http_list_curlopt()", "http_patch(uri character varying, content character varying, content_type character varying)",
+    "http_post(uri character varying, data jsonb)",
+    "http_post(uri character varying, content character varying, content_type character varying)",
+    "http_put(uri character varying, content character varying, content_type character varying)",
+    "http_reset_curlopt()", "http_set_curlopt(curlopt character varying, value character varying)",
+    "text_to_bytea(data text)", "bytea_to_text(data bytea)", "urlencode(string bytea)", "urlencode(data jsonb)",
+    "urlencode(string character varying)",
+]
+
+
+def test_a_dump_can_grant_on_every_http_routine(module_apply) -> None:  # type: ignore[no-untyped-def]
+    grants = "\n".join(f'GRANT ALL ON FUNCTION "public".{sig.format(s="public")} TO "anon";' for sig in HTTP_ROUTINES)
+    _, result = module_apply({"20240101000000_remote_schema.sql":
+                              'CREATE EXTENSION IF NOT EXISTS "http" WITH SCHEMA "public";\n' + grants})
+    assert result.complete
+
+
+def test_hypopg_index_advisor_and_pg_jsonschema(module_apply) -> None:  # type: ignore[no-untyped-def]
+    db, result = module_apply({"20240101000000_a.sql": """
+        create extension if not exists hypopg with schema extensions;
+        create extension if not exists index_advisor with schema extensions;
+        create extension if not exists pg_jsonschema with schema extensions;
+        create table public.settings (
+            id int primary key,
+            doc jsonb not null check (extensions.jsonb_matches_schema('{"type": "object"}', doc))
+        );
+        insert into public.settings values (1, '{"theme": "dark"}');
+    """})
+    assert result.stubbed_extensions == ["hypopg", "index_advisor", "pg_jsonschema"]
+    advice = query(db, "select index_statements, errors from extensions.index_advisor('select 1')")
+    assert advice[0][0] == [] and "stub" in advice[0][1][0]  # type: ignore[index]
+    assert query(db, "select count(*) from extensions.hypopg_create_index('create index on public.settings (id)')") \
+        == [(0,)]

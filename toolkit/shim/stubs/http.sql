@@ -1,7 +1,7 @@
 -- supakit stub: http
 -- version: 1.6
 -- relocatable: false
--- supports: the types http_method, http_header, http_request and http_response; http(), http_get, http_post, http_put, http_patch, http_delete, http_head, http_header, urlencode, http_set_curlopt, http_reset_curlopt and http_list_curlopt with pgsql-http's signatures.
+-- supports: the types http_method, http_header, http_request and http_response; http(), http_get, http_post, http_put, http_patch, http_delete, http_head, http_header, urlencode, bytea_to_text, text_to_bytea, http_set_curlopt, http_reset_curlopt and http_list_curlopt with pgsql-http's signatures (so a dump's GRANT ... ON FUNCTION lines apply).
 -- lacks: no request leaves the machine: every call answers status 200, content type application/json, body '{}' and an x-supakit-stub header.
 
 create domain @extschema@.http_method as text
@@ -92,6 +92,14 @@ as $$ select @extschema@.http(row('DELETE', uri, null, content_type, content)::@
 create function @extschema@.http_head(uri varchar) returns @extschema@.http_response
 language sql volatile
 as $$ select @extschema@.http(row('HEAD', uri, null, null, null)::@extschema@.http_request) $$;
+
+create function @extschema@.bytea_to_text(data bytea) returns text
+language sql immutable strict
+as $$ select convert_from(data, 'utf8') $$;
+
+create function @extschema@.text_to_bytea(data text) returns bytea
+language sql immutable strict
+as $$ select convert_to(data, 'utf8') $$;
 
 create function @extschema@.http_set_curlopt(curlopt varchar, value varchar) returns boolean
 language sql volatile
