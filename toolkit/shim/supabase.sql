@@ -816,4 +816,15 @@ create table if not exists supabase_migrations.seed_files (
 alter table supabase_migrations.schema_migrations owner to postgres;
 alter table supabase_migrations.seed_files owner to postgres;
 
+-------------------------------------------------------------------------------
+-- 12. No way out of the throwaway cluster (supakit's own hardening, docs/security.md)
+-------------------------------------------------------------------------------
+-- On PostgreSQL 15 a CREATEROLE role such as `postgres` may grant itself these built-in roles
+-- and then run programs or read and write files on the machine running the audit, even from
+-- dynamic SQL no text check can see. Granting membership in a superuser role needs a superuser,
+-- and the superuser attribute itself is never inherited, so flagging them superuser makes them
+-- ungrantable for `postgres` and changes nothing else.
+update pg_authid set rolsuper = true
+ where rolname in ('pg_execute_server_program', 'pg_read_server_files', 'pg_write_server_files');
+
 reset client_min_messages;
