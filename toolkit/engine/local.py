@@ -39,6 +39,8 @@ BOOTSTRAP_USER = "supabase_admin"
 TEMPLATE_FORMAT = "1"  # bump when the layout of a cached template changes
 START_TIMEOUT_S = 30.0
 _PR_SET_PDEATHSIG = 1
+_CLONE_NEWNET = 0x40000000
+_CLONE_NEWUSER = 0x10000000
 
 
 @dataclass(frozen=True)
@@ -85,6 +87,41 @@ def _die_with_parent() -> None:
     with contextlib.suppress(Exception):
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGQUIT, 0, 0, 0)
+
+
+def _own_network(mapped: bool) -> bool:
+    """Move this process into a new, empty network namespace: dblink, postgres_fdw or http in a
+    migration can then reach no host. `mapped` (not root) needs a user namespace mapping only us."""
+    with contextlib.suppress(Exception):
+        libc = ctypes.CDLL(None, use_errno=True)
+        if not mapped:
+            return bool(libc.unshare(_CLONE_NEWNET) == 0)
+        uid, gid = os.geteuid(), os.getegid()
+        if libc.unshare(_CLONE_NEWUSER | _CLONE_NEWNET) != 0:
+            return False
+        for name, text in (("setgroups", "deny"), ("uid_map", f"{uid} {uid} 1"), ("gid_map", f"{gid} {gid} 1")):
+            with open(f"/proc/self/{name}", "w") as fh:
+                fh.write(text)
+        return True
+    return False
+
+
+def _postmaster_setup(who: RunAs, *, die_with_parent: bool) -> Callable[[], None]:
+    """What the postmaster's process does before exec: its own network namespace when the kernel
+    lets us (best effort, see docs/security.md), the unprivileged user, death with its parent."""
+
+    def setup() -> None:
+        isolated = os.geteuid() == 0 and _own_network(mapped=False)
+        if who.uid is not None:
+            os.setgroups([])
+            os.setgid(who.gid if who.gid is not None else who.uid)
+            os.setuid(who.uid)
+        if not isolated:
+            _own_network(mapped=True)
+        if die_with_parent:
+            _die_with_parent()
+
+    return setup
 
 
 def _tmp_root() -> Path:
@@ -169,9 +206,9 @@ class Cluster:
         logf = open(self.log, "ab")  # noqa: SIM115 - handed to the child, closed below
         try:
             self.proc = subprocess.Popen(
-                args, stdin=subprocess.DEVNULL, stdout=logf, stderr=logf,
-                start_new_session=True, preexec_fn=None if self.detached else _die_with_parent,
-                **self.who.kwargs,
+                args, stdin=subprocess.DEVNULL, stdout=logf, stderr=logf, start_new_session=True,
+                preexec_fn=_postmaster_setup(self.who, die_with_parent=not self.detached),
+                env=self.who.kwargs.get("env"),
             )
         except OSError as e:
             raise EngineError(f"could not start postgres: {e}") from e
@@ -206,6 +243,15 @@ class Cluster:
 
     def alive(self) -> bool:
         return self.proc is not None and self.proc.poll() is None
+
+    def network_isolated(self) -> bool:
+        """True when the postmaster runs in a network namespace of its own (no route anywhere)."""
+        if self.proc is None:
+            return False
+        try:
+            return os.readlink(f"/proc/{self.proc.pid}/ns/net") != os.readlink("/proc/self/ns/net")
+        except OSError:
+            return False
 
     def stop(self, *, clean: bool = False) -> None:
         """clean=True waits for a checkpoint (needed before copying the folder as a template)."""
