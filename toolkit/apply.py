@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -201,15 +202,35 @@ class Applier:
                 if standalone:
                     conn.execute("begin")
             except psycopg.Error as e:
-                if conn.closed or isinstance(e, psycopg.OperationalError) and conn.broken:
-                    raise EngineError(
-                        f"{loc}: the database server stopped unexpectedly while running this statement"
-                    ) from None
+                self._check_connection(e, loc)
                 msg, state = _error_message(e)
                 where = _error_location(e, stmt, src, rel) if len(sql) == len(stmt.text) else loc
                 raise _StatementFailed(ApplyFailure(rel, where, msg, state)) from None
+            except UnicodeError:
+                raise _StatementFailed(_session_changed(rel, loc, "the text cannot be sent in the client_encoding "
+                                                        "an earlier statement set")) from None
             self.result.statements += 1
-            self._collect_events(stmt, loc)
+            try:
+                self._collect_events(stmt, loc)
+            except psycopg.Error as e:
+                self._check_connection(e, loc)
+                raise _StatementFailed(_session_changed(rel, loc, _error_message(e)[0])) from None
+            except UnicodeError:
+                raise _StatementFailed(_session_changed(rel, loc, "its client_encoding cannot carry the "
+                                                        "file's text")) from None
+
+    def _check_connection(self, e: Exception, loc: Location) -> None:
+        """A lost connection ends the run: say whether the server died or only dropped us."""
+        import psycopg
+
+        conn = self.conn
+        if not (conn.closed or isinstance(e, psycopg.OperationalError) and conn.broken):
+            return
+        alive = getattr(self.db, "alive", None)
+        if alive is not None and alive():
+            raise EngineError(f"{loc}: the database closed the connection while running this statement "
+                              "(a session timeout or pg_terminate_backend?)") from None
+        raise EngineError(f"{loc}: the database server stopped unexpectedly while running this statement") from None
 
     def apply_file(self, mf: MigrationFile) -> ApplyFailure | None:
         text = mf.read()
@@ -225,12 +246,8 @@ class Applier:
         conn.execute("begin")
         try:
             self._run_statements(stmts, src, mf.rel)
-            conn.execute(
-                "insert into supabase_migrations.schema_migrations (version, name, statements) "
-                "values (%s, %s, %s)",
-                (mf.version, mf.name, [s.text for s in stmts]),
-            )
-            conn.execute("commit")
+            self._record(mf.rel, "insert into supabase_migrations.schema_migrations (version, name, statements) "
+                         "values (%s, %s, %s)", (mf.version, mf.name, [s.text for s in stmts]))
         except _StatementFailed as f:
             self._rollback()
             self._finish_file(False)
@@ -256,12 +273,9 @@ class Applier:
         conn.execute("begin")
         try:
             self._run_statements(stmts, src, rel)
-            conn.execute(
-                "insert into supabase_migrations.seed_files (path, hash) values (%s, %s) "
-                "on conflict (path) do update set hash = excluded.hash",
-                (rel, hashlib.sha256(text.encode()).hexdigest()),
-            )
-            conn.execute("commit")
+            self._record(rel, "insert into supabase_migrations.seed_files (path, hash) values (%s, %s) "
+                         "on conflict (path) do update set hash = excluded.hash",
+                         (rel, hashlib.sha256(text.encode()).hexdigest()))
         except _StatementFailed as f:
             self._rollback()
             self._finish_file(False)
@@ -273,15 +287,36 @@ class Applier:
         self.result.seed_applied = True
         return None
 
+    def _record(self, rel: str, sql: str, params: tuple[Any, ...]) -> None:
+        """Write the history row and commit, as the CLI does after the file's statements."""
+        import psycopg
+
+        where = Location(rel, 1, 1)
+        try:
+            self.conn.execute(sql, params)
+            self.conn.execute("commit")
+        except psycopg.Error as e:
+            self._check_connection(e, where)
+            raise _StatementFailed(ApplyFailure(
+                rel, where, f"the statements ran but recording the file failed: {_error_message(e)[0]} "
+                "(a statement left the session changed: role, read-only transaction, timeout; "
+                "the Supabase CLI would fail the same way)", getattr(e, "sqlstate", None))) from None
+        except UnicodeError:
+            raise _StatementFailed(_session_changed(rel, where, "its client_encoding cannot carry the "
+                                                    "file's text")) from None
+
     def _rollback(self) -> None:
         import psycopg
 
         if self.conn.closed or self.conn.broken:
             return
-        try:
+        with contextlib.suppress(psycopg.Error):
             self.conn.execute("rollback")
-        except psycopg.Error:
-            pass
+
+
+def _session_changed(rel: str, loc: Location, why: str) -> ApplyFailure:
+    return ApplyFailure(rel, loc, f"supakit cannot follow this statement: {why} (did it change the "
+                        "session, e.g. client_encoding, statement_timeout or a read-only transaction?)")
 
 
 class _StatementFailed(Exception):

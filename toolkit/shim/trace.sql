@@ -10,6 +10,20 @@ create table if not exists supakit.ddl_events (
 revoke all on schema supakit from public;
 grant usage on schema supakit to postgres;
 grant select on supakit.ddl_events to postgres;
+-- A migration may `set role` to any role `postgres` belongs to (and back); apply.py reads the
+-- trace after every statement, so each of those roles must be able to read it too.
+do $$
+declare r name;
+begin
+    for r in select b.rolname from pg_roles b
+              where pg_has_role('postgres', b.oid, 'member') and b.rolname <> 'postgres'
+                and b.rolname !~ '^pg_'
+    loop
+        execute format('grant usage on schema supakit to %I', r);
+        execute format('grant select on supakit.ddl_events to %I', r);
+    end loop;
+end
+$$;
 
 create or replace function supakit.record_ddl() returns event_trigger
 language plpgsql security definer set search_path = pg_catalog as $$
