@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from toolkit.errors import MigrationError
 from toolkit.migrations import discover
 from toolkit.model import AuditReport, Category, Finding, Level, Location, ObjectRef
+from toolkit.pause import pause_point
 
 if TYPE_CHECKING:
     from toolkit.apply import ApplyResult
@@ -100,6 +101,7 @@ def audit(project: Project, opts: AuditOptions, progress: Callable[[str], None])
 
         t0 = time.perf_counter()
         with db.connect() as conn:
+            pause_point("snapshot")
             snapshot = take_snapshot(conn, exposed_schemas=project.exposed_schemas)
         opts.timings["snapshot"] = time.perf_counter() - t0
         t0 = time.perf_counter()
@@ -114,6 +116,7 @@ def audit(project: Project, opts: AuditOptions, progress: Callable[[str], None])
                 run_probe = None  # type: ignore[assignment]
             if run_probe is not None:
                 t0 = time.perf_counter()
+                pause_point("probe")
                 probe_result = run_probe(db, snapshot, source_map=source_map, settings=project.settings)
                 findings += probe_result.findings
                 info["probe"] = probe_result.summary

@@ -22,6 +22,7 @@ from toolkit.engine import cleanup
 from toolkit.engine.base import Database
 from toolkit.engine.binaries import PgBinaries, find_binaries
 from toolkit.errors import EngineError
+from toolkit.pause import pause_point
 
 SERVER_OPTIONS = (
     "listen_addresses=",
@@ -214,6 +215,7 @@ class Cluster:
             raise EngineError(f"could not start postgres: {e}") from e
         finally:
             logf.close()
+        pause_point("start")
         self._wait_ready()
 
     def _wait_ready(self) -> None:
@@ -317,6 +319,7 @@ def _load_shim(cluster: Cluster) -> None:
 
     try:
         with psycopg.connect(cluster.dsn(BOOTSTRAP_USER), autocommit=True) as conn:
+            pause_point("shim")
             conn.execute(read_sql("supabase.sql"))
             conn.execute(read_sql("trace.sql"))
     except psycopg.Error as e:
@@ -354,6 +357,7 @@ class LocalEngine:
         cluster = self._new_cluster(folder)
         try:
             cluster.initdb()
+            pause_point("initdb")
             cluster.start()
             _load_shim(cluster)
         except BaseException:
@@ -383,17 +387,18 @@ class LocalEngine:
                 if stale.is_dir() and stale.name != key and not stale.name.endswith(".lock"):
                     shutil.rmtree(stale, ignore_errors=True)
             cluster = self._fresh_cluster()
+            partial = root / f"{key}.partial-{os.getpid()}"
             try:
                 cluster.stop(clean=True)
-                partial = root / f"{key}.partial-{os.getpid()}"
                 shutil.rmtree(partial, ignore_errors=True)
                 res = subprocess.run(["cp", "-a", str(cluster.data), str(partial)], capture_output=True, text=True)
                 if res.returncode != 0:
-                    shutil.rmtree(partial, ignore_errors=True)
                     self.warn(f"could not write the template cache ({_last_lines(res.stderr)}); using a fresh initdb")
                     return None
+                pause_point("template")
                 os.replace(partial, target)
             finally:
+                shutil.rmtree(partial, ignore_errors=True)  # gone already unless we failed or were stopped
                 cluster.destroy()
         return target
 
