@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from toolkit.errors import EngineError, MigrationError
 from toolkit.extensions import ExtensionGate, ExtensionRefused
@@ -39,6 +40,28 @@ def host_access_attempt(stmt: Statement) -> str | None:
         if role in low:
             return role
     return None
+
+
+# Statements that only change the schema or its rows. A run of them goes to the server in one
+# pipeline (one round trip, as the Supabase CLI sends a file), with a marker query after each so
+# every traced object still belongs to its own statement. Statements that may change the session
+# (set, select, do, call, transaction control) or that the extension gate checks against the
+# database run alone, after the pending run.
+_BATCH_KINDS = frozenset({
+    "create_stmt", "alter_table_stmt", "create_policy_stmt", "alter_policy_stmt", "index_stmt", "grant_stmt",
+    "comment_stmt", "create_function_stmt", "create_trig_stmt", "view_stmt", "create_enum_stmt",
+    "alter_enum_stmt", "create_seq_stmt", "alter_seq_stmt", "create_schema_stmt", "alter_default_privileges_stmt",
+    "composite_type_stmt", "create_domain_stmt", "drop_stmt", "rename_stmt", "alter_owner_stmt",
+    "alter_function_stmt", "insert_stmt", "update_stmt", "delete_stmt", "create_table_as_stmt", "rule_stmt",
+})
+MAX_BATCH = 500
+_MARK = "select coalesce(max(seq), 0) from supakit.ddl_events"
+_EVENTS = ("select seq, command_tag, object_type, object_identity from supakit.ddl_events "
+           "where seq > %s order by seq")
+
+
+def batchable(stmt: Statement) -> bool:
+    return stmt.kind in _BATCH_KINDS and not runs_standalone(stmt) and host_access_attempt(stmt) is None
 
 
 def runs_standalone(stmt: Statement) -> bool:
@@ -92,6 +115,9 @@ def _error_message(e: Any) -> tuple[str, str | None]:
     msg = primary
     if hint:
         msg += f" (hint: {hint})"
+    if sqlstate == "53100":
+        msg += (" (the throwaway cluster's disk is full: free space in its temp folder, or set SUPAKIT_TMPDIR "
+                "to a folder with more room)")
     if sqlstate == "42704" and "type" in primary:
         msg += " (extension types may need a schema: e.g. extensions.citext)"
     return msg, sqlstate
@@ -162,14 +188,12 @@ class Applier:
     def _collect_events(self, stmt: Statement, loc: Location) -> None:
         if not self._trace:
             return
-        rows = self.conn.execute(
-            "select seq, command_tag, object_type, object_identity from supakit.ddl_events "
-            "where seq > %s order by seq",
-            (self._last_seq,),
-        ).fetchall()
-        if not rows:
-            return
-        self._last_seq = rows[-1][0]
+        rows = self.conn.execute(_EVENTS, (self._last_seq,)).fetchall()
+        if rows:
+            self._last_seq = rows[-1][0]
+            self._add_events(stmt, loc, rows)
+
+    def _add_events(self, stmt: Statement, loc: Location, rows: list[tuple[Any, ...]]) -> None:
         text = stmt.text if len(stmt.text) <= MAX_STATEMENT_TEXT else stmt.text[:MAX_STATEMENT_TEXT]
         for _seq, tag, otype, ident in rows:
             if ident is None:
@@ -178,23 +202,96 @@ class Applier:
 
     def _run_statements(self, stmts: list[Statement], src: SourceText, rel: str) -> None:
         """Raises _StatementFailed on the first error; the caller rolls back."""
+        batch: list[tuple[Statement, Location, str]] = []
+        for stmt in stmts:
+            loc = Location(rel, stmt.line, stmt.column)
+            if not batchable(stmt):
+                self._run_batch(batch, src, rel)
+                self._run_one(stmt, loc, src, rel)
+                continue
+            sql = self._gate_sql(stmt, loc, rel)
+            if sql is not None:
+                batch.append((stmt, loc, sql))
+                if len(batch) >= MAX_BATCH:
+                    self._run_batch(batch, src, rel)
+        self._run_batch(batch, src, rel)
+
+    def _gate_sql(self, stmt: Statement, loc: Location, rel: str) -> str | None:
+        try:
+            return self.gate.sql_for(stmt, str(loc))
+        except ExtensionRefused as r:
+            raise _StatementFailed(ApplyFailure(rel, loc, r.message, r.sqlstate)) from None
+
+    def _run_batch(self, batch: list[tuple[Statement, Location, str]], src: SourceText, rel: str) -> None:
+        """Send the run in one pipeline, then read its trace once; empties `batch`."""
+        if not batch:
+            return
         import psycopg
 
         conn = self.conn
-        for stmt in stmts:
-            standalone = runs_standalone(stmt)
-            loc = Location(rel, stmt.line, stmt.column)
-            role = host_access_attempt(stmt)
-            if role is not None:
-                raise _StatementFailed(ApplyFailure(
-                    rel, loc, f"refused: the statement mentions {role}, which gives access to the host; "
-                    "supakit does not run it on a throwaway cluster", "42501"))
+        sent: list[tuple[psycopg.Cursor[Any], psycopg.Cursor[Any] | None]] = []
+        try:
+            with conn.pipeline():
+                for _stmt, _loc, sql in batch:
+                    cur = conn.cursor()
+                    cur.execute(sql, prepare=False)
+                    mark = None
+                    if self._trace:
+                        mark = conn.cursor()
+                        mark.execute(_MARK, prepare=False)
+                    sent.append((cur, mark))
+        except psycopg.Error as e:
+            self._batch_failed(e, batch, sent, src, rel)
+        except UnicodeError:
+            loc = batch[min(len(sent), len(batch) - 1)][1]
+            raise _StatementFailed(_session_changed(rel, loc, "the text cannot be sent in the client_encoding "
+                                                    "an earlier statement set")) from None
+        self.result.statements += len(batch)
+        if self._trace:
+            marks = [m.fetchone()[0] for _, m in sent if m is not None]  # type: ignore[index]
+            stmt, loc, _sql = batch[-1]
             try:
-                sql = self.gate.sql_for(stmt, str(loc))
-            except ExtensionRefused as r:
-                raise _StatementFailed(ApplyFailure(rel, loc, r.message, r.sqlstate)) from None
-            if sql is None:
-                continue
+                rows = conn.execute(_EVENTS, (self._last_seq,)).fetchall()
+            except psycopg.Error as e:
+                self._check_connection(e, loc)
+                raise _StatementFailed(_session_changed(rel, loc, _error_message(e)[0])) from None
+            if rows:
+                self._last_seq = rows[-1][0]
+            start = 0
+            for (stmt, loc, _sql), mark in zip(batch, marks, strict=True):
+                end = bisect.bisect_right(rows, mark, lo=start, key=lambda r: r[0])
+                if end > start:
+                    self._add_events(stmt, loc, rows[start:end])
+                start = end
+        batch.clear()
+
+    def _batch_failed(self, e: Exception, batch: list[tuple[Statement, Location, str]],
+                      sent: list[tuple[Any, Any]], src: SourceText, rel: str) -> NoReturn:
+        """The first statement (or its marker) without a result is the one that failed."""
+        failed = next((i for i, (cur, mark) in enumerate(sent)
+                       if cur.pgresult is None or (mark is not None and mark.pgresult is None)), len(sent))
+        failed = min(failed, len(batch) - 1)
+        self.result.statements += failed
+        stmt, loc, sql = batch[failed]
+        self._check_connection(e, loc)
+        if failed < len(sent) and sent[failed][0].pgresult is not None:  # it ran; the trace read after it did not
+            raise _StatementFailed(_session_changed(rel, loc, _error_message(e)[0])) from None
+        msg, state = _error_message(e)
+        where = _error_location(e, stmt, src, rel) if len(sql) == len(stmt.text) else loc
+        raise _StatementFailed(ApplyFailure(rel, where, msg, state)) from None
+
+    def _run_one(self, stmt: Statement, loc: Location, src: SourceText, rel: str) -> None:
+        import psycopg
+
+        conn = self.conn
+        standalone = runs_standalone(stmt)
+        role = host_access_attempt(stmt)
+        if role is not None:
+            raise _StatementFailed(ApplyFailure(
+                rel, loc, f"refused: the statement mentions {role}, which gives access to the host; "
+                "supakit does not run it on a throwaway cluster", "42501"))
+        sql = self._gate_sql(stmt, loc, rel)
+        if sql is not None:
             try:
                 if standalone:
                     conn.execute("commit")
