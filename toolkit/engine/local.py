@@ -190,12 +190,15 @@ class Cluster:
             capture_output=True, text=True, **self.who.kwargs,
         )
         if res.returncode != 0:
-            raise EngineError(f"initdb failed: {_last_lines(res.stderr or res.stdout)}")
+            out = res.stderr or res.stdout
+            raise EngineError(f"initdb failed: {_last_lines(out)}{_disk_hint(out, self.base)}")
 
     def copy_from(self, template: Path) -> None:
         res = subprocess.run(["cp", "-a", str(template), str(self.data)], capture_output=True, text=True)
         if res.returncode != 0:
-            raise EngineError(f"could not copy the template cluster: {_last_lines(res.stderr)}")
+            why = NO_SPACE if NO_SPACE in res.stderr else _last_lines(res.stderr)
+            raise EngineError(f"could not copy the template cluster to {self.base}: {why}"
+                              f"{_disk_hint(res.stderr, self.base)}")
         if self.who.uid is not None and self.data.stat().st_uid != self.who.uid:
             subprocess.run(["chown", "-R", f"{self.who.uid}:{self.who.gid}", str(self.data)], check=True)
         (self.data / "postmaster.pid").unlink(missing_ok=True)
@@ -225,7 +228,8 @@ class Cluster:
         while time.monotonic() < deadline:
             assert self.proc is not None
             if self.proc.poll() is not None:
-                raise EngineError(f"postgres exited while starting: {self._log_tail()}")
+                tail = self._log_tail()
+                raise EngineError(f"postgres exited while starting: {tail}{_disk_hint(tail, self.base)}")
             with contextlib.suppress(OSError):
                 lines = pidfile.read_text().splitlines()
                 if len(lines) >= 8 and lines[7].strip() == "ready":
@@ -295,6 +299,17 @@ def _check_traversable(folder: Path, who: RunAs) -> None:
             raise EngineError(
                 f"{d} is not reachable by OS user {who.name}, who runs PostgreSQL; "
                 "set SUPAKIT_TMPDIR to a folder under /tmp")
+
+
+NO_SPACE = "No space left on device"
+
+
+def _disk_hint(output: str, folder: Path) -> str:
+    """Name the full disk and the way out, when that is why a step failed."""
+    if NO_SPACE not in (output or ""):
+        return ""
+    return (f" (the disk holding {folder.parent} is full: free space there, or set SUPAKIT_TMPDIR "
+            "to a folder with room for a cluster, about 50 MB plus your data)")
 
 
 def _last_lines(text: str, n: int = 3) -> str:
@@ -407,8 +422,10 @@ class LocalEngine:
         try:
             cluster.copy_from(template)
             cluster.start()
-        except EngineError:
+        except EngineError as e:
             cluster.destroy()
+            if NO_SPACE in str(e):  # our temp folder is full; the template is fine, keep it
+                raise
             return None
         except BaseException:
             cluster.destroy()
