@@ -162,6 +162,8 @@ def validate_settings(raw: dict[str, Any], source: Path | None) -> dict[str, Any
         if key not in SETTINGS_DEFAULTS:
             close = difflib.get_close_matches(key, SETTINGS_DEFAULTS.keys(), n=1)
             hint = f"; did you mean '{close[0]}'?" if close else ""
+            if key == "tool" and source is not None and source.name != "pyproject.toml":
+                hint = f" (in {source.name} the settings sit at the top level, without [tool.supakit])"
             raise ConfigError(f"{where}: unknown key '{key}'{hint}")
         out[key] = value
     if out["fail_on"] not in ("error", "warn", "info", "never"):
@@ -171,11 +173,54 @@ def validate_settings(raw: dict[str, Any], source: Path | None) -> dict[str, Any
     if not isinstance(out["ignore"], list):
         raise ConfigError(f"{where}: ignore must be a list of tables")
     for i, item in enumerate(out["ignore"]):
-        if not isinstance(item, dict) or not item.get("rule") or not item.get("reason"):
-            raise ConfigError(f"{where}: ignore[{i}] needs a 'rule' and a 'reason'")
+        validate_ignore_entry(item, f"{where}: ignore[{i}]")
+    _check_value_types(out, where)
     out["expect"] = validate_expect(out["expect"], where)
     validate_probe(out["probe"], where)
     return out
+
+
+IGNORE_KEYS = ("rule", "object", "reason")
+
+
+def validate_ignore_entry(item: Any, where: str) -> None:
+    if not isinstance(item, dict) or not item.get("rule") or not item.get("reason"):
+        raise ConfigError(f"{where} needs a 'rule' and a 'reason'")
+    for key in item:
+        if key not in IGNORE_KEYS:
+            raise ConfigError(f"{where}: unknown key '{key}'{_hint(str(key), IGNORE_KEYS)} "
+                              f"(use {', '.join(IGNORE_KEYS)})")
+    for key in IGNORE_KEYS:
+        if key in item and not isinstance(item[key], str):
+            raise ConfigError(f"{where}.{key} must be a string, e.g. {key} = \"{_IGNORE_EXAMPLE[key]}\"")
+    if not item["reason"].strip():
+        raise ConfigError(f"{where} needs a 'rule' and a 'reason'")
+
+
+_IGNORE_EXAMPLE = {"rule": "rls_disabled", "object": "public.countries", "reason": "reference data"}
+_NAME_LISTS = {"schemas": ("schema names", '["public", "api"]'),
+               "sensitive_columns": ("column names or patterns", '["ssn", "profiles.phone"]'),
+               "absent_extensions": ("extension names", '["timescaledb"]')}
+
+
+def _check_value_types(out: dict[str, Any], where: str) -> None:
+    """Every key's type, so a mistake is reported when the settings are read, whatever the command."""
+    for key, (what, example) in _NAME_LISTS.items():
+        value = out[key]
+        if value is None and key == "schemas":
+            continue
+        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value) or (
+                key == "schemas" and not value):
+            raise ConfigError(f"{where}: {key} must be a list of {what}, e.g. {key} = {example}")
+    baseline = out["baseline"]
+    if baseline is not None and (not isinstance(baseline, str) or not baseline.strip() or "\x00" in baseline):
+        raise ConfigError(f'{where}: baseline must be a file path, e.g. baseline = "supakit-baseline.json"')
+    from toolkit.lint.settings import lint_settings
+
+    try:
+        lint_settings(out, known_rules=None)
+    except ConfigError as e:
+        raise ConfigError(f"{where}: {e}") from None
 
 
 # Declared access per table ([tool.supakit.expect.<table>]), most open first.

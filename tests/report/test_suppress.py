@@ -214,9 +214,9 @@ def test_config_ignore_with_globs_and_parent_tables(project_factory: Callable[..
 
 
 def test_config_entry_with_bad_object_type_is_one_clear_error(project_factory: Callable[..., Project]) -> None:
-    p = project_factory({"20240101000000_a.sql": "select 1;\n"},
-                        settings='[[ignore]]\nrule = "x"\nobject = 3\nreason = "r"\n')
-    with pytest.raises(ConfigError, match=r"ignore\[0\]\.object must be a string"):
+    with pytest.raises(ConfigError, match=r"ignore\[0\]\.object must be a string"):  # when the settings are read
+        p = project_factory({"20240101000000_a.sql": "select 1;\n"},
+                            settings='[[ignore]]\nrule = "x"\nobject = 3\nreason = "r"\n')
         apply_suppressions(AuditReport(), p, None)
 
 

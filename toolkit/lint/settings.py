@@ -26,7 +26,8 @@ def _str_list(raw: dict[str, Any], key: str) -> list[str]:
     return list(value)
 
 
-def lint_settings(settings: dict[str, Any], known_rules: set[str]) -> LintSettings:
+def lint_settings(settings: dict[str, Any], known_rules: set[str] | None) -> LintSettings:
+    """known_rules=None checks the shape only (rule names are checked when lint runs)."""
     raw = settings.get("lint") or {}
     if not isinstance(raw, dict):
         raise ConfigError("[tool.supakit.lint] must be a table")
@@ -42,7 +43,7 @@ def lint_settings(settings: dict[str, Any], known_rules: set[str]) -> LintSettin
     for rule in _str_list(raw, "disable"):
         if rule.startswith("squawk/"):
             out.squawk_exclude.append(rule)
-        elif rule in known_rules:
+        elif known_rules is None or rule in known_rules:
             out.disable.append(rule)
         else:
             close = difflib.get_close_matches(rule, sorted(known_rules), n=1)
