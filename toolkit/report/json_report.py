@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
+from dataclasses import fields
 from typing import Any
 
 from toolkit import __version__
-from toolkit.model import AuditReport
+from toolkit.model import AuditReport, CoverageCell
 from toolkit.report import common
 
 SCHEMA_VERSION = 1
+_CELL_FIELDS = tuple(f.name for f in fields(CoverageCell))
+
+
+def _cell(c: CoverageCell) -> dict[str, Any]:
+    """A cell's fields in declaration order; dataclasses.asdict's deep copy costs 0.3 s at 8,000 cells."""
+    d = {name: getattr(c, name) for name in _CELL_FIELDS}
+    d["policies"] = list(c.policies)
+    return d
 
 
 def build(report: AuditReport) -> dict[str, Any]:
@@ -27,9 +35,7 @@ def build(report: AuditReport) -> dict[str, Any]:
             "tables": s.tables,
             "incomplete": s.incomplete,
         },
-        "coverage": [
-            {**asdict(c), "policies": list(c.policies)} for c in common.sorted_cells(report.coverage)
-        ],
+        "coverage": [_cell(c) for c in common.sorted_cells(report.coverage)],
         "findings": [f.to_dict() for f in common.active(report)],
         "suppressed": [f.to_dict() for f in common.suppressed(report)],
         "info": {k: info[k] for k in sorted(info)},
