@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from toolkit.model import Column, ForeignKey, Index, Snapshot, Table
 from toolkit.probe.order import fill_order
 from toolkit.probe.scope import Scopes
@@ -48,6 +51,26 @@ def test_numeric_candidates_respect_precision_and_ranges() -> None:
     assert all(abs(Decimal(v)) < 10 for v in got)
     ints = numeric_candidates([Decimal(1), Decimal(256)], 4, integer=True, limit=None, scale=None)
     assert ints[0] == "5"
+
+
+@given(precision=st.integers(1, 12), data=st.data(), k=st.integers(0, 40),
+       bounds=st.lists(st.integers(-10**6, 10**6), max_size=3))
+def test_numeric_candidates_always_fit_their_column(precision, data, k, bounds) -> None:  # type: ignore[no-untyped-def]
+    scale = data.draw(st.integers(0, precision))
+    limit = Decimal(10) ** (precision - scale)
+    got = numeric_candidates([Decimal(b) for b in bounds], k, integer=False, limit=limit, scale=scale)
+    assert got, "a numeric(p, s) column always gets some candidate"
+    for value in got:
+        d = Decimal(value)
+        assert abs(d) < limit and -d.as_tuple().exponent <= scale  # type: ignore[operator]
+
+
+@given(name=st.text(min_size=1, max_size=20), k=st.integers(0, 60),
+       max_len=st.one_of(st.none(), st.integers(1, 12)))
+def test_text_candidates_fit_and_differ_between_rows(name, k, max_len) -> None:  # type: ignore[no-untyped-def]
+    words = text_candidates(name, k, [], max_len)
+    assert words and all(max_len is None or len(w) <= max_len for w in words)
+    assert words != text_candidates(name, k + 1, [], max_len)
 
 
 def test_datetime_candidates_are_future_and_ordered() -> None:
