@@ -3,6 +3,7 @@ owner columns, and where in the migrations each object came from."""
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -191,13 +192,12 @@ class AuditContext:
         next to REFERENCES, else where the table was created."""
         if self.source_map is not None:
             first = fk.columns[0] if fk.columns else fk.name
-            named = re.compile(rf"\b{re.escape(fk.name)}\b", re.IGNORECASE)
-            col = re.compile(rf"\b{re.escape(first)}\b[^,;]*\breferences\b"
-                             rf"|\bforeign\s+key\s*\([^)]*\b{re.escape(first)}\b", re.IGNORECASE)
             events = self.source_map.events_for("table", table.identity)
-            for pattern in (named, col):
+            for needle, pattern in ((fk.name, _word), (first, _references)):
+                # A pattern is compiled only for a statement that holds the name at all.
+                key = needle.lower()
                 for ev in reversed(events):
-                    if pattern.search(ev.statement):
+                    if key in ev.statement.lower() and pattern(needle).search(ev.statement):
                         return ev.location
         return self.table_location(table)
 
@@ -223,3 +223,15 @@ def expand_commands(policy: Policy) -> tuple[str, ...]:
 
 def fmt_list(items: Iterable[str]) -> str:
     return ", ".join(sorted(items))
+
+
+@functools.lru_cache(maxsize=1024)
+def _word(name: str) -> re.Pattern[str]:
+    return re.compile(rf"\b{re.escape(name)}\b", re.IGNORECASE)
+
+
+@functools.lru_cache(maxsize=1024)
+def _references(column: str) -> re.Pattern[str]:
+    """The column next to REFERENCES, or inside FOREIGN KEY (...)."""
+    c = re.escape(column)
+    return re.compile(rf"\b{c}\b[^,;]*\breferences\b|\bforeign\s+key\s*\([^)]*\b{c}\b", re.IGNORECASE)

@@ -10,6 +10,7 @@ for the auth-call and metadata tests.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
@@ -376,6 +377,7 @@ SELF = "supakit_self"  # stands for the policy's own table in normalised texts
 _STRING = re.compile(r"'(?:[^']|'')*'")
 
 
+@functools.lru_cache(maxsize=2048)
 def _self_reference(table: str) -> re.Pattern[str]:
     """The table's name used as a column qualifier (`t.org_id`, `"My T".org_id`)."""
     plain = re.escape(table) + r"\."
@@ -392,10 +394,16 @@ def normalise(text: str, table: str) -> str | None:
     pattern = _self_reference(table)
     if not pattern.search(text) or pattern.search("".join(_STRING.findall(text))):
         return None
-    name = re.escape(table) if table == table.lower() else re.escape(f'"{table}"')
-    if re.search(rf"\.{name}(?![\w$])", text):
+    if _qualified_read(table).search(text):
         return None
     return pattern.sub(SELF + ".", text)
+
+
+@functools.lru_cache(maxsize=2048)
+def _qualified_read(table: str) -> re.Pattern[str]:
+    """`schema.table`: the policy reads its own table in a subquery."""
+    name = re.escape(table) if table == table.lower() else re.escape(f'"{table}"')
+    return re.compile(rf"\.{name}(?![\w$])")
 
 
 class PolicyAnalyzer:
