@@ -97,6 +97,18 @@ def summarize(report: AuditReport) -> Summary:
     )
 
 
+def probe_phrase(info: dict[str, Any]) -> str | None:
+    """"probed 30 of 30 tables, 1 private bucket" — or None when the probe did not run."""
+    probe = info.get("probe")
+    if not isinstance(probe, dict) or probe.get("disabled") or "tables_probed" not in probe:
+        return None
+    text = f"probed {probe['tables_probed']} of {probe.get('tables_exposed', probe['tables_probed'])} tables"
+    buckets = probe.get("buckets_probed")
+    if buckets:
+        text += f", {plural(int(buckets), 'private bucket')}"
+    return text
+
+
 def suppression_kind(f: Finding) -> str:
     """inline | config | baseline; a stage may add detail after the kind ("inline ignore at ...")."""
     return (f.suppressed_by or "").split(" ", 1)[0]

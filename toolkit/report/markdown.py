@@ -38,7 +38,10 @@ def _title(report: AuditReport) -> str:
 def _facts(report: AuditReport) -> str:
     s = common.summarize(report)
     info = report.info
-    parts = [common.plural(s.tables, "table") + " audited"] if report.coverage or info.get("engine") else []
+    parts = [common.plural(s.tables, "table") + " audited"] if report.coverage else []
+    probe = common.probe_phrase(info)
+    if probe:
+        parts.append(probe)
     if info.get("exposure"):
         parts.append(f"exposure `{info['exposure']}`")
     if info.get("engine"):

@@ -123,8 +123,11 @@ def _summary(out: Out, report: AuditReport) -> None:
     s = common.summarize(report)
     info = report.info
     parts = [s.phrase()]
-    if report.coverage or info.get("engine"):
+    if report.coverage:
         parts.append(common.plural(s.tables, "table") + " audited")
+    probe = common.probe_phrase(info)
+    if probe:
+        parts.append(probe)
     if info.get("engine"):
         parts.append(f"engine {info['engine']}")
     if info.get("exposure"):
