@@ -16,7 +16,7 @@ SUPABASE_IMAGE_PREFIX = "supabase/postgres"
 def docker_available() -> tuple[bool, str]:
     """Whether a Docker daemon answers, and if not, why (for skip messages and errors)."""
     try:
-        import docker  # type: ignore[import-untyped]
+        import docker
     except ImportError:
         return False, "the docker Python package is not installed"
     try:
@@ -51,7 +51,7 @@ class DockerEngine:
         if not ok:
             raise EngineError(f"--engine docker: {why}")
         import psycopg
-        from testcontainers.postgres import PostgresContainer  # type: ignore[import-untyped]
+        from testcontainers.postgres import PostgresContainer
 
         is_supabase = self.image.startswith(SUPABASE_IMAGE_PREFIX)
         container = PostgresContainer(self.image, username="postgres", password="postgres", dbname="postgres",
@@ -66,10 +66,10 @@ class DockerEngine:
                 from toolkit.shim import read_sql
 
                 with psycopg.connect(superuser, autocommit=True) as conn:
-                    conn.execute(read_sql("supabase.sql"))  # type: ignore[arg-type]
-                    conn.execute(read_sql("trace.sql"))  # type: ignore[arg-type]
+                    conn.execute(read_sql("supabase.sql"))
+                    conn.execute(read_sql("trace.sql"))
                     if exposure == "explicit":
-                        conn.execute(read_sql("exposure_explicit.sql"))  # type: ignore[arg-type]
+                        conn.execute(read_sql("exposure_explicit.sql"))
         except BaseException:
             with contextlib.suppress(Exception):
                 container.stop()
