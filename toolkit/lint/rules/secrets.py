@@ -38,10 +38,17 @@ CONN_URL = re.compile(
 CONNINFO_PASSWORD = re.compile(r"(?i)(?<![A-Za-z0-9_])password=([^\s'\"();&,]{1,256})")
 SQL_PASSWORD = re.compile(r"(?i)(?<![A-Za-z0-9_])password\s+'([^']{1,256})'")
 VAULT_SECRET = re.compile(r"(?i)vault\.create_secret\s*\(\s*'([^']{1,4096})'")
+# A value under a name that says what it is: DB_PASSWORD=..., "api_key": "...", jwt_secret to '...'.
+ENV_SECRET = re.compile(r"(?<![A-Za-z0-9_])([A-Z][A-Z0-9_]*(?:PASSWORD|PASSWD|SECRET|SECRET_KEY|API_KEY|TOKEN))"
+                        r"=([^\s'\"`;]{8,256})")
+JSON_SECRET = re.compile(r'(?i)"((?:[a-z0-9]+_)*(?:password|passwd|secret|api_?key|private_key|secret_access_key|'
+                         r'service_role_key))"\s*:\s*"([^"\\]{8,256})"')
+JWT_SECRET = re.compile(r"(?i)jwt_secret[\"']?\s*(?:to|=|,)\s*'([^']{16,4096})'")
+AWS_SECRET_LABELLED = re.compile(r"(?i)aws_secret_access_key[\"']?\s*[=:]\s*[\"']?([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])")
 
 PLACEHOLDER = re.compile(
     r"(?i)^(?:\*+|x+|\.\.\.|\?|password|pass|pwd|secret|changeme|change_me|redacted|example|"
-    r"your[-_]?(?:password|secret|key)[-_a-z]*|<[^>]*>|\[[^\]]*\]|\{[^}]*\}|\$\{[^}]*\}|\$[A-Za-z_0-9]+|"
+    r"your[-_]?(?:[a-z]+[-_])*(?:password|secret|key|token)[-_a-z]*|<[^>]*>|\[[^\]]*\]|\{[^}]*\}|\$\{[^}]*\}|\$[A-Za-z_0-9]+|"
     r"%s|%\([a-z_]+\)s|:[a-z_]+)$")
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "db", "host.docker.internal", "0.0.0.0"}
 AWS_SECRET_WINDOW = 300
@@ -143,8 +150,42 @@ def _password_hits(text: str) -> Iterator[Hit]:
                           "Vault encrypts it at rest, but the migration keeps the plain text")
 
 
+def _labelled_hits(text: str) -> Iterator[Hit]:
+    if "=" in text:
+        for m in ENV_SECRET.finditer(text):
+            if not _is_placeholder(m.group(2)):
+                yield Hit(m.start(), f"{m.group(1)}= value", Level.ERROR, m.group(2))
+    if '"' in text:
+        for m in JSON_SECRET.finditer(text):
+            if not _is_placeholder(m.group(2)):
+                yield Hit(m.start(), f'"{m.group(1)}" value in JSON', Level.ERROR, m.group(2))
+    lowered = text.lower()
+    if "jwt_secret" in lowered:
+        for m in JWT_SECRET.finditer(text):
+            if not _is_placeholder(m.group(1)):
+                yield Hit(m.start(), "JWT secret", Level.ERROR, m.group(1),
+                          "whoever holds it can sign a service_role token and bypass row level security")
+    if "aws_secret_access_key" in lowered:
+        for m in AWS_SECRET_LABELLED.finditer(text):
+            yield Hit(m.start(), "AWS secret access key", Level.ERROR, m.group(1))
+
+
+def _span(text: str, hit: Hit) -> range:
+    start = text.find(hit.sample, hit.offset)
+    return range(start, start + len(hit.sample)) if start >= 0 else range(0)
+
+
 def find_secrets(text: str) -> list[Hit]:
     hits = [*_jwt_hits(text), *_token_hits(text), *_password_hits(text)]
+    taken = [_span(text, h) for h in hits]
+    aws_ids = [h.offset for h in hits if h.kind.startswith("AWS access key")]
+    for h in _labelled_hits(text):
+        span = _span(text, h)
+        seen = any(span.start < t.stop and t.start < span.stop for t in taken)  # the same secret, already named
+        paired = h.kind == "AWS secret access key" and any(abs(h.offset - i) <= AWS_SECRET_WINDOW for i in aws_ids)
+        if not seen and not paired:
+            hits.append(h)
+            taken.append(span)
     return sorted(hits, key=lambda h: h.offset)
 
 
