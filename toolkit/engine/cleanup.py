@@ -62,7 +62,7 @@ def _run_leftovers() -> None:
             fn()
 
 
-def _pid_alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -92,13 +92,13 @@ def sweep_stale_runs(tmp_root: Path, min_age_s: float = 30.0) -> int:
         owner = d / OWNER_FILE
         try:
             pid = int(owner.read_text().strip())
-            if _pid_alive(pid) or now - owner.stat().st_mtime < min_age_s:
+            if pid_alive(pid) or now - owner.stat().st_mtime < min_age_s:
                 continue
             pm = d / "data" / "postmaster.pid"
             if pm.exists():
                 with contextlib.suppress(ValueError, OSError):
                     pm_pid = int(pm.read_text().splitlines()[0])
-                    if _pid_alive(pm_pid):
+                    if pid_alive(pm_pid):
                         os.kill(pm_pid, signal.SIGQUIT)
                         continue
         except (OSError, ValueError):

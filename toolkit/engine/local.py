@@ -318,13 +318,39 @@ def _last_lines(text: str, n: int = 3) -> str:
 
 
 @contextlib.contextmanager
-def _file_lock(path: Path) -> Iterator[None]:
+def _file_lock(path: Path, *, shared: bool = False, wait: bool = True) -> Iterator[bool]:
+    """flock on `path`. With wait=False, yields False at once when someone else holds it."""
     with open(path, "a+") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
         try:
-            yield
+            fcntl.flock(fh, (fcntl.LOCK_SH if shared else fcntl.LOCK_EX) | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
         finally:
             fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _lock_of(template: Path) -> Path:
+    """Builders and removers hold it exclusively, runs copying the template hold it shared."""
+    return template.parent / f"{template.name}.lock"
+
+
+def _remove_stale(root: Path, key: str) -> None:
+    """Templates of other versions, unless a run (of any version) is copying one right now, and
+    partial copies whose writer is gone."""
+    for stale in root.glob("template-*"):
+        if not stale.is_dir() or stale.name == key:
+            continue
+        _, _, pid = stale.name.partition(".partial-")
+        if pid:
+            if not (pid.isdigit() and cleanup.pid_alive(int(pid))):
+                shutil.rmtree(stale, ignore_errors=True)
+            continue
+        with _file_lock(_lock_of(stale), wait=False) as free:
+            if free:
+                shutil.rmtree(stale, ignore_errors=True)
 
 
 def _load_shim(cluster: Cluster) -> None:
@@ -395,12 +421,10 @@ class LocalEngine:
         target = root / key
         if (target / "PG_VERSION").is_file():
             return target
-        with _file_lock(root / f"{key}.lock"):
+        with _file_lock(_lock_of(target)):
             if (target / "PG_VERSION").is_file():
                 return target
-            for stale in root.glob("template-*"):
-                if stale.is_dir() and stale.name != key and not stale.name.endswith(".lock"):
-                    shutil.rmtree(stale, ignore_errors=True)
+            _remove_stale(root, key)
             cluster = self._fresh_cluster()
             partial = root / f"{key}.partial-{os.getpid()}"
             try:
@@ -420,7 +444,8 @@ class LocalEngine:
     def _from_template(self, template: Path, folder: Path | None = None) -> Cluster | None:
         cluster = self._new_cluster(folder)
         try:
-            cluster.copy_from(template)
+            with _file_lock(_lock_of(template), shared=True):
+                cluster.copy_from(template)
             cluster.start()
         except EngineError as e:
             cluster.destroy()
@@ -441,7 +466,8 @@ class LocalEngine:
             cluster = self._from_template(template, folder)
             if cluster is None:
                 self.warn("the cached template did not start; rebuilding it")
-                shutil.rmtree(template, ignore_errors=True)
+                with _file_lock(_lock_of(template)):
+                    shutil.rmtree(template, ignore_errors=True)
                 template = self._template()
                 cluster = self._from_template(template, folder) if template is not None else None
         if cluster is None:
