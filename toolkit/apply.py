@@ -35,10 +35,14 @@ HOST_ACCESS_ROLES = ("pg_execute_server_program", "pg_read_server_files", "pg_wr
 
 
 def host_access_attempt(stmt: Statement) -> str | None:
-    low = stmt.text.lower()
-    for role in HOST_ACCESS_ROLES:
-        if role in low:
-            return role
+    """The host-access role a GRANT hands out, so the refusal can say why. The shim makes these
+    grants fail in the database too (dynamic SQL included); this only gives the clearer message.
+    Revoking or merely naming the roles is harmless and runs."""
+    if stmt.kind != "grant_role_stmt" or not stmt.node.is_grant:
+        return None
+    for granted in stmt.node.granted_roles:
+        if granted.access_priv.priv_name in HOST_ACCESS_ROLES:
+            return str(granted.access_priv.priv_name)
     return None
 
 
@@ -288,7 +292,7 @@ class Applier:
         role = host_access_attempt(stmt)
         if role is not None:
             raise _StatementFailed(ApplyFailure(
-                rel, loc, f"refused: the statement mentions {role}, which gives access to the host; "
+                rel, loc, f"refused: granting {role} gives access to the machine running the audit; "
                 "supakit does not run it on a throwaway cluster", "42501"))
         sql = self._gate_sql(stmt, loc, rel)
         if sql is not None:
