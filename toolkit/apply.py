@@ -37,7 +37,7 @@ HOST_ACCESS_ROLES = ("pg_execute_server_program", "pg_read_server_files", "pg_wr
 def host_access_attempt(stmt: Statement) -> str | None:
     """The host-access role a GRANT hands out, so the refusal can say why. The shim makes these
     grants fail in the database too (dynamic SQL included); this only gives the clearer message.
-    Revoking or merely naming the roles is harmless and runs."""
+    Other statements naming the roles are left to the database."""
     if stmt.kind != "grant_role_stmt" or not stmt.node.is_grant:
         return None
     for granted in stmt.node.granted_roles:
