@@ -129,6 +129,26 @@ def _tmp_root() -> Path:
     return Path(os.environ.get("SUPAKIT_TMPDIR") or tempfile.gettempdir())
 
 
+SHM = Path("/dev/shm")
+SHM_MIN_FREE = 2 << 30  # a 5,000-table project's cluster takes 0.6 GB
+
+
+def _run_root() -> Path:
+    """Where throwaway clusters live: SUPAKIT_TMPDIR or TMPDIR when set, else memory (/dev/shm)
+    when it has room, else the system temp folder. A cluster deleted after the run gains nothing
+    from a disk, and on a busy disk the template copy and every CREATE TABLE's new files cost
+    several times more (warm start 0.65 s against 0.1 s)."""
+    if os.environ.get("SUPAKIT_TMPDIR") or os.environ.get("TMPDIR"):
+        return _tmp_root()
+    try:
+        st = os.statvfs(SHM)
+    except OSError:
+        return _tmp_root()
+    if st.f_bavail * st.f_frsize >= SHM_MIN_FREE and os.access(SHM, os.W_OK | os.X_OK):
+        return SHM
+    return _tmp_root()
+
+
 def cache_root() -> Path:
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "supakit"
@@ -151,7 +171,7 @@ class Cluster:
 
     @classmethod
     def new_folder(cls, bins: PgBinaries, who: RunAs) -> Cluster:
-        tmp = _tmp_root()
+        tmp = _run_root()
         if not tmp.is_dir():
             raise EngineError(f"temp folder {tmp} does not exist; set SUPAKIT_TMPDIR or TMPDIR to a writable folder")
         _check_traversable(tmp, who)
