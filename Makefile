@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: audit test lint typecheck bench setup postgres clean docs
+.PHONY: audit test test-slow lint typecheck bench setup postgres clean docs
 
 setup: $(STAMP) postgres
 
@@ -23,6 +23,10 @@ audit: setup
 
 test: setup
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile
+
+# Only the long fuzzing runs (marked slow, bounded example counts); CI runs them after `make test`.
+test-slow: setup
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile --slow -m slow
 
 lint: $(STAMP)
 	$(BIN)/ruff check toolkit tests
