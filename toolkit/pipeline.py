@@ -9,12 +9,16 @@ from typing import TYPE_CHECKING, Any
 
 from toolkit.errors import MigrationError
 from toolkit.migrations import discover
-from toolkit.model import AuditReport, Category, Finding, Level, Location, ObjectRef
+from toolkit.model import AuditReport, Category, CoverageCell, Finding, Level, Location, ObjectRef
 from toolkit.pause import pause_point
 
 if TYPE_CHECKING:
+    import psycopg
+
     from toolkit.apply import ApplyResult
+    from toolkit.drift import History
     from toolkit.engine.base import Database
+    from toolkit.migrations import MigrationFile
     from toolkit.project import Project
 
 
@@ -161,7 +165,7 @@ def audit_url(project: Project, opts: AuditOptions, progress: Callable[[str], No
     db = UrlDatabase(opts.db_url)
     info: dict[str, Any] = {"project": str(project.root), "engine": "url", "database": redact(opts.db_url),
                             "throwaway": False}
-    coverage = []
+    coverage: list[CoverageCell] = []
     progress(f"connecting to {redact(opts.db_url)}")
     with db, db.connect() as conn:
         t0 = time.perf_counter()
@@ -171,13 +175,13 @@ def audit_url(project: Project, opts: AuditOptions, progress: Callable[[str], No
                     server_version=deployed.server_version, user=deployed.user)
         progress(f"exposed schemas {', '.join(exposed)} (from {source}); behaves like exposure {deployed.exposure}")
         history = read_history(conn)
-        drift = compare(history, files)
-        findings += drift.findings
-        info.update(drift.info)
-        opts.timings["drift"] = time.perf_counter() - t0
         # Which stages ran decides which suppressions can be called unused.
         drift_stage = ["drift"] if history.applied is not None else []
         if opts.pending_only:
+            drift = compare(history, files)
+            findings += drift.findings
+            info.update(drift.info)
+            opts.timings["drift"] = time.perf_counter() - t0
             info.update(command="audit --pending-only", stages=["check", "lint", *drift_stage])
             if drift.pending:
                 from toolkit.lint import lint_paths
@@ -187,21 +191,43 @@ def audit_url(project: Project, opts: AuditOptions, progress: Callable[[str], No
                 opts.timings["lint"] = time.perf_counter() - t0
             progress(f"{len(drift.pending)} pending migrations would be applied")
         else:
-            from toolkit.audit import audit_snapshot
-            from toolkit.catalog import take_snapshot
-
             info.update(command="audit --db-url", stages=["check", "audit", *drift_stage])
-            t0 = time.perf_counter()
-            snapshot = take_snapshot(conn, exposed_schemas=exposed)
-            opts.timings["snapshot"] = time.perf_counter() - t0
-            t0 = time.perf_counter()
-            result = audit_snapshot(snapshot, source_map=None, settings=project.settings)
-            findings += result.findings
-            coverage = result.coverage
-            info.update(result.info)
-            opts.timings["rules"] = time.perf_counter() - t0
+            found, coverage = _audit_catalog_beside_drift(conn, project, exposed, history, files, info, opts)
+            findings += found
     info["timings"] = {k: round(v, 4) for k, v in opts.timings.items()}
     return AuditReport(findings=findings, coverage=coverage, info=info)
+
+
+def _audit_catalog_beside_drift(conn: psycopg.Connection, project: Project, exposed: tuple[str, ...],
+                                history: History, files: list[MigrationFile], info: dict[str, Any],
+                                opts: AuditOptions) -> tuple[list[Finding], list[CoverageCell]]:
+    """Drift findings, then the catalog's. The drift comparison (mostly libpg_query, which runs
+    without the GIL) goes on a thread while the snapshot waits on the server and the rules run:
+    on 1,000 tables that hides most of its half second."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from toolkit.audit import audit_snapshot
+    from toolkit.catalog import take_snapshot
+    from toolkit.drift import Drift, compare
+
+    def timed_compare() -> Drift:
+        t0 = time.perf_counter()
+        drift = compare(history, files)
+        opts.timings["drift"] = time.perf_counter() - t0
+        return drift
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending = pool.submit(timed_compare)
+        t0 = time.perf_counter()
+        snapshot = take_snapshot(conn, exposed_schemas=exposed)
+        opts.timings["snapshot"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        result = audit_snapshot(snapshot, source_map=None, settings=project.settings)
+        opts.timings["rules"] = time.perf_counter() - t0
+        drift = pending.result()
+    info.update(drift.info)
+    info.update(result.info)
+    return drift.findings + result.findings, result.coverage
 
 
 __all__ = ["AuditOptions", "MigrationError", "audit", "audit_url", "exposed_schemas_for", "start_and_apply"]
