@@ -8,6 +8,7 @@ lost, and which files were edited after they ran (an edit that will never reach 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -111,6 +112,37 @@ def normalised_statements(statements: Sequence[str]) -> list[str] | str:
         return _squash(joined)
 
 
+_BETWEEN = re.compile(r"[\s;]*")
+
+
+def _unedited(stored: Sequence[str], local_text: str) -> bool:
+    """The file is the applied statements, verbatim and in order, with only whitespace,
+    semicolons and line comments between them (and a semicolon ending each one). True whichever
+    splitter recorded them (ours keeps bare statements, the CLI keeps leading comments and
+    semicolons), and it costs no parsing."""
+    pos, ended = 0, True
+    for stmt in stored:
+        start, semicolon = _gap_end(local_text, pos, stmt)
+        if not (ended or semicolon) or not local_text.startswith(stmt, start):
+            return False  # edited, or two statements run together
+        pos, ended = start + len(stmt), stmt.endswith(";")
+    return _gap_end(local_text, pos)[0] == len(local_text)
+
+
+def _gap_end(text: str, pos: int, then: str = "") -> tuple[int, bool]:
+    """Past whitespace, semicolons and line comments (stopping early where `then` starts), and
+    whether a semicolon was among them."""
+    semicolon = False
+    while True:
+        gap = _BETWEEN.match(text, pos).group()  # type: ignore[union-attr]
+        pos += len(gap)
+        semicolon = semicolon or ";" in gap
+        if (then and text.startswith(then, pos)) or not text.startswith("--", pos):
+            return pos, semicolon
+        end = text.find("\n", pos)
+        pos = len(text) if end < 0 else end + 1
+
+
 def _canonical_file(text: str) -> str | None:
     """The whole text printed back by libpg_query in one call, or None when it cannot be."""
     import postgast
@@ -123,6 +155,8 @@ def _canonical_file(text: str) -> str | None:
 
 def first_difference(stored: Sequence[str], local_text: str) -> int | None:
     """None when equal; else the 0-based index of the first statement that differs."""
+    if _unedited(stored, local_text):
+        return None
     whole = _canonical_file("\n;\n".join(stored))
     if whole is not None and whole == _canonical_file(local_text):
         return None  # equal statement by statement too; the usual case, at a third of the cost
