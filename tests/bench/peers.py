@@ -104,7 +104,7 @@ def compare(socket_dir: str, project_root: Path, repeats: int) -> Comparison:
         try:
             timing, (_, res) = repeat(lambda: run_process(args, ok=(0, 1), env={"DO_NOT_TRACK": "1"}), repeats)
             out.results.append(PeerResult("supabase", "supabase db advisors --db-url URL", timing,
-                                          note=what, findings=_count_json(res.stdout, None)))
+                                          note=what, findings=_count_json(res.stdout, "results")))
         except RuntimeError as e:
             out.results.append(PeerResult("supabase", "supabase db advisors --db-url URL",
                                           note=f"not measurable here: {e}"))
@@ -122,12 +122,12 @@ def compare(socket_dir: str, project_root: Path, repeats: int) -> Comparison:
     return out
 
 
-def _count_json(text: str, key: str | None) -> str:
+def _count_json(text: str, key: str) -> str:
     import json
 
     try:
         data = json.loads(text)
     except ValueError:
         return "?"
-    items = data.get(key) if key and isinstance(data, dict) else data
+    items = data.get(key) if isinstance(data, dict) else data
     return str(len(items)) if isinstance(items, list) else "?"

@@ -97,8 +97,8 @@ class RoundTrips:
         self.conn.pgconn.untrace()
         self._file.seek(0)
         for line in self._file:
-            parts = line.split("\t")
-            if len(parts) > 3 and parts[1] == "F" and parts[3].split(" ")[0] in ("Query", "Sync"):
+            parts = line.rstrip("\n").split("\t")
+            if len(parts) > 3 and parts[1] == "F" and parts[3] in ("Query", "Sync"):
                 self.count += 1
         self._file.close()
 
