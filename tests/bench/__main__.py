@@ -132,6 +132,8 @@ def main() -> int:
             if db is not None:
                 try:
                     _say(f"peers on the N = {n:,} database")
+                    with db.connect(superuser=True, autocommit=True) as su:
+                        su.execute("analyze")  # settled statistics, as autovacuum leaves a live database
                     comparison = peers.compare(str(db.cluster.sock), Path(tmp) / f"n{n}", args.peer_repeats)
                 finally:
                     db.close()
@@ -167,7 +169,8 @@ def main() -> int:
 
     ratio: float | None = None
     if comparison is not None:
-        out += [f"Peers on the same N = {PEER_SIZE:,} database (unix socket, {comparison.url.split('?')[0]}...)", ""]
+        out += [f"Peers on the same N = {PEER_SIZE:,} database (unix socket, analyzed first; each command as "
+                "written, default text report to a pipe; findings counted from a separate JSON run)", ""]
         rows = []
         for p in comparison.results:
             rows.append([p.command, p.timing.cell() if p.timing else "—", p.findings or "—", p.note])

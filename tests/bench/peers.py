@@ -86,10 +86,12 @@ def compare(socket_dir: str, project_root: Path, repeats: int) -> Comparison:
     """Time each tool against the database listening on `socket_dir` (a unix socket, no TCP)."""
     url = f"postgresql://postgres@/postgres?host={socket_dir}"
     out = Comparison(url)
-    ours = [SUPAKIT, "audit", "--db-url", url, "--no-probe", "--project-dir", str(project_root),
-            "--format", "json", "--output", os.devnull, "--fail-on", "never"]
-    timing, _ = repeat(lambda: run_process(ours), repeats)
-    out.results.append(PeerResult("supakit", "supakit audit --db-url URL --no-probe", timing))
+    # Each tool as the issue names it, with its default (text) report; the output goes to a pipe.
+    ours = [SUPAKIT, "audit", "--db-url", url, "--no-probe", "--project-dir", str(project_root)]
+    timing, _ = repeat(lambda: run_process(ours, ok=(0, 1)), repeats)
+    _, res = run_process([*ours, "--format", "json"], ok=(0, 1))
+    out.results.append(PeerResult("supakit", "supakit audit --db-url URL --no-probe", timing,
+                                  findings=_count_json(res.stdout, "findings")))
 
     folder = scratch()
     folder.mkdir(parents=True, exist_ok=True)
@@ -100,9 +102,10 @@ def compare(socket_dir: str, project_root: Path, repeats: int) -> Comparison:
     else:
         # The Go CLI rejects a host-less URL; libpq's `host` parameter still picks the socket.
         cli_url = f"postgresql://postgres@localhost/postgres?host={socket_dir}"
-        args = [*cli, "db", "advisors", "--db-url", cli_url, "--output-format", "json"]
+        args = [*cli, "db", "advisors", "--db-url", cli_url]
         try:
-            timing, (_, res) = repeat(lambda: run_process(args, ok=(0, 1), env={"DO_NOT_TRACK": "1"}), repeats)
+            timing, _ = repeat(lambda: run_process(args, ok=(0, 1), env={"DO_NOT_TRACK": "1"}), repeats)
+            _, res = run_process([*args, "--output-format", "json"], ok=(0, 1), env={"DO_NOT_TRACK": "1"})
             out.results.append(PeerResult("supabase", "supabase db advisors --db-url URL", timing,
                                           note=what, findings=_count_json(res.stdout, "results")))
         except RuntimeError as e:
@@ -112,9 +115,10 @@ def compare(socket_dir: str, project_root: Path, repeats: int) -> Comparison:
     if exe is None:
         out.results.append(PeerResult("pgrls", "pgrls lint --database-url URL", note=f"not measurable here: {what}"))
     else:
-        args = [*exe, "lint", "--database-url", url, "--format", "json"]
+        args = [*exe, "lint", "--database-url", url]
         try:
-            timing, (_, res) = repeat(lambda: run_process(args, ok=(0, 1)), repeats)
+            timing, _ = repeat(lambda: run_process(args, ok=(0, 1)), repeats)
+            _, res = run_process([*args, "--format", "json"], ok=(0, 1))
             out.results.append(PeerResult("pgrls", "pgrls lint --database-url URL", timing, note=what,
                                           findings=_count_json(res.stdout, "violations")))
         except RuntimeError as e:

@@ -164,9 +164,9 @@ def size_stages(engine: LocalEngine, n: int, reps: Repeats, root: Path,
             out.policies = conn.execute("select count(*) from pg_policy").fetchone()[0]  # type: ignore[index]
             exposed = tuple(project.exposed_schemas)
             out.timings["snapshot"], snapshot = repeat(lambda: take_snapshot(conn, exposed), reps.snapshot)
-            with RoundTrips(conn) as trips:
-                take_snapshot(conn, exposed)
-            out.snapshot_round_trips = trips.count
+        with db.connect() as fresh, RoundTrips(fresh) as trips:  # as in one CLI run: nothing prepared yet
+            take_snapshot(fresh, exposed)
+        out.snapshot_round_trips = trips.count
         out.snapshot_queries = snapshot.query_count
         source_map = applied.source_map
         out.timings["rules"], result = repeat(
