@@ -140,20 +140,23 @@ def request(
 def one_request(conn: psycopg.Connection, role: str, claims: dict[str, Any], sql: str, *,
                 pre: tuple[str, ...] = (), method: str = "POST",
                 statement_timeout: str | None = None) -> tuple[int, tuple[Any, ...] | None]:
-    """Run one statement (no parameters) as a request that is rolled back, in two round trips.
-    Returns the statement's row count and first row."""
+    """Run one statement (no parameters) as a request that is rolled back: in one round trip when
+    it succeeds (the rollback rides along), in two when it fails. Returns the statement's row
+    count and first row."""
     sp = f"supakit_request_{next(_names)}"
     settings = _settings(role, claims, method=method, path="/", search_path=API_SEARCH_PATH,
                          statement_timeout=statement_timeout)
-    batch = "; ".join([f"SAVEPOINT {sp}", _set_sql(settings), *pre, sql])
+    batch = "; ".join([f"SAVEPOINT {sp}", _set_sql(settings), *pre, sql,
+                       f"ROLLBACK TO SAVEPOINT {sp}", f"RELEASE SAVEPOINT {sp}"])
     try:
         cur = conn.execute(batch)
-        while cur.nextset():
-            pass
-        first = cur.fetchone() if cur.description else None
-        return cur.rowcount, (tuple(first) if first is not None else None)
-    finally:
-        _undo(conn, sp)
+    except BaseException:
+        _undo(conn, sp)  # the server skipped the rest of the batch, rollback included
+        raise
+    for _ in range(2 + len(pre)):  # past the savepoint, the settings and `pre`, to the request's result
+        cur.nextset()
+    first = cur.fetchone() if cur.description else None
+    return cur.rowcount, (tuple(first) if first is not None else None)
 
 
 def _failed(conn: psycopg.Connection) -> bool:
