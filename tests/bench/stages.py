@@ -117,7 +117,6 @@ class SizeResult:
     coverage_cells: int = 0
     probe: dict[str, Any] = field(default_factory=dict)
     timings: dict[str, Timing] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -212,5 +211,4 @@ def size_stages(engine: LocalEngine, n: int, reps: Repeats, root: Path,
         out.timings["process"], _ = repeat(whole, reps.process)
         if "probe" not in out.timings and probe_inside.samples:
             out.timings["probe"] = probe_inside
-            out.notes.append("probe timed inside the whole-process run")
     return out, db
