@@ -328,7 +328,8 @@ class Applier:
         if not (conn.closed or isinstance(e, psycopg.OperationalError) and conn.broken):
             return
         alive = getattr(self.db, "alive", None)
-        if alive is not None and alive():
+        # the connection can drop a moment before a killed postmaster is reaped
+        if alive is not None and alive(grace=0.5):
             raise EngineError(f"{loc}: the database closed the connection while running this statement "
                               "(a session timeout or pg_terminate_backend?)") from None
         raise EngineError(f"{loc}: the database server stopped unexpectedly while running this statement") from None

@@ -168,10 +168,18 @@ def test_engine_works_as_an_ordinary_user(public_tmp: Path) -> None:
     if ver != str(sys.version_info[:2]):
         pytest.skip(f"/usr/bin/python3 is {ver}, not the test interpreter's version")
     user = pwd.getpwnam("nobody") if os.environ.get("SUPAKIT_PG_OS_USER") == "postgres" else pwd.getpwnam("postgres")
+    from toolkit.engine.local import RunAs, _check_traversable
+
+    who = RunAs(user.pw_uid, user.pw_gid, user.pw_name)
+    site = sysconfig.get_paths()["purelib"]
+    for needed in (REPO, Path(site)):
+        try:
+            _check_traversable(needed, who)
+        except EngineError as e:
+            pytest.skip(f"the checkout or its packages are private to root here: {e}")
     home = public_tmp / "home"
     home.mkdir()
     os.chown(home, user.pw_uid, user.pw_gid)
-    site = sysconfig.get_paths()["purelib"]
     script = textwrap.dedent(
         """
         import os

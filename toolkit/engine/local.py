@@ -37,7 +37,7 @@ SERVER_OPTIONS = (
     # connection (2,560 in all) ran out at about 2,700 tables and skipped the rest.
     "max_locks_per_transaction=1024",
     "log_min_messages=warning",
-    "dynamic_shared_memory_type=posix",
+    "dynamic_shared_memory_type=mmap",  # segments live in the data folder and go with it
 )
 BOOTSTRAP_USER = "supabase_admin"
 TEMPLATE_FORMAT = "1"  # bump when the layout of a cached template changes
@@ -270,8 +270,17 @@ class Cluster:
     def dsn(self, user: str) -> str:
         return f"host={self.sock} port=5432 user={user} dbname=postgres"
 
-    def alive(self) -> bool:
-        return self.proc is not None and self.proc.poll() is None
+    def alive(self, grace: float = 0.0) -> bool:
+        """Whether the postmaster runs; with `grace`, a dying one gets that long to finish dying."""
+        if self.proc is None:
+            return False
+        if grace <= 0:
+            return self.proc.poll() is None
+        try:
+            self.proc.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            return True
+        return False
 
     def network_isolated(self) -> bool:
         """True when the postmaster runs in a network namespace of its own (no route anywhere)."""
@@ -525,8 +534,8 @@ class LocalDatabase(Database):
             conn.execute(read_sql("exposure_explicit.sql"))
         self.exposure = "explicit"
 
-    def alive(self) -> bool:
-        return self.cluster.alive()
+    def alive(self, grace: float = 0.0) -> bool:
+        return self.cluster.alive(grace)
 
     def close(self) -> None:
         self.cluster.destroy()
