@@ -335,34 +335,29 @@ class Applier:
         raise EngineError(f"{loc}: the database server stopped unexpectedly while running this statement") from None
 
     def apply_file(self, mf: MigrationFile) -> ApplyFailure | None:
-        text = mf.read()
-        src = SourceText(text)
-        try:
-            stmts = split_statements(text)
-        except SqlSyntaxError as e:
-            return ApplyFailure(mf.rel, Location(mf.rel, e.line, e.column), e.message, "42601")
-        self.progress(f"applying {mf.rel} ({len(stmts)} statements)")
-        self.gate.prepare(stmts)
-        conn = self.conn
-        conn.execute("reset all")
-        conn.execute("begin")
-        try:
-            self._run_statements(stmts, src, mf.rel)
+        def record(stmts: list[Statement], _text: str) -> None:
             self._record(mf.rel, "insert into supabase_migrations.schema_migrations (version, name, statements) "
                          "values (%s, %s, %s)", (mf.version, mf.name, [s.text for s in stmts]))
-        except _StatementFailed as f:
-            self._rollback()
-            self._finish_file(False)
-            return f.failure
-        except BaseException:
-            self._rollback()
-            raise
-        self._finish_file(True)
-        self.result.applied.append(mf.version)
-        return None
+
+        failure = self._apply_text(mf.read(), mf.rel, record)
+        if failure is None:
+            self.result.applied.append(mf.version)
+        return failure
 
     def apply_seed(self, path: Path, rel: str) -> ApplyFailure | None:
-        text = read_sql_file(path, rel)
+        def record(_stmts: list[Statement], text: str) -> None:
+            self._record(rel, "insert into supabase_migrations.seed_files (path, hash) values (%s, %s) "
+                         "on conflict (path) do update set hash = excluded.hash",
+                         (rel, hashlib.sha256(text.encode()).hexdigest()))
+
+        failure = self._apply_text(read_sql_file(path, rel), rel, record)
+        if failure is None:
+            self.result.seed_applied = True
+        return failure
+
+    def _apply_text(self, text: str, rel: str,
+                    record: Callable[[list[Statement], str], None]) -> ApplyFailure | None:
+        """One file in one transaction, like the CLI: its statements, then its history row."""
         src = SourceText(text)
         try:
             stmts = split_statements(text)
@@ -375,9 +370,7 @@ class Applier:
         conn.execute("begin")
         try:
             self._run_statements(stmts, src, rel)
-            self._record(rel, "insert into supabase_migrations.seed_files (path, hash) values (%s, %s) "
-                         "on conflict (path) do update set hash = excluded.hash",
-                         (rel, hashlib.sha256(text.encode()).hexdigest()))
+            record(stmts, text)
         except _StatementFailed as f:
             self._rollback()
             self._finish_file(False)
@@ -386,7 +379,6 @@ class Applier:
             self._rollback()
             raise
         self._finish_file(True)
-        self.result.seed_applied = True
         return None
 
     def _record(self, rel: str, sql: str, params: tuple[Any, ...]) -> None:
