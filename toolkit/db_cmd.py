@@ -21,6 +21,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from urllib.parse import quote
 
+from toolkit.engine import cleanup
 from toolkit.errors import EngineError
 from toolkit.project import Project
 
@@ -120,17 +121,7 @@ def _running(pid: int) -> bool:
         done, _ = os.waitpid(pid, os.WNOHANG)  # reap it when it was our own child
         if done == pid:
             return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return True
-    return stat.rsplit(")", 1)[-1].split()[0] != "Z"
+    return cleanup.pid_alive(pid)
 
 
 def _is_postmaster_of(pid: int, data: Path) -> bool:

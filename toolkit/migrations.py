@@ -56,11 +56,15 @@ def decode_sql(data: bytes) -> tuple[str, Utf8Problem | None]:
     return text.removeprefix("\ufeff"), None
 
 
-def read_sql_file(path: Path, rel: str) -> str:
+def read_bytes(path: Path, rel: str) -> bytes:
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except OSError as e:
         raise MigrationError(f"{rel}: cannot read file: {e.strerror}") from None
+
+
+def read_sql_file(path: Path, rel: str) -> str:
+    data = read_bytes(path, rel)
     text, problem = decode_sql(data)
     if problem is not None:
         raise MigrationError(

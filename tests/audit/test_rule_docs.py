@@ -20,8 +20,6 @@ from toolkit.migrations import discover
 from toolkit.registry import all_rules
 
 REPO = Path(__file__).resolve().parents[2]
-SECTIONS = ("## What it detects", "## Why it matters on Supabase", "## Failing example",
-            "## Passing example", "## How to fix", "## How to suppress")
 AUDIT_RULES = sorted(r.id for r in all_rules() if r.stage == "audit")
 # Superuser setup an example needs before its migration can run.
 SETUP = {
@@ -68,15 +66,6 @@ def test_the_auditor_registers_all_its_rules() -> None:
     sources = "".join(p.read_text() for p in (REPO / "toolkit" / "audit" / "rules").glob("*.py"))
     for rule_id in AUDIT_RULES:
         assert f'id="{rule_id}"' in sources
-
-
-@pytest.mark.parametrize("rule_id", AUDIT_RULES)
-def test_page_is_complete(rule_id: str) -> None:
-    text = page(rule_id)
-    assert text.startswith(f"# {rule_id}\n")
-    positions = [text.index(s) for s in SECTIONS]
-    assert positions == sorted(positions)
-    assert f"supakit-ignore: {rule_id} --" in text and f'rule = "{rule_id}"' in text
 
 
 @pytest.mark.parametrize("rule_id", AUDIT_RULES)

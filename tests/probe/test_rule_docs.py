@@ -23,8 +23,6 @@ from toolkit.project import validate_settings
 from toolkit.registry import all_rules
 
 REPO = Path(__file__).resolve().parents[2]
-SECTIONS = ("## What it detects", "## Why it matters on Supabase", "## Failing example",
-            "## Passing example", "## How to fix", "## How to suppress")
 PROBE_RULES = sorted(r.id for r in all_rules() if r.stage == "probe")
 
 
@@ -64,15 +62,6 @@ def test_the_probe_registers_its_rules() -> None:
     source = (REPO / "toolkit" / "probe" / "rules.py").read_text()
     for rule_id in PROBE_RULES:
         assert f'id="{rule_id}"' in source
-
-
-@pytest.mark.parametrize("rule_id", PROBE_RULES)
-def test_page_is_complete(rule_id: str) -> None:
-    text = page(rule_id)
-    assert text.startswith(f"# {rule_id}\n")
-    positions = [text.index(s) for s in SECTIONS]
-    assert positions == sorted(positions)
-    assert f"supakit-ignore: {rule_id} --" in text and f'rule = "{rule_id}"' in text
 
 
 @pytest.mark.parametrize("rule_id", PROBE_RULES)

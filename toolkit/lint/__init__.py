@@ -15,7 +15,7 @@ from toolkit.lint.rules import LINT_RULES
 from toolkit.lint.rules.files import MIGRATION_NOT_UTF8
 from toolkit.lint.settings import LintSettings, lint_settings
 from toolkit.lint.source import LintContext, ParsedFile
-from toolkit.migrations import decode_sql, discover
+from toolkit.migrations import decode_sql, discover, read_bytes
 from toolkit.model import Finding, Location, ObjectRef
 
 if TYPE_CHECKING:
@@ -55,10 +55,7 @@ def collect_files(paths: Sequence[Path] | None, project: Project) -> list[Path]:
 
 def _read(path: Path, rel: str) -> tuple[str | None, bool, Finding | None]:
     """(text, had_bom, finding for a file we cannot decode)."""
-    try:
-        data = path.read_bytes()
-    except OSError as e:
-        raise MigrationError(f"{rel}: cannot read file: {e.strerror}") from None
+    data = read_bytes(path, rel)
     text, problem = decode_sql(data)
     if problem is not None:
         line, col = problem.line, problem.column
