@@ -14,6 +14,7 @@ from toolkit.errors import EngineError, MigrationError
 from toolkit.extensions import ExtensionGate, ExtensionRefused
 from toolkit.migrations import MigrationFile, read_sql_file
 from toolkit.model import Location, SourceEvent, SourceMap
+from toolkit.progress import Progress, Step, quiet
 from toolkit.sql.split import SourceText, SqlSyntaxError, Statement, split_statements
 
 if TYPE_CHECKING:
@@ -143,10 +144,12 @@ def _error_location(e: Any, stmt: Statement, src: SourceText, rel: str) -> Locat
 class Applier:
     """Runs files on one connection as `postgres`, one transaction per file, like `supabase db reset`."""
 
-    def __init__(self, db: Database, *, progress: Callable[[str], None] | None = None,
-                 absent_extensions: Iterable[str] = ()) -> None:
+    def __init__(self, db: Database, *, progress: Progress | None = None,
+                 absent_extensions: Iterable[str] = (), files: int = 0) -> None:
         self.db = db
-        self.progress = progress or (lambda _m: None)
+        self.progress = progress or quiet
+        self.files_total = files  # files (and seed) this run will apply, for the progress display
+        self.files_done = 0
         self.result = ApplyResult()
         self._conn: psycopg.Connection | None = None
         self._gate: ExtensionGate | None = None
@@ -363,7 +366,8 @@ class Applier:
             stmts = split_statements(text)
         except SqlSyntaxError as e:
             return ApplyFailure(rel, Location(rel, e.line, e.column), e.message, "42601")
-        self.progress(f"applying {rel} ({len(stmts)} statements)")
+        self.progress(Step("apply", self.files_done, self.files_total,
+                           f"applying {rel} ({len(stmts)} statements)"))
         self.gate.prepare(stmts)
         conn = self.conn
         conn.execute("reset all")
@@ -425,21 +429,25 @@ def apply_migrations(
     *,
     seed: tuple[Path, str] | None = None,
     keep_going: bool = False,
-    progress: Callable[[str], None] | None = None,
+    progress: Progress | None = None,
     absent_extensions: Iterable[str] = (),
 ) -> ApplyResult:
     """Apply `files` in order, then the seed. Without keep_going the first failure raises."""
-    with Applier(db, progress=progress, absent_extensions=absent_extensions) as ap:
+    total = len(files) + (seed is not None)
+    with Applier(db, progress=progress, absent_extensions=absent_extensions, files=total) as ap:
         for mf in files:
             failure = ap.apply_file(mf)
+            ap.files_done += 1
             if failure is not None:
                 ap.result.failures.append(failure)
                 if not keep_going:
                     raise MigrationError(str(failure))
         if seed is not None and not ap.result.failures:
             failure = ap.apply_seed(*seed)
+            ap.files_done += 1
             if failure is not None:
                 ap.result.failures.append(failure)
                 if not keep_going:
                     raise MigrationError(str(failure))
+        ap.progress(Step("apply", total, total))
         return ap.result

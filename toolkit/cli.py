@@ -5,17 +5,19 @@ from __future__ import annotations
 import functools
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
 from toolkit import __version__
+from toolkit.progress import Step, TerminalProgress
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-FORMATS = ("text", "json", "sarif", "junit", "github", "markdown")
+FORMATS = ("text", "json", "sarif", "junit", "github", "markdown", "html")
 FAIL_ON = ("error", "warn", "info", "never")
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -24,12 +26,40 @@ class Ctx:
     def __init__(self, verbose: bool, quiet: bool) -> None:
         self.verbose = verbose
         self.quiet = quiet
+        self.display: TerminalProgress | None = None
 
-    def progress(self, msg: str) -> None:
-        if self.verbose:
+    def progress(self, event: str | Step) -> None:
+        """`-v` prints the lines; a terminal display, while shown, draws the steps."""
+        if isinstance(event, Step):
+            if self.display is not None:
+                self.display.step(event)
+            event = event.text
+        if self.verbose and event:
             from toolkit.engine.url import redact
 
-            click.echo(f"supakit: {redact(msg)}", err=True)
+            line = f"supakit: {redact(event)}"
+            if self.display is not None:
+                self.display.log(line)
+            else:
+                click.echo(line, err=True)
+
+    @contextmanager
+    def live(self) -> Iterator[None]:
+        """Progress bars on stderr while the pipeline runs, when stderr is a terminal and not -q.
+
+        They are cleared before the report is written, so stdout never carries them."""
+        from toolkit.progress import terminal_progress
+
+        display = None if self.quiet else terminal_progress()
+        if display is None:
+            yield
+            return
+        with display.shown():
+            self.display = display
+            try:
+                yield
+            finally:
+                self.display = None
 
 
 def fail(msg: str, code: int = EXIT_ERROR) -> None:
@@ -188,7 +218,8 @@ def audit(ctx: click.Context, obj: Ctx, project_dir: Path | None, config_file: P
     project = load_project(project_dir, config_file)
     opts = AuditOptions(engine=engine, exposure=exposure, keep_going=keep_going, probe=not no_probe,
                         db_url=db_url, pending_only=pending_only, seed=not no_seed)
-    report = run_audit(project, opts, obj.progress)
+    with obj.live():
+        report = run_audit(project, opts, obj.progress)
     emit_report(report, project, fmt=fmt, output=output, fail_on=fail_on, baseline=baseline,
                 write_baseline=write_baseline)
 
@@ -384,7 +415,8 @@ def check(obj: Ctx, project_dir: Path | None, config_file: Path | None, fmt: str
     project = load_project(project_dir, config_file)
     opts = CheckOptions(base=base, engine=engine, exposure=exposure, probe=not no_probe, seed=not no_seed,
                         squawk=False if no_squawk else None)
-    report = run_check(project, opts, obj.progress)
+    with obj.live():
+        report = run_check(project, opts, obj.progress)
     emit_report(report, project, fmt=fmt, output=output, fail_on=fail_on, baseline=baseline,
                 write_baseline=write_baseline)
 
@@ -420,8 +452,9 @@ def probe(obj: Ctx, project_dir: Path | None, config_file: Path | None, fmt: str
     from toolkit.probe.command import probe_report, summary_line
 
     project = load_project(project_dir, config_file)
-    report = probe_report(project, AuditOptions(engine=engine, exposure=exposure, seed=not no_seed),
-                          obj.progress)
+    with obj.live():
+        report = probe_report(project, AuditOptions(engine=engine, exposure=exposure, seed=not no_seed),
+                              obj.progress)
     if not obj.quiet:
         click.echo(summary_line(report.info.get("probe", {})), err=True)
     emit_report(report, project, fmt=fmt, output=output, fail_on=fail_on, baseline=baseline,

@@ -23,6 +23,7 @@ from urllib.parse import quote
 
 from toolkit.engine import cleanup
 from toolkit.errors import EngineError
+from toolkit.progress import Progress, quiet
 from toolkit.project import Project
 
 STATE_DIR = ".supakit"
@@ -178,7 +179,7 @@ def current(project: Project) -> DevDb | None:
 
 
 def start(project: Project, *, exposure: str | None = None, seed: bool = True, reset: bool = False,
-          progress: Callable[[str], None] = lambda _m: None) -> tuple[DevDb, bool]:
+          progress: Progress = quiet) -> tuple[DevDb, bool]:
     """(state, started): an already running database is reused unless `reset`."""
     from toolkit.apply import apply_migrations
     from toolkit.engine.local import LocalEngine, _check_traversable

@@ -146,6 +146,10 @@ class CoverageCell:
     command: str  # select | insert | update | delete
     status: str  # one of COVERAGE_STATUSES
     policies: tuple[str, ...] = ()
+    # Where each of `policies` was created, in the same order; None when no file is known (a live
+    # database). Reports that show sources use it; the JSON leaves it out, so a live and a
+    # throwaway audit of the same schema give the same coverage.
+    locations: tuple[Location | None, ...] = ()
 
 
 @dataclass

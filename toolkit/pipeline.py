@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -11,6 +10,7 @@ from toolkit.errors import MigrationError
 from toolkit.migrations import discover
 from toolkit.model import AuditReport, Category, CoverageCell, Finding, Level, Location, ObjectRef
 from toolkit.pause import pause_point
+from toolkit.progress import Progress
 
 if TYPE_CHECKING:
     import psycopg
@@ -53,7 +53,7 @@ def _skipped_findings(project: Project) -> list[Finding]:
 def start_and_apply(
     project: Project,
     opts: AuditOptions,
-    progress: Callable[[str], None],
+    progress: Progress,
 ) -> tuple[Database, ApplyResult]:
     """A throwaway database with the project applied. The caller closes the database."""
     from toolkit.apply import apply_migrations
@@ -81,7 +81,7 @@ def start_and_apply(
     return db, result
 
 
-def audit(project: Project, opts: AuditOptions, progress: Callable[[str], None]) -> AuditReport:
+def audit(project: Project, opts: AuditOptions, progress: Progress) -> AuditReport:
     """Run the whole audit and return the report (findings not yet filtered by suppressions)."""
     if opts.db_url:
         return audit_url(project, opts, progress)
@@ -121,7 +121,8 @@ def audit(project: Project, opts: AuditOptions, progress: Callable[[str], None])
             if run_probe is not None:
                 t0 = time.perf_counter()
                 pause_point("probe")
-                probe_result = run_probe(db, snapshot, source_map=source_map, settings=project.settings)
+                probe_result = run_probe(db, snapshot, source_map=source_map, settings=project.settings,
+                                         progress=progress)
                 findings += probe_result.findings
                 info["probe"] = probe_result.summary
                 opts.timings["probe"] = time.perf_counter() - t0
@@ -152,7 +153,7 @@ def exposed_schemas_for(project: Project, deployed: tuple[str, ...] | None) -> t
     return project.config.api_schemas, "config.toml"
 
 
-def audit_url(project: Project, opts: AuditOptions, progress: Callable[[str], None]) -> AuditReport:
+def audit_url(project: Project, opts: AuditOptions, progress: Progress) -> AuditReport:
     """A deployed database: read only, no shim, no apply, no probe. Adds the migration drift; with
     `pending_only` the catalog is not audited and only the pending files are linted."""
     from toolkit.drift import compare, read_history

@@ -12,12 +12,16 @@ from __future__ import annotations
 
 from toolkit.audit.context import AuditContext
 from toolkit.audit.exposure import is_platform_schema
-from toolkit.model import API_ROLES, COMMANDS, CoverageCell, Policy, Table
+from toolkit.model import API_ROLES, COMMANDS, CoverageCell, Location, Policy, Table
 
 
 def cell(ctx: AuditContext, table: Table, role: str, command: str) -> CoverageCell:
     status, policies = cell_status(ctx, table, role, command)
-    return CoverageCell(table.schema, table.name, role, command, status, policies)
+    locations: tuple[Location | None, ...] = ()
+    if policies and ctx.source_map is not None:
+        by_name = {p.name: p for p in table.policies}
+        locations = tuple(ctx.policy_location(by_name[name]) for name in policies)
+    return CoverageCell(table.schema, table.name, role, command, status, policies, locations)
 
 
 def applicable(ctx: AuditContext, table: Table, role: str, command: str

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -12,6 +11,7 @@ from toolkit.checks.folder import check_folder
 from toolkit.checks.lockfile import check_lock, lock_path
 from toolkit.errors import MigrationError
 from toolkit.model import AuditReport, Finding
+from toolkit.progress import Progress
 
 if TYPE_CHECKING:
     from toolkit.project import Project
@@ -38,7 +38,7 @@ def _dedupe(findings: list[Finding]) -> list[Finding]:
     return out
 
 
-def run_check(project: Project, opts: CheckOptions, progress: Callable[[str], None]) -> AuditReport:
+def run_check(project: Project, opts: CheckOptions, progress: Progress) -> AuditReport:
     from toolkit.checks.immutability import check_against_base
     from toolkit.lint import lint_project
     from toolkit.pipeline import AuditOptions, audit

@@ -76,6 +76,20 @@ def entries_now(root: Path, paths: list[Path]) -> list[Entry]:
     return [Entry(p.name, sha) for p, sha in zip(paths, shas, strict=True)]
 
 
+def head_commit(folder: Path) -> str | None:
+    """The checked-out commit (short), with "+ changes" when files under `folder` differ from it;
+    None outside a git checkout or without git. A report names the code it describes."""
+    try:
+        head = _git(["rev-parse", "--short=12", "HEAD"], folder)
+        if head.returncode != 0:
+            return None
+        status = _git(["status", "--porcelain", "--", "."], folder)
+    except SupakitError:
+        return None
+    commit = head.stdout.decode().strip()
+    return f"{commit} + changes" if status.returncode == 0 and status.stdout.strip() else commit
+
+
 def check_against_base(project: Project, ref: str) -> list[Finding]:
     root = repo_root(project)
     commit = resolve_ref(root, ref)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from toolkit.errors import SupakitError
 from toolkit.model import Finding, Snapshot, SourceMap
+from toolkit.progress import Progress, quiet
 
 if TYPE_CHECKING:
     from toolkit.engine.base import Database
@@ -28,7 +29,7 @@ class ProbeResult:
 
 
 def run_probe(db: Database, snapshot: Snapshot, *, source_map: SourceMap | None = None,
-              settings: dict[str, Any] | None = None) -> ProbeResult:
+              settings: dict[str, Any] | None = None, progress: Progress = quiet) -> ProbeResult:
     """Probe every table the Data API exposes. Refuses any database that is not throwaway."""
     if not db.throwaway:
         raise SupakitError("refusing to probe a database that is not a throwaway one "
@@ -36,7 +37,7 @@ def run_probe(db: Database, snapshot: Snapshot, *, source_map: SourceMap | None 
     from toolkit.probe.run import Run
 
     t0 = time.perf_counter()
-    run = Run(db, snapshot, source_map=source_map, settings=settings or {})
+    run = Run(db, snapshot, source_map=source_map, settings=settings or {}, progress=progress)
     result = run.execute()
     result.summary["seconds"] = round(time.perf_counter() - t0, 3)
     return result

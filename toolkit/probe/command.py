@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from toolkit.errors import MigrationError
 from toolkit.model import AuditReport
+from toolkit.progress import Progress
 
 if TYPE_CHECKING:
     from toolkit.pipeline import AuditOptions
     from toolkit.project import Project
 
 
-def probe_report(project: Project, opts: AuditOptions, progress: Callable[[str], None]) -> AuditReport:
+def probe_report(project: Project, opts: AuditOptions, progress: Progress) -> AuditReport:
     """The probe's findings and summary as a report. A migration that does not apply is an
     error (exit 2): probing half a schema would prove nothing."""
     from toolkit.catalog import take_snapshot
@@ -32,7 +32,8 @@ def probe_report(project: Project, opts: AuditOptions, progress: Callable[[str],
         opts.timings["snapshot"] = time.perf_counter() - t0
         progress("probing the exposed tables as anon, user A and user B")
         t0 = time.perf_counter()
-        result = run_probe(db, snapshot, source_map=applied.source_map, settings=project.settings)
+        result = run_probe(db, snapshot, source_map=applied.source_map, settings=project.settings,
+                           progress=progress)
         opts.timings["probe"] = time.perf_counter() - t0
         info: dict[str, Any] = {
             "project": str(project.root),

@@ -20,6 +20,7 @@ from toolkit.probe.typeinfo import load_extras
 from toolkit.probe.users import insert_user, make_user
 from toolkit.probe.values import stable_uuid
 from toolkit.probe.verdict import Context, config_finding, skipped_finding, table_findings
+from toolkit.progress import Progress, Step, quiet
 
 if TYPE_CHECKING:
     import psycopg
@@ -52,8 +53,9 @@ class _Clock:
 
 class Run:
     def __init__(self, db: Database, snapshot: Snapshot, *, source_map: SourceMap | None,
-                 settings: dict[str, Any]) -> None:
+                 settings: dict[str, Any], progress: Progress = quiet) -> None:
         self.db = db
+        self.progress = progress
         self.snapshot = snapshot
         self.settings = settings
         self.config = settings.get("probe") or {}
@@ -118,6 +120,7 @@ class Run:
     def _probe(self, conn: psycopg.Connection, targets: list[Table], left: dict[str, str],
                expect: dict[str, dict[str, str]]) -> None:
         clock = _Clock()
+        self.progress(Step("probe", 0, len(targets)))  # users and rows come first, then the requests
         conn.execute("SELECT set_config('statement_timeout', %s, true)", [SYNTH_TIMEOUT])
         scopes = Scopes(self.snapshot.tables)
         self.users, failed = self._users(conn, need_peer=bool(scopes.memberships))
@@ -140,13 +143,15 @@ class Run:
         synth.fill(order)
         clock.lap("fill")
         prober = Prober(conn, synth, self.users, self.exposure)
-        for t in targets:
+        for done, t in enumerate(targets):
+            self.progress(Step("probe", done, len(targets)))
             filled = synth.filled.get(t.identity)
             if filled is None or filled.reason or "A" not in filled.rows or "B" not in filled.rows:
                 why = filled.reason if filled and filled.reason else "no rows could be made"
                 self.results.append(TableResult(t, filled or Filled(t, scopes.of(t)), skipped=why))
                 continue
             self.results.append(prober.probe(filled, declared=expect.get(t.identity, {})))
+        self.progress(Step("probe", len(targets), len(targets)))
         if self.config.get("storage", True):
             self._storage(conn, prober)
         clock.lap("requests")

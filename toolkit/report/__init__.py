@@ -5,7 +5,7 @@ from __future__ import annotations
 from toolkit.errors import ConfigError
 from toolkit.model import AuditReport
 
-FORMATS = ("text", "json", "sarif", "junit", "github", "markdown")
+FORMATS = ("text", "json", "sarif", "junit", "github", "markdown", "html")
 
 
 def render(report: AuditReport, fmt: str, *, color: bool = False) -> str:
@@ -34,4 +34,8 @@ def render(report: AuditReport, fmt: str, *, color: bool = False) -> str:
         from toolkit.report import markdown
 
         return markdown.render(report)
+    if fmt == "html":
+        from toolkit.report import html
+
+        return html.render(report)
     raise ConfigError(f"unknown report format '{fmt}' (choose from {', '.join(FORMATS)})")

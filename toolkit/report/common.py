@@ -132,6 +132,12 @@ def grouped(findings: Iterable[Finding]) -> list[tuple[str, list[Finding]]]:
     return sorted(groups.items(), key=lambda kv: (kv[1][0].location is None, kv[0]))
 
 
+def grouped_worst_first(findings: Iterable[Finding]) -> list[tuple[str, list[Finding]]]:
+    """`grouped`, with the groups and the findings inside each ordered by level, worst first."""
+    by_level = [(key, sorted(items, key=lambda f: -f.level.rank)) for key, items in grouped(findings)]
+    return sorted(by_level, key=lambda kv: -kv[1][0].level.rank)
+
+
 def matrix_roles(cells: Iterable[CoverageCell]) -> list[str]:
     seen = {c.role for c in cells}
     return [r for r in API_ROLES if r in seen] + sorted(seen - set(API_ROLES))

@@ -11,7 +11,7 @@ from toolkit.model import AuditReport, CoverageCell
 from toolkit.report import common
 
 SCHEMA_VERSION = 1
-_CELL_FIELDS = tuple(f.name for f in fields(CoverageCell))
+_CELL_FIELDS = tuple(f.name for f in fields(CoverageCell) if f.name != "locations")
 
 
 def _cell(c: CoverageCell) -> dict[str, Any]:
