@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: audit test test-slow lint typecheck bench setup postgres clean docs
+.PHONY: audit test test-slow lint typecheck bench setup postgres clean docs docs-screenshot
 
 setup: $(STAMP) postgres
 
@@ -38,6 +38,10 @@ bench: setup
 # The rule index is generated from the registry; a test fails when it is stale.
 docs: $(STAMP)
 	$(BIN)/python -m toolkit.rules_doc --index > docs/rules/index.md
+
+# docs/img/html-report.png: the HTML report of tests/fixtures/report_demo in the system Chromium.
+docs-screenshot: setup
+	$(BIN)/python -m tests.docs_screenshot
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
