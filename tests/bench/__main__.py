@@ -30,6 +30,8 @@ COLD_BUDGET_S = 2.0
 SNAPSHOT_BUDGET_S = 1.0
 RULES_BUDGET_S = 0.5
 HELP_BUDGET_S = 0.25
+HTML_BUDGET_S = 0.3
+HTML_BUDGET_BYTES = 2_000_000
 EXAMPLE_BUDGET_S = 3.0
 LINT_BUDGET_STMTS = 5000
 BENCH_BUDGET_S = 300.0
@@ -80,12 +82,14 @@ def size_table(results: list[SizeResult], cluster: dict[str, Timing]) -> str:
         row("rules + coverage", "rules"),
         row("probe", "probe"),
         row("report (suppressions, text + json)", "report"),
+        row("HTML report (render)", "html"),
         row("whole `supakit audit` process", "process"),
         ["— migration files / statements", *[f"{r.files} / {r.statements:,}" for r in results]],
         ["— policies", *[f"{r.policies:,}" for r in results]],
         ["— snapshot queries / round trips", *[f"{r.snapshot_queries} / {r.snapshot_round_trips}"
                                                 for r in results]],
         ["— findings / coverage cells", *[f"{r.findings:,} / {r.coverage_cells:,}" for r in results]],
+        ["— HTML report size", *[f"{r.html_bytes / 1e6:.2f} MB" for r in results]],
         ["— probe: tables, requests", *[f"{r.probe.get('tables_probed')}, {r.probe.get('requests')}"
                                         if r.probe else "—" for r in results]],
         ["— apply: statements/s", *[f"{r.statements / r.timings['apply'].median:,.0f}" for r in results]],
@@ -204,6 +208,9 @@ def main() -> int:
          big.timings["rules"].median < RULES_BUDGET_S if big else None),
         ("audit --db-url < half of the fastest peer", f"{ratio:.2f}× the fastest peer" if ratio else "—",
          ratio < PEER_RATIO if ratio else None),
+        ("HTML report of 1,000 tables renders < 0.3 s, file < 2 MB",
+         f"{fmt_s(big.timings['html'].median)}, {big.html_bytes / 1e6:.2f} MB" if big else "—",
+         big.timings["html"].median < HTML_BUDGET_S and big.html_bytes < HTML_BUDGET_BYTES if big else None),
         ("supakit --help < 0.25 s", fmt_s(help_t.median), help_t.median < HELP_BUDGET_S),
         ("example project audit < 3 s", fmt_s(example_t.median), example_t.median < EXAMPLE_BUDGET_S),
         ("lint > 5,000 statements/s (process)", f"{own / lint.timings['process'].median:,.0f}/s",

@@ -117,6 +117,7 @@ class SizeResult:
     coverage_cells: int = 0
     probe: dict[str, Any] = field(default_factory=dict)
     timings: dict[str, Timing] = field(default_factory=dict)
+    html_bytes: int = 0
 
 
 @dataclass
@@ -189,6 +190,12 @@ def size_stages(engine: LocalEngine, n: int, reps: Repeats, root: Path,
             return len(render(one, "text")) + len(render(one, "json"))
 
         out.timings["report"], _ = repeat(render_report, reps.report)
+        # The HTML report reads the migrations for its source lines, so it is given the project.
+        html_report = copy.deepcopy(report)
+        html_report.info["project"] = str(project.root)
+        apply_suppressions(html_report, project, baseline=None)
+        out.timings["html"], page = repeat(lambda: render(html_report, "html"), reps.report)
+        out.html_bytes = len(page.encode())
     except BaseException:
         db.close()
         raise

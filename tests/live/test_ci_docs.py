@@ -86,7 +86,8 @@ def test_the_ci_page_has_every_example() -> None:
     for required in ("supakit check --base origin/main --format github",
                      "supakit check --base origin/main --format sarif --output supakit.sarif --fail-on never",
                      "supakit check --base origin/main --format markdown --output supakit.md --fail-on never",
-                     "supakit audit --pending-only --format github"):
+                     "supakit audit --pending-only --format github",
+                     "supakit check --base origin/main --format html --output supakit.html --fail-on never"):
         assert required in every
     assert all(c.startswith("supakit ") for _, c in COMMANDS), COMMANDS
 
@@ -104,6 +105,8 @@ def test_github_workflows_are_well_formed(name: str) -> None:
     uses = [s.get("uses", "") for j in wf["jobs"].values() for s in j["steps"]]
     if name.endswith("supakit.yml"):
         assert "github/codeql-action/upload-sarif@v3" in uses
+        upload = next(s for s in wf["jobs"]["migrations"]["steps"] if s.get("uses") == "actions/upload-artifact@v4")
+        assert upload["with"]["path"] == "supakit.html" and upload["if"] == "always()"
         assert wf["jobs"]["migrations"]["permissions"]["security-events"] == "write"
         assert wf["jobs"]["migrations"]["steps"][0]["with"]["fetch-depth"] == 0
 
@@ -111,6 +114,7 @@ def test_github_workflows_are_well_formed(name: str) -> None:
 def test_gitlab_example_is_well_formed() -> None:
     doc = BLOCKS[".gitlab-ci.yml"]
     assert doc["supakit"]["artifacts"]["reports"]["junit"] == "supakit.xml"
+    assert doc["supakit"]["artifacts"]["paths"] == ["supakit.html"]
     assert doc["supakit-predeploy"]["artifacts"]["reports"]["junit"] == "predeploy.xml"
     for job in doc.values():
         assert job["image"].startswith("python:") and job["script"]
@@ -191,6 +195,8 @@ def test_documented_command_passes_on_a_clean_change(scratch: tuple[Path, dict[s
             assert ET.fromstring(text).tag in ("testsuites", "testsuite")
         elif fmt == "markdown":
             assert text.startswith("<!-- supakit-report -->")
+        elif fmt == "html":
+            assert text.startswith("<!doctype html>") and 'id="heat"' in text
     if "--pending-only" in args and "--format" in args and "github" in args:
         assert "title=pending_migration" in res.stdout
         assert "20250201000000_add_setlists.sql" in res.stdout

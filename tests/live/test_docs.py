@@ -18,7 +18,7 @@ from toolkit.rules_doc import index_markdown, show_rule
 
 REPO = Path(__file__).resolve().parents[2]
 DOCS = REPO / "docs"
-PAGES = ("index.md", "configuration.md", "exposure.md", "ci.md", "troubleshooting.md")
+PAGES = ("index.md", "configuration.md", "exposure.md", "ci.md", "troubleshooting.md", "reports.md")
 SECTIONS = ("## What it detects", "## Why it matters on Supabase", "## Failing example",
             "## Passing example", "## How to fix", "## How to suppress")
 
