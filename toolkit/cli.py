@@ -243,7 +243,9 @@ def db_start(obj: Ctx, project_dir: Path | None, config_file: Path | None, expos
     from toolkit import db_cmd
 
     project = load_project(project_dir, config_file)
-    state, started = db_cmd.start(project, exposure=exposure, seed=not no_seed, reset=reset, progress=obj.progress)
+    with obj.live():
+        state, started = db_cmd.start(project, exposure=exposure, seed=not no_seed, reset=reset,
+                                      progress=obj.progress)
     if not obj.quiet:
         if started:
             msg = f"started with {len(state.applied)} migrations applied; stop it with `supakit db stop`"

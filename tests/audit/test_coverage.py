@@ -76,3 +76,11 @@ def test_restrictive_policies_narrow_but_never_open(w: Audited) -> None:
     assert w.cell("narrowed", "anon", "select") == ("predicate", ("open read", "only live"))
     assert w.cell("narrowed", "anon", "insert") == ("open", ("open insert",))
     assert w.cell("narrowed", "anon", "delete") == ("denied", ("restrictive only",))
+
+
+def test_cells_name_where_their_policies_were_written(w: Audited) -> None:
+    cell = next(c for c in w.result.coverage
+                if (c.table, c.role, c.command) == ("narrowed", "authenticated", "select"))
+    assert [str(loc) for loc in cell.locations] == [w.where(A, 'policy "open read"'),
+                                                    w.where(A, 'policy "only mine"')]
+    assert all(c.locations == () for c in w.result.coverage if not c.policies)

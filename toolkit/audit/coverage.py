@@ -15,13 +15,18 @@ from toolkit.audit.exposure import is_platform_schema
 from toolkit.model import API_ROLES, COMMANDS, CoverageCell, Location, Policy, Table
 
 
-def cell(ctx: AuditContext, table: Table, role: str, command: str) -> CoverageCell:
-    status, policies = cell_status(ctx, table, role, command)
-    locations: tuple[Location | None, ...] = ()
-    if policies and ctx.source_map is not None:
-        by_name = {p.name: p for p in table.policies}
-        locations = tuple(ctx.policy_location(by_name[name]) for name in policies)
-    return CoverageCell(table.schema, table.name, role, command, status, policies, locations)
+def cells(ctx: AuditContext, table: Table) -> list[CoverageCell]:
+    """The table's eight cells, each with where its policies were created (when files are known)."""
+    where: dict[str, Location | None] = {}
+    if ctx.source_map is not None:
+        where = {p.name: ctx.policy_location(p) for p in table.policies}
+    out = []
+    for role in API_ROLES:
+        for command in COMMANDS:
+            status, policies = cell_status(ctx, table, role, command)
+            locations = tuple(where[name] for name in policies) if where else ()
+            out.append(CoverageCell(table.schema, table.name, role, command, status, policies, locations))
+    return out
 
 
 def applicable(ctx: AuditContext, table: Table, role: str, command: str
@@ -68,5 +73,4 @@ def coverage_tables(ctx: AuditContext) -> list[Table]:
 
 
 def coverage_matrix(ctx: AuditContext) -> list[CoverageCell]:
-    return [cell(ctx, t, role, command)
-            for t in coverage_tables(ctx) for role in API_ROLES for command in COMMANDS]
+    return [c for t in coverage_tables(ctx) for c in cells(ctx, t)]
