@@ -88,20 +88,28 @@ def test_explicit_exposure_keeps_new_tables_private(make_db) -> None:  # type: i
     assert privs == (False, False, True)
 
 
-def test_migrations_can_do_what_supabase_allows(db: Database) -> None:
-    with db.connect() as conn:
-        conn.execute(
-            """
-            create table public.notes (id uuid primary key default gen_random_uuid(),
-              user_id uuid references auth.users(id) on delete cascade, body text);
-            alter table public.notes enable row level security;
-            create policy notes_own on public.notes for select to authenticated using ((select auth.uid()) = user_id);
-            create policy obj_own on storage.objects for select to authenticated
-              using (bucket_id = 'b' and (storage.foldername(name))[1] = (select auth.uid())::text);
-            insert into storage.buckets (id, name, public) values ('b', 'b', false);
-            select uuid_generate_v4(), crypt('x', gen_salt('bf'));
-            """
-        )
+def test_migrations_can_do_what_supabase_allows(db: Database, apply_sql) -> None:  # type: ignore[no-untyped-def]
+    _, result = apply_sql(db, {"20240101000000_a.sql": """
+        create table public.notes (id uuid primary key default gen_random_uuid(),
+          user_id uuid references auth.users(id) on delete cascade, body text);
+        alter table public.notes enable row level security;
+        create policy notes_own on public.notes for select to authenticated using ((select auth.uid()) = user_id);
+        create policy obj_own on storage.objects for select to authenticated
+          using (bucket_id = 'b' and (storage.foldername(name))[1] = (select auth.uid())::text);
+        insert into storage.buckets (id, name, public) values ('b', 'b', false);
+        select uuid_generate_v4(), crypt('x', gen_salt('bf'));
+    """})
+    assert result.complete and result.platform_changes == []
+
+
+def test_postgres_alone_cannot_touch_the_platform_schemas(db: Database) -> None:
+    """Outside the applier (no supautils stand-in) PostgreSQL refuses what it refuses on hosted."""
+    for sql in ("create policy p on storage.objects for select using (true)",
+                "create or replace function auth.uid() returns uuid language sql as 'select null::uuid'",
+                "alter table auth.users enable row level security",
+                "insert into auth.schema_migrations values ('1')"):
+        with db.connect() as conn, pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute(sql)  # type: ignore[arg-type]
 
 
 def test_storage_helpers(db: Database) -> None:

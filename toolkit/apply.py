@@ -5,15 +5,16 @@ from __future__ import annotations
 import bisect
 import contextlib
 import hashlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from toolkit.errors import EngineError, MigrationError
-from toolkit.extensions import ExtensionGate, ExtensionRefused
+from toolkit.extensions import ExtensionGate, StatementRefused
 from toolkit.migrations import MigrationFile, read_sql_file
 from toolkit.model import Location, SourceEvent, SourceMap
+from toolkit.privileges import Plan, PlatformChange, PrivilegeGate
 from toolkit.progress import Progress, Step, quiet
 from toolkit.sql.split import SourceText, SqlSyntaxError, Statement, split_statements
 
@@ -23,28 +24,12 @@ if TYPE_CHECKING:
     from toolkit.engine.base import Database
 
 MAX_STATEMENT_TEXT = 2000
+DEFAULT_STATEMENT_TIMEOUT = 60.0  # seconds; the statement_timeout setting and --statement-timeout change it
 
 # Statements the CLI runs on their own, outside the file's transaction (they refuse a transaction block).
 _STANDALONE_KINDS = {"vacuum_stmt", "alter_system_stmt", "cluster_stmt", "createdb_stmt", "dropdb_stmt",
                      "create_table_space_stmt", "drop_table_space_stmt", "create_subscription_stmt",
                      "drop_subscription_stmt", "alter_subscription_stmt"}
-
-
-# Built-in roles that reach the host. On PG 15 CREATEROLE (which Supabase's `postgres` has) may grant
-# them, so a migration could otherwise run programs on the machine that runs the audit.
-HOST_ACCESS_ROLES = ("pg_execute_server_program", "pg_read_server_files", "pg_write_server_files")
-
-
-def host_access_attempt(stmt: Statement) -> str | None:
-    """The host-access role a GRANT hands out, so the refusal can say why. The shim makes these
-    grants fail in the database too (dynamic SQL included); this only gives the clearer message.
-    Other statements naming the roles are left to the database."""
-    if stmt.kind != "grant_role_stmt" or not stmt.node.is_grant:
-        return None
-    for granted in stmt.node.granted_roles:
-        if granted.access_priv.priv_name in HOST_ACCESS_ROLES:
-            return str(granted.access_priv.priv_name)
-    return None
 
 
 # Statements that only change the schema or its rows. A run of them goes to the server in one
@@ -66,7 +51,7 @@ _EVENTS = ("select seq, command_tag, object_type, object_identity from supakit.d
 
 
 def batchable(stmt: Statement) -> bool:
-    return stmt.kind in _BATCH_KINDS and not runs_standalone(stmt) and host_access_attempt(stmt) is None
+    return stmt.kind in _BATCH_KINDS and not runs_standalone(stmt) and not PrivilegeGate.solo(stmt)
 
 
 def runs_standalone(stmt: Statement) -> bool:
@@ -106,6 +91,7 @@ class ApplyResult:
     seed_applied: bool = False
     stubbed_extensions: list[str] = field(default_factory=list)  # installed from our SQL stubs
     skipped_statements: list[str] = field(default_factory=list)  # "file:line:col: why", see extensions.py
+    platform_changes: list[PlatformChange] = field(default_factory=list)  # see privileges.py
 
     @property
     def complete(self) -> bool:
@@ -141,18 +127,48 @@ def _error_location(e: Any, stmt: Statement, src: SourceText, rel: str) -> Locat
     return Location(rel, line, col)
 
 
+@dataclass
+class _Step:
+    stmt: Statement
+    loc: Location
+    sql: str
+    lend: str | None  # the applier's key when platform rights are lent around the statement
+
+
+@dataclass
+class _Sent:
+    cur: Any
+    mark: Any = None
+    extra: list[Any] = field(default_factory=list)
+
+    @property
+    def finished(self) -> bool:
+        return all(c.pgresult is not None for c in (self.cur, self.mark, *self.extra) if c is not None)
+
+
+_LEND = "select supakit.platform_rights(%s, %s)"
+
+
+def _seconds(value: float | None) -> str:
+    return f"{value:g} s"
+
+
 class Applier:
     """Runs files on one connection as `postgres`, one transaction per file, like `supabase db reset`."""
 
     def __init__(self, db: Database, *, progress: Progress | None = None,
-                 absent_extensions: Iterable[str] = (), files: int = 0) -> None:
+                 absent_extensions: Iterable[str] = (), files: int = 0,
+                 statement_timeout: float | None = DEFAULT_STATEMENT_TIMEOUT) -> None:
         self.db = db
         self.progress = progress or quiet
         self.files_total = files  # files (and seed) this run will apply, for the progress display
         self.files_done = 0
         self.result = ApplyResult()
+        self.statement_timeout = statement_timeout or None
+        self._timed_out = False
         self._conn: psycopg.Connection | None = None
         self._gate: ExtensionGate | None = None
+        self._privileges: PrivilegeGate | None = None
         self._absent = frozenset(absent_extensions)
         self._trace = False
         self._last_seq = 0
@@ -165,6 +181,7 @@ class Applier:
         except psycopg.Error as e:
             raise MigrationError(f"cannot connect to the database: {e}") from None
         self._gate = ExtensionGate(self.db, self._conn, absent=self._absent)
+        self._privileges = PrivilegeGate(self._conn, self._gate)
         self._trace = bool(
             self._conn.execute("select to_regclass('supakit.ddl_events') is not null").fetchone()[0]  # type: ignore[index]
         )
@@ -186,11 +203,17 @@ class Applier:
         assert self._gate is not None
         return self._gate
 
+    @property
+    def privileges(self) -> PrivilegeGate:
+        assert self._privileges is not None
+        return self._privileges
+
     def _finish_file(self, committed: bool) -> None:
         self.gate.finish(committed)
         self.result.stubbed_extensions = list(self.gate.stubbed)
         self.db.stubbed_extensions = list(self.gate.stubbed)
         self.result.skipped_statements = list(self.gate.skipped)
+        self.result.platform_changes = list(self.privileges.changes)
 
     def _collect_events(self, stmt: Statement, loc: Location) -> None:
         if not self._trace:
@@ -209,119 +232,161 @@ class Applier:
 
     def _run_statements(self, stmts: list[Statement], src: SourceText, rel: str) -> None:
         """Raises _StatementFailed on the first error; the caller rolls back."""
-        batch: list[tuple[Statement, Location, str]] = []
+        batch: list[_Step] = []
         for stmt in stmts:
             loc = Location(rel, stmt.line, stmt.column)
             if not batchable(stmt):
                 self._run_batch(batch, src, rel)
                 self._run_one(stmt, loc, src, rel)
                 continue
-            sql = self._gate_sql(stmt, loc, rel)
-            if sql is not None:
-                batch.append((stmt, loc, sql))
+            step = self._step(stmt, loc, rel)
+            if step is not None:
+                batch.append(step)
                 if len(batch) >= MAX_BATCH:
                     self._run_batch(batch, src, rel)
         self._run_batch(batch, src, rel)
 
-    def _gate_sql(self, stmt: Statement, loc: Location, rel: str) -> str | None:
+    def _step(self, stmt: Statement, loc: Location, rel: str) -> _Step | None:
+        """What to send for `stmt` (None: nothing), as the privilege and extension gates decide."""
         try:
-            return self.gate.sql_for(stmt, str(loc))
-        except ExtensionRefused as r:
+            plan = self.privileges.plan(stmt, loc)
+            if plan is None:
+                plan = Plan(self.gate.sql_for(stmt, str(loc)))
+        except StatementRefused as r:
             raise _StatementFailed(ApplyFailure(rel, loc, r.message, r.sqlstate)) from None
+        if plan.sql is None:
+            return None
+        lend = self.gate.key() if plan.lend else None
+        return _Step(stmt, loc, plan.sql, lend)
 
-    def _run_batch(self, batch: list[tuple[Statement, Location, str]], src: SourceText, rel: str) -> None:
+    def _run_batch(self, batch: list[_Step], src: SourceText, rel: str) -> None:
         """Send the run in one pipeline, then read its trace once; empties `batch`."""
         if not batch:
             return
         import psycopg
 
         conn = self.conn
-        sent: list[tuple[psycopg.Cursor[Any], psycopg.Cursor[Any] | None]] = []
+        sent: list[_Sent] = []
         try:
-            with conn.pipeline():
-                for _stmt, _loc, sql in batch:
-                    cur = conn.cursor()
-                    cur.execute(sql, prepare=False)
-                    mark = None
+            with self._watchdog(len(batch)), conn.pipeline():
+                for step in batch:
+                    done = _Sent(cur=conn.cursor())
+                    if step.lend:
+                        done.extra.append(conn.cursor())
+                        done.extra[-1].execute(_LEND, (step.lend, True), prepare=False)
+                    done.cur.execute(step.sql, prepare=False)
+                    if step.lend:
+                        done.extra.append(conn.cursor())
+                        done.extra[-1].execute(_LEND, (step.lend, False), prepare=False)
                     if self._trace:
-                        mark = conn.cursor()
-                        mark.execute(_MARK, prepare=False)
-                    sent.append((cur, mark))
+                        done.mark = conn.cursor()
+                        done.mark.execute(_MARK, prepare=False)
+                    sent.append(done)
         except psycopg.Error as e:
             self._batch_failed(e, batch, sent, src, rel)
         except UnicodeError:
-            loc = batch[min(len(sent), len(batch) - 1)][1]
+            loc = batch[min(len(sent), len(batch) - 1)].loc
             raise _StatementFailed(_session_changed(rel, loc, "the text cannot be sent in the client_encoding "
                                                     "an earlier statement set")) from None
         self.result.statements += len(batch)
         if self._trace:
-            marks = [m.fetchone()[0] for _, m in sent if m is not None]  # type: ignore[index]
-            stmt, loc, _sql = batch[-1]
+            marks = [d.mark.fetchone()[0] for d in sent if d.mark is not None]
+            last = batch[-1]
             try:
                 rows = conn.execute(_EVENTS, (self._last_seq,)).fetchall()
             except psycopg.Error as e:
-                self._check_connection(e, loc)
-                raise _StatementFailed(_session_changed(rel, loc, _error_message(e)[0])) from None
+                self._check_connection(e, last.loc)
+                raise _StatementFailed(_session_changed(rel, last.loc, _error_message(e)[0])) from None
             if rows:
                 self._last_seq = rows[-1][0]
             start = 0
-            for (stmt, loc, _sql), mark in zip(batch, marks, strict=True):
+            for step, mark in zip(batch, marks, strict=True):
                 end = bisect.bisect_right(rows, mark, lo=start, key=lambda r: r[0])
                 if end > start:
-                    self._add_events(stmt, loc, rows[start:end])
+                    self._add_events(step.stmt, step.loc, rows[start:end])
                 start = end
         batch.clear()
 
-    def _batch_failed(self, e: Exception, batch: list[tuple[Statement, Location, str]],
-                      sent: list[tuple[Any, Any]], src: SourceText, rel: str) -> NoReturn:
-        """The first statement (or its marker) without a result is the one that failed."""
-        failed = next((i for i, (cur, mark) in enumerate(sent)
-                       if cur.pgresult is None or (mark is not None and mark.pgresult is None)), len(sent))
+    def _batch_failed(self, e: Exception, batch: list[_Step], sent: list[_Sent], src: SourceText,
+                      rel: str) -> NoReturn:
+        """The first statement (or its marker, or the rights lent around it) without a result is the
+        one that failed."""
+        failed = next((i for i, d in enumerate(sent) if not d.finished), len(sent))
         failed = min(failed, len(batch) - 1)
         self.result.statements += failed
-        stmt, loc, sql = batch[failed]
-        self._check_connection(e, loc)
-        if failed < len(sent) and sent[failed][0].pgresult is not None:  # it ran; the trace read after it did not
-            raise _StatementFailed(_session_changed(rel, loc, _error_message(e)[0])) from None
+        step = batch[failed]
+        self._check_connection(e, step.loc)
+        if failed < len(sent) and sent[failed].cur.pgresult is not None:  # it ran; what followed it did not
+            raise _StatementFailed(_session_changed(rel, step.loc, _error_message(e)[0])) from None
+        raise _StatementFailed(self._failure(e, step, src, rel)) from None
+
+    def _failure(self, e: Exception, step: _Step, src: SourceText, rel: str) -> ApplyFailure:
         msg, state = _error_message(e)
-        where = _error_location(e, stmt, src, rel) if len(sql) == len(stmt.text) else loc
-        raise _StatementFailed(ApplyFailure(rel, where, msg, state)) from None
+        if state == "57014" and (self._timed_out or "statement timeout" in msg):
+            limit = _seconds(self.statement_timeout) if self._timed_out else "its statement_timeout"
+            msg = (f"the statement did not finish within {limit} and was cancelled (raise the limit with "
+                   "--statement-timeout or the statement_timeout setting; see docs/configuration.md)")
+        where = _error_location(e, step.stmt, src, rel) if len(step.sql) == len(step.stmt.text) else step.loc
+        return ApplyFailure(rel, where, msg, state)
 
     def _run_one(self, stmt: Statement, loc: Location, src: SourceText, rel: str) -> None:
         import psycopg
 
         conn = self.conn
         standalone = runs_standalone(stmt)
-        role = host_access_attempt(stmt)
-        if role is not None:
-            raise _StatementFailed(ApplyFailure(
-                rel, loc, f"refused: granting {role} gives access to the machine running the audit; "
-                "supakit does not run it on a throwaway cluster", "42501"))
-        sql = self._gate_sql(stmt, loc, rel)
-        if sql is not None:
-            try:
-                if standalone:
-                    conn.execute("commit")
-                conn.execute(sql)
-                if standalone:
-                    conn.execute("begin")
-            except psycopg.Error as e:
-                self._check_connection(e, loc)
-                msg, state = _error_message(e)
-                where = _error_location(e, stmt, src, rel) if len(sql) == len(stmt.text) else loc
-                raise _StatementFailed(ApplyFailure(rel, where, msg, state)) from None
-            except UnicodeError:
-                raise _StatementFailed(_session_changed(rel, loc, "the text cannot be sent in the client_encoding "
-                                                        "an earlier statement set")) from None
-            self.result.statements += 1
-            try:
-                self._collect_events(stmt, loc)
-            except psycopg.Error as e:
-                self._check_connection(e, loc)
-                raise _StatementFailed(_session_changed(rel, loc, _error_message(e)[0])) from None
-            except UnicodeError:
-                raise _StatementFailed(_session_changed(rel, loc, "its client_encoding cannot carry the "
-                                                        "file's text")) from None
+        step = self._step(stmt, loc, rel)
+        if step is None:
+            return
+        try:
+            if standalone:
+                conn.execute("commit")
+            if step.lend:
+                conn.execute(_LEND, (step.lend, True))
+            with self._watchdog(1):
+                conn.execute(step.sql)
+            if step.lend:
+                conn.execute(_LEND, (step.lend, False))
+            if standalone:
+                conn.execute("begin")
+        except psycopg.Error as e:
+            self._check_connection(e, loc)
+            raise _StatementFailed(self._failure(e, step, src, rel)) from None
+        except UnicodeError:
+            raise _StatementFailed(_session_changed(rel, loc, "the text cannot be sent in the client_encoding "
+                                                    "an earlier statement set")) from None
+        self.result.statements += 1
+        try:
+            self._collect_events(stmt, loc)
+        except psycopg.Error as e:
+            self._check_connection(e, loc)
+            raise _StatementFailed(_session_changed(rel, loc, _error_message(e)[0])) from None
+        except UnicodeError:
+            raise _StatementFailed(_session_changed(rel, loc, "its client_encoding cannot carry the "
+                                                    "file's text")) from None
+
+    @contextlib.contextmanager
+    def _watchdog(self, statements: int) -> Iterator[None]:
+        """Cancel a round trip that outlives the timeout (a pipeline of n statements gets n times
+        it). The server's own statement_timeout is set too, but a migration may turn that off
+        (`pg_dump` output starts with `SET statement_timeout = 0`); this one it cannot."""
+        self._timed_out = False
+        if not self.statement_timeout:
+            yield
+            return
+        import threading
+
+        def fire() -> None:
+            self._timed_out = True
+            with contextlib.suppress(Exception):
+                self.conn.cancel_safe(timeout=5)
+
+        timer = threading.Timer(self.statement_timeout * statements, fire)
+        timer.daemon = True
+        timer.start()
+        try:
+            yield
+        finally:
+            timer.cancel()
 
     def _check_connection(self, e: Exception, loc: Location) -> None:
         """A lost connection ends the run: say whether the server died or only dropped us."""
@@ -369,8 +434,11 @@ class Applier:
         self.progress(Step("apply", self.files_done, self.files_total,
                            f"applying {rel} ({len(stmts)} statements)"))
         self.gate.prepare(stmts)
+        self.privileges.prepare(stmts)
         conn = self.conn
         conn.execute("reset all")
+        if self.statement_timeout:
+            conn.execute(f"set statement_timeout = {int(self.statement_timeout * 1000)}")
         conn.execute("begin")
         try:
             self._run_statements(stmts, src, rel)
@@ -431,10 +499,12 @@ def apply_migrations(
     keep_going: bool = False,
     progress: Progress | None = None,
     absent_extensions: Iterable[str] = (),
+    statement_timeout: float | None = DEFAULT_STATEMENT_TIMEOUT,
 ) -> ApplyResult:
     """Apply `files` in order, then the seed. Without keep_going the first failure raises."""
     total = len(files) + (seed is not None)
-    with Applier(db, progress=progress, absent_extensions=absent_extensions, files=total) as ap:
+    with Applier(db, progress=progress, absent_extensions=absent_extensions, files=total,
+                 statement_timeout=statement_timeout) as ap:
         for mf in files:
             failure = ap.apply_file(mf)
             ap.files_done += 1

@@ -13,6 +13,7 @@ migration's connection keeps everything inside the file's transaction.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 from functools import cache
@@ -86,7 +87,32 @@ def helper_sql() -> str:
     return resources.files(STUB_PACKAGE).joinpath(HELPER_FILE).read_text(encoding="utf-8")
 
 
-class ExtensionRefused(Exception):
+# Enabled on a new hosted project before its first migration (besides plpgsql, uuid-ossp, pgcrypto
+# and pg_stat_statements, which the shim creates): a seed may call vault.create_secret at once.
+PREINSTALLED = ("supabase_vault",)
+
+
+def install_helpers(conn: psycopg.Connection) -> None:
+    """Load the superuser helpers and every stub script (a superuser connection; the shim does it
+    once per template)."""
+    conn.execute(helper_sql())
+    with conn.cursor() as cur:
+        cur.executemany(
+            "insert into supakit.extension_stubs (name, version, schema, relocatable, script) "
+            "values (%s, %s, %s, %s, %s) on conflict (name) do update set version = excluded.version, "
+            "schema = excluded.schema, relocatable = excluded.relocatable, script = excluded.script",
+            [(s.name, s.version, s.schema, s.relocatable, s.script) for s in stubs().values()],
+        )
+
+
+def preinstall(conn: psycopg.Connection) -> None:
+    """The platform's own extensions, owned by the superuser as on Supabase (a superuser connection)."""
+    for name in PREINSTALLED:
+        conn.execute("select supakit.install_stub(%s, null, 'public') "
+                     "where not exists (select from pg_extension where extname = %s)", (name, name))
+
+
+class StatementRefused(Exception):
     """A statement the gate will not run; the message is one line for file:line:col."""
 
     def __init__(self, message: str, sqlstate: str = "0A000") -> None:
@@ -178,14 +204,13 @@ class ExtensionGate:
     _pending_skips: list[str] = field(default_factory=list)
     _facts: _ServerFacts | None = None
     _helper: bool | None = None
+    _key: str | None = None
 
     # -- per file -----------------------------------------------------------------------------
     def prepare(self, stmts: list[Statement]) -> None:
-        """Before the file's transaction: load the superuser helpers if a statement may need them."""
-        if self._helper is not None:
-            return
-        if any(self._may_need_helper(s) for s in stmts):
-            self._helper = self._install_helper()
+        """Before the file's transaction: find the superuser helpers if a statement may need them."""
+        if self._helper is None and any(self._may_need_helper(s) for s in stmts):
+            self.helpers()
 
     def finish(self, committed: bool) -> None:
         if committed:
@@ -226,6 +251,10 @@ class ExtensionGate:
             return None
         return stmt.text
 
+    def superuser(self) -> bool:
+        """Whether migrations run as a superuser (a `postgres:15` container): nothing to lend then."""
+        return self._server().superuser
+
     def _all_stubbed(self) -> list[str]:
         return self.stubbed + self._pending
 
@@ -246,6 +275,8 @@ class ExtensionGate:
         opts = _defelems(node.options)
         facts = self._server()
         if self._installed(name):
+            if name in stubs() and name not in facts.available and name not in self._all_stubbed():
+                self._pending.append(name)  # pre-installed, as on a new hosted project: still a stand-in
             return stmt.text
         if name in self.absent and name not in facts.available:
             self._pending_skips.append(f"{where}: skipped create extension {name} (listed in absent_extensions)")
@@ -259,7 +290,7 @@ class ExtensionGate:
             self._pending.append(name)
             return self._call("supakit.install_stub", name, opts.get("schema"), "@current_schema",
                               opts.get("new_version"))
-        raise ExtensionRefused(unavailable_message(name, facts.major))
+        raise StatementRefused(unavailable_message(name, facts.major))
 
     def _create_fdw(self, stmt: Statement) -> str:
         if self._server().superuser or not self._helper:
@@ -272,12 +303,12 @@ class ExtensionGate:
             names = funcs.get(key)
             if not names:
                 return "null"
-            qualified = ".".join(_quote_ident(n) for n in names)
-            return f"{_literal(qualified + args)}::regprocedure"
+            qualified = ".".join(sql_ident(n) for n in names)
+            return f"{sql_literal(qualified + args)}::regprocedure"
 
-        keys = "array[" + ", ".join(_literal(k) for k in opts) + "]::text[]"
-        values = "array[" + ", ".join(_literal(str(v)) for v in opts.values()) + "]::text[]"
-        return (f"select supakit.create_fdw({_literal(node.fdwname)}, {proc('handler', '()')}, "
+        keys = "array[" + ", ".join(sql_literal(k) for k in opts) + "]::text[]"
+        values = "array[" + ", ".join(sql_literal(str(v)) for v in opts.values()) + "]::text[]"
+        return (f"select supakit.create_fdw({sql_literal(node.fdwname)}, {proc('handler', '()')}, "
                 f"{proc('validator', '(text[], oid)')}, {keys}, {values})")
 
     # -- database facts -----------------------------------------------------------------------
@@ -310,28 +341,39 @@ class ExtensionGate:
         return bool(row and row[0])
 
     def _install_helper(self) -> bool:
-        """Load the helpers and stub scripts as the bootstrap superuser. False when we cannot."""
+        """Whether the helpers are there (the template has them); the first call that needs the
+        applier's key also hands it to the database, on a superuser connection."""
+        row = self.conn.execute("select to_regprocedure('supakit.install_stub(text,text,text,text)') "
+                                "is not null").fetchone()
+        return bool(row and row[0])
+
+    def key(self) -> str | None:
+        """The key the keyed helpers want (see _install.sql), registered on first use; None when
+        the database has no helpers or supakit has no superuser connection to it."""
+        if self._key is None:
+            self._key = self._register_key()
+        return self._key or None
+
+    def _register_key(self) -> str:
+        import secrets
+
         import psycopg
 
-        if not self.db.superuser_dsn:
-            return False
+        if not self.db.superuser_dsn or not self.helpers():
+            return ""
+        key = secrets.token_hex(16)
         try:
             with self.db.connect(superuser=True) as su:
-                found = su.execute("select to_regprocedure('supakit.install_stub(text,text,text,text)') is not null "
-                                   "and (select rolsuper from pg_roles where rolname = current_user)").fetchone()
-                if found and found[0]:
-                    return True
-                su.execute(helper_sql())
-                with su.cursor() as cur:
-                    cur.executemany(
-                        "insert into supakit.extension_stubs (name, version, schema, relocatable, script) "
-                        "values (%s, %s, %s, %s, %s) on conflict (name) do update set version = excluded.version, "
-                        "schema = excluded.schema, relocatable = excluded.relocatable, script = excluded.script",
-                        [(s.name, s.version, s.schema, s.relocatable, s.script) for s in stubs().values()],
-                    )
+                su.execute("insert into supakit.helper_keys (digest) values (%s)",
+                           (hashlib.sha256(key.encode()).digest(),))
         except psycopg.Error:
-            return False
-        return True
+            return ""
+        return key
+
+    def helpers(self) -> bool:
+        if self._helper is None:
+            self._helper = self._install_helper()
+        return self._helper
 
     def _call(self, fn: str, *args: Any) -> str:
         rendered = []
@@ -343,7 +385,7 @@ class ExtensionGate:
             elif isinstance(a, bool):
                 rendered.append("true" if a else "false")
             else:
-                rendered.append(_literal(str(a)))
+                rendered.append(sql_literal(str(a)))
         return f"select {fn}({', '.join(rendered)})"
 
 
@@ -356,12 +398,12 @@ def _moves_extension(stmt: Statement) -> bool:
     return bool(pg_query_pb2.ObjectType.Name(stmt.node.object_type) == "OBJECT_EXTENSION")
 
 
-def _literal(value: str) -> str:
+def sql_literal(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def _quote_ident(name: str) -> str:
+def sql_ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-__all__ = ["ExtensionGate", "ExtensionRefused", "Stub", "stubs", "strip_index_options", "unavailable_message"]
+__all__ = ["ExtensionGate", "StatementRefused", "Stub", "stubs", "strip_index_options", "unavailable_message"]

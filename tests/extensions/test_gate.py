@@ -71,7 +71,8 @@ def test_absent_extensions_are_skipped_and_reported(db, tmp_path: Path) -> None:
 
 
 def test_the_helpers_refuse_what_supabase_refuses(db, apply_sql) -> None:  # type: ignore[no-untyped-def]
-    apply_sql(db, {"20240101000000_a.sql": "create extension vector;\n"})  # loads the helpers
+    apply_sql(db, {"20240101000000_a.sql": "create extension vector;\n"
+                                           "create extension wrappers with schema extensions;\n"})
     with db.connect() as conn:
         with pytest.raises(psycopg.Error, match='supakit has no stub for extension "evil"'):
             conn.execute("select supakit.install_stub('evil', 'public', 'public')")
@@ -79,8 +80,20 @@ def test_the_helpers_refuse_what_supabase_refuses(db, apply_sql) -> None:  # typ
             conn.execute("select supakit.create_extension('file_fdw', 'public', 'public')")
         conn.execute("create function public.my_validator(text[], oid) returns void language plpgsql "
                      "as 'begin end'")
-        with pytest.raises(psycopg.Error, match="permission denied to create foreign-data wrapper"):
+        with pytest.raises(psycopg.Error, match="A handler must be specified"):
             conn.execute("select supakit.create_fdw('w', null, 'public.my_validator(text[], oid)'::regprocedure)")
+        with pytest.raises(psycopg.Error, match="must both be owned by the same extension"):
+            conn.execute("select supakit.create_fdw('w', 'extensions.stripe_fdw_handler()'::regprocedure, "
+                         "'public.my_validator(text[], oid)'::regprocedure)")
+        # the helpers that take any statement or lend rights want the applier's key
+        with pytest.raises(psycopg.errors.InsufficientPrivilege, match="for supakit's applier only"):
+            conn.execute("select supakit.run_privileged('guess', 'alter role postgres superuser', '', '', '')")
+        with pytest.raises(psycopg.errors.InsufficientPrivilege, match="for supakit's applier only"):
+            conn.execute("select supakit.platform_rights('guess', true)")
+        digests = conn.execute("select encode(digest, 'hex') from supakit.helper_keys").fetchall()
+        for (digest,) in digests:  # postgres reads every table (pg_read_all_data): only digests are there
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                conn.execute("select supakit.platform_rights(%s, true)", (digest,))
         with pytest.raises(psycopg.errors.InsufficientPrivilege):  # or a migration could run SQL as superuser
             conn.execute("update supakit.extension_stubs set script = 'select 1'")
     with pytest.raises(psycopg.errors.InsufficientPrivilege):

@@ -37,7 +37,7 @@ def test_session_changes_fail_cleanly(shared_db: Database, apply_sql: Callable[.
 
 
 def test_role_switched_and_back_keeps_the_trace(db: Database, apply_sql: Callable[..., object]) -> None:
-    _, result = apply_sql(db, {A: "set role supabase_storage_admin;\nselect 1;\nreset role;\n"
+    _, result = apply_sql(db, {A: "set role service_role;\nselect 1;\nreset role;\n"
                                   "create table public.t (id int);\nset role authenticated;\nset role none;\n"
                                   "create index t_id on public.t (id);\n"})
     idents = {e.identity for e in result.source_map.events}

@@ -63,11 +63,11 @@ class DockerEngine:
             superuser = f"host={host} port={port} user=postgres password=postgres dbname=postgres"
             db = DockerDatabase(container, superuser, superuser, shim=not is_supabase, exposure=exposure)
             if not is_supabase:
+                from toolkit import shim
                 from toolkit.shim import read_sql
 
                 with psycopg.connect(superuser, autocommit=True) as conn:
-                    conn.execute(read_sql("supabase.sql"))
-                    conn.execute(read_sql("trace.sql"))
+                    shim.load(conn)
                     if exposure == "explicit":
                         conn.execute(read_sql("exposure_explicit.sql"))
         except BaseException:

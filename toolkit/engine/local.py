@@ -388,13 +388,12 @@ def _remove_stale(root: Path, key: str) -> None:
 def _load_shim(cluster: Cluster) -> None:
     import psycopg
 
-    from toolkit.shim import read_sql
+    from toolkit import shim
 
     try:
         with psycopg.connect(cluster.dsn(BOOTSTRAP_USER), autocommit=True) as conn:
             pause_point("shim")
-            conn.execute(read_sql("supabase.sql"))
-            conn.execute(read_sql("trace.sql"))
+            shim.load(conn)
     except psycopg.Error as e:
         raise EngineError(f"the Supabase shim failed to load: {e}") from e
 

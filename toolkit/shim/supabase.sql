@@ -123,10 +123,11 @@ grant anon, authenticated, service_role to supabase_realtime_admin;
 grant authenticator to supabase_storage_admin;
 grant pg_read_all_data, pg_signal_backend to postgres;
 grant pg_read_all_data to supabase_read_only_user;
--- Shim-only: stands in for supautils' policy_grants, which on Supabase lets
--- `postgres` create policies/triggers on auth.users, storage.objects,
--- realtime.messages, ... without owning them.
-grant supabase_auth_admin, supabase_storage_admin, supabase_realtime_admin to postgres;
+-- Since 2025-04-21 `postgres` is no longer a member of the platform admin roles (Supabase's
+-- migration revoke_admin_roles_from_postgres): what it may still do on their tables (policies,
+-- dropping triggers) supautils lets through, and apply.py lends those rights one statement at a
+-- time (see docs/shim.md).
+revoke supabase_auth_admin, supabase_storage_admin, supabase_realtime_admin from postgres;
 
 -------------------------------------------------------------------------------
 -- 3. Database and schema public
@@ -414,6 +415,8 @@ begin
 end
 $auth_tables$;
 grant select on table auth.users to postgres with grant option;
+-- The auth server's migration history is its own (Supabase revoked postgres's rights on 2025-04-21).
+revoke all on table auth.schema_migrations from postgres, dashboard_user;
 grant all on all sequences in schema auth to postgres, dashboard_user;
 alter type auth.aal_level owner to supabase_auth_admin;
 alter type auth.factor_type owner to supabase_auth_admin;
@@ -640,6 +643,7 @@ alter function storage.update_updated_at_column() owner to supabase_storage_admi
 grant all on all tables in schema storage to anon, authenticated, service_role;
 grant all on all tables in schema storage to postgres with grant option;
 grant all on all functions in schema storage to postgres, anon, authenticated, service_role;
+revoke all on table storage.migrations from anon, authenticated, service_role, postgres;
 
 -------------------------------------------------------------------------------
 -- 10. Other platform schemas (so that common grants/policies do not fail)
@@ -669,6 +673,14 @@ create table if not exists realtime.messages (
     id          uuid not null default gen_random_uuid(),
     constraint messages_pkey primary key (id, inserted_at)
 );
+create table if not exists realtime.schema_migrations (
+    version     bigint not null,
+    inserted_at timestamp(0),
+    constraint schema_migrations_pkey primary key (version)
+);
+alter table realtime.schema_migrations owner to supabase_admin;
+revoke all on table realtime.schema_migrations from anon, authenticated, service_role, postgres;
+
 alter table realtime.messages owner to supabase_realtime_admin;
 alter table realtime.messages enable row level security;
 grant select, insert, update on realtime.messages to anon, authenticated, service_role;

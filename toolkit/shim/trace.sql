@@ -37,3 +37,5 @@ revoke all on function supakit.record_ddl() from public;
 
 drop event trigger if exists supakit_ddl;
 create event trigger supakit_ddl on ddl_command_end execute function supakit.record_ddl();
+-- Also in replica mode (a migration may `set session_replication_role = replica`, as on Supabase).
+alter event trigger supakit_ddl enable always;

@@ -1,18 +1,24 @@
--- supakit's extension gate: superuser helpers that migrations (running as `postgres`) reach
+-- supakit's stand-in for supautils: superuser helpers that migrations (running as `postgres`) reach
 -- through SECURITY DEFINER functions, inside the migration's own transaction.
 --
--- Loaded once per throwaway database, the first time a migration needs it, by toolkit/extensions.py
--- (as the bootstrap superuser). Safe to run again.
+-- Loaded into the template cluster with the shim (toolkit/shim/__init__.py, as the bootstrap
+-- superuser). Safe to run again.
 --
 --   supakit.install_stub(name, schema, current_schema)   a stub for an extension the server lacks
 --   supakit.create_extension(name, schema, current_schema, version, cascade)
 --                                                        a packaged extension `postgres` may not create
 --   supakit.create_fdw(name, handler, validator, keys, values)
 --                                                        CREATE FOREIGN DATA WRAPPER for `postgres`
+--   supakit.create_event_trigger(name, event, tags, function)
+--                                                        CREATE EVENT TRIGGER for `postgres`
+--   supakit.run_privileged(key, sql, kind, name, path)   a statement supautils runs as the superuser
+--   supakit.platform_rights(key, on)                     lend postgres the pre-2025 platform rights
 --
--- On Supabase, supautils lets `postgres` do the last two; the first has no counterpart there
--- because the real extensions are installed.
-
+-- The last two take any statement or lend broad rights, so they also take the applier's key, of
+-- which the database keeps only a digest: a migration cannot call them itself. The others check their
+-- arguments instead. Everything that runs DDL as the superuser pauses the event triggers a
+-- non-superuser owns, as supautils skips them for superusers: they would run that role's code
+-- with superuser rights.
 create schema if not exists supakit;
 revoke all on schema supakit from public;
 grant usage on schema supakit to postgres;
@@ -25,6 +31,78 @@ create table if not exists supakit.extension_stubs (
     script      text not null     -- SQL with @extschema@ placeholders
 );
 revoke all on supakit.extension_stubs from public;
+
+-- Only digests: `postgres` holds pg_read_all_data, which reads every table.
+create table if not exists supakit.helper_keys (digest bytea primary key);
+revoke all on supakit.helper_keys from public;
+
+create or replace function supakit.check_key(p_key text)
+returns void
+language plpgsql
+set search_path = pg_catalog, pg_temp
+as $$
+begin
+    if p_key is null or not exists (select from supakit.helper_keys k
+                                     where k.digest = sha256(convert_to(p_key, 'UTF8'))) then
+        raise exception 'permission denied: this supakit helper is for supakit''s applier only'
+            using errcode = '42501';
+    end if;
+end
+$$;
+revoke all on function supakit.check_key(text) from public;
+
+create or replace function supakit.pause_user_event_triggers()
+returns jsonb
+language plpgsql
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+    saved jsonb;
+begin
+    select coalesce(jsonb_object_agg(e.oid::text, e.evtenabled::text), '{}'::jsonb) into saved
+      from pg_event_trigger e join pg_roles r on r.oid = e.evtowner
+     where not r.rolsuper and e.evtenabled <> 'D';
+    update pg_event_trigger set evtenabled = 'D' where saved ? oid::text;
+    return saved;
+end
+$$;
+revoke all on function supakit.pause_user_event_triggers() from public;
+
+create or replace function supakit.resume_user_event_triggers(saved jsonb)
+returns void
+language sql
+set search_path = pg_catalog, pg_temp
+as $$
+    update pg_event_trigger set evtenabled = (saved ->> oid::text)::"char" where saved ? oid::text;
+$$;
+revoke all on function supakit.resume_user_event_triggers(jsonb) from public;
+
+-- Gives an object a superuser made to `session_user`, as supautils does after it ran the statement.
+-- PostgreSQL itself wants a superuser owner for these kinds, hence the catalog update.
+create or replace function supakit.hand_over(p_catalog regclass, p_oid oid)
+returns void
+language plpgsql
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+    owner_oid oid := (select oid from pg_roles where rolname = session_user);
+    col text := case p_catalog
+        when 'pg_extension'::regclass then 'extowner'
+        when 'pg_foreign_data_wrapper'::regclass then 'fdwowner'
+        when 'pg_publication'::regclass then 'pubowner'
+        when 'pg_event_trigger'::regclass then 'evtowner' end;
+begin
+    execute format('update %s set %I = $1 where oid = $2', p_catalog, col) using owner_oid, p_oid;
+    update pg_shdepend set refobjid = owner_oid
+     where classid = p_catalog and objid = p_oid and deptype = 'o';
+    if not found then
+        insert into pg_shdepend (dbid, classid, objid, objsubid, refclassid, refobjid, deptype)
+        select d.oid, p_catalog, p_oid, 0, 'pg_authid'::regclass, owner_oid, 'o'
+          from pg_database d where d.datname = current_database();
+    end if;
+end
+$$;
+revoke all on function supakit.hand_over(regclass, oid) from public;
 
 -- Turns every top-level object created after `ext` (oids only grow) into a member of it, as
 -- CREATE EXTENSION would: no rule reports members, and DROP / ALTER EXTENSION SET SCHEMA see them.
@@ -81,6 +159,7 @@ declare
     nsp oid;
     ext oid;
     owner_oid oid := (select oid from pg_roles where rolname = session_user);
+    paused jsonb;
 begin
     select * into stub from supakit.extension_stubs where name = p_name;
     if not found then
@@ -113,7 +192,9 @@ begin
     select d.oid, 'pg_extension'::regclass, ext, 0, 'pg_authid'::regclass, owner_oid, 'o'
       from pg_database d where d.datname = current_database();
 
+    paused := supakit.pause_user_event_triggers();
     execute replace(stub.script, '@extschema@', quote_ident(target));
+    perform supakit.resume_user_event_triggers(paused);
     perform supakit.adopt_members(ext);
 
     -- DML fires no event trigger: record the extension itself for the source map.
@@ -162,7 +243,7 @@ declare
     before_ext oid := pg_nextoid('pg_catalog.pg_extension', 'oid', 'pg_catalog.pg_extension_oid_index');
     fdw record;
     ext oid;
-    owner_oid oid := (select oid from pg_roles where rolname = session_user);
+    paused jsonb;
 begin
     if not supakit.privileged_extension(p_name) then
         raise exception 'permission denied to create extension "%"', p_name
@@ -172,21 +253,16 @@ begin
     select v.schema into fixed from pg_available_extension_versions v
      where v.name = p_name and v.version = coalesce(p_version,
            (select default_version from pg_available_extensions where name = p_name));
+    paused := supakit.pause_user_event_triggers();
     execute format('create extension %I with schema %I%s%s', p_name,
                    coalesce(p_schema, fixed, p_current_schema),
                    case when p_version is not null then format(' version %L', p_version) else '' end,
                    case when p_cascade then ' cascade' else '' end);
+    perform supakit.resume_user_event_triggers(paused);
     -- As supautils does: the caller owns the extension and those CASCADE brought (so it may
     -- drop them), and may use the foreign-data wrappers they created (postgres_fdw, ...).
     for ext in select oid from pg_extension where oid > before_ext loop
-        update pg_extension set extowner = owner_oid where oid = ext;
-        update pg_shdepend set refobjid = owner_oid
-         where classid = 'pg_extension'::regclass and objid = ext and deptype = 'o';
-        if not found then
-            insert into pg_shdepend (dbid, classid, objid, objsubid, refclassid, refobjid, deptype)
-            select d.oid, 'pg_extension'::regclass, ext, 0, 'pg_authid'::regclass, owner_oid, 'o'
-              from pg_database d where d.datname = current_database();
-        end if;
+        perform supakit.hand_over('pg_extension', ext);
     end loop;
     for fdw in select fdwname from pg_foreign_data_wrapper where oid >= before loop
         execute format('grant usage on foreign data wrapper %I to %I with grant option',
@@ -197,8 +273,9 @@ $$;
 revoke all on function supakit.create_extension(text, text, text, text, boolean) from public;
 grant execute on function supakit.create_extension(text, text, text, text, boolean) to postgres;
 
--- CREATE FOREIGN DATA WRAPPER needs a superuser. Only handlers and validators a superuser wrote
--- (extension code) are accepted: a validator runs here with superuser rights.
+-- CREATE FOREIGN DATA WRAPPER needs a superuser. As supautils checks: a handler and a validator,
+-- both members of one extension (extension code, never the caller's own functions: a validator
+-- runs with superuser rights). The wrapper then belongs to the caller.
 create or replace function supakit.create_fdw(p_name text, p_handler regprocedure, p_validator regprocedure,
                                               p_keys text[] default '{}', p_values text[] default '{}')
 returns void
@@ -207,27 +284,37 @@ security definer
 set search_path = pg_catalog, pg_temp
 as $$
 declare
-    fn regprocedure;
     opts text;
+    handler_ext oid;
+    validator_ext oid;
+    paused jsonb;
 begin
-    foreach fn in array array_remove(array[p_handler, p_validator], null) loop
-        if not (select r.rolsuper from pg_proc p join pg_roles r on r.oid = p.proowner where p.oid = fn) then
-            raise exception 'permission denied to create foreign-data wrapper "%"', p_name
-                using errcode = '42501',
-                      detail = format('%s is not owned by a superuser (only extension code may serve as handler or validator)', fn);
-        end if;
-    end loop;
+    if p_handler is null then
+        raise exception 'A handler must be specified when creating a foreign data wrapper' using errcode = '42602';
+    end if;
+    if p_validator is null then
+        raise exception 'A validator must be specified when creating a foreign data wrapper' using errcode = '42602';
+    end if;
+    select refobjid into handler_ext from pg_depend
+     where classid = 'pg_proc'::regclass and objid = p_handler and deptype = 'e';
+    select refobjid into validator_ext from pg_depend
+     where classid = 'pg_proc'::regclass and objid = p_validator and deptype = 'e';
+    if handler_ext is null or validator_ext is null or handler_ext <> validator_ext then
+        raise exception 'Handler and validator functions must both be owned by the same extension'
+            using errcode = '42602';
+    end if;
     select string_agg(format('%I %L', k, v), ', ') into opts
       from unnest(p_keys, p_values) o(k, v);
-    execute format('create foreign data wrapper %I %s %s %s', p_name,
-                   case when p_handler is null then 'no handler' else
-                       (select format('handler %I.%I', n.nspname, p.proname) from pg_proc p
-                          join pg_namespace n on n.oid = p.pronamespace where p.oid = p_handler) end,
-                   case when p_validator is null then 'no validator' else
-                       (select format('validator %I.%I', n.nspname, p.proname) from pg_proc p
-                          join pg_namespace n on n.oid = p.pronamespace where p.oid = p_validator) end,
+    paused := supakit.pause_user_event_triggers();
+    execute format('create foreign data wrapper %I handler %s validator %s %s', p_name,
+                   (select format('%I.%I', n.nspname, p.proname) from pg_proc p
+                      join pg_namespace n on n.oid = p.pronamespace where p.oid = p_handler),
+                   (select format('%I.%I', n.nspname, p.proname) from pg_proc p
+                      join pg_namespace n on n.oid = p.pronamespace where p.oid = p_validator),
                    case when opts is null then '' else format('options (%s)', opts) end);
-    execute format('grant usage on foreign data wrapper %I to %I with grant option', p_name, session_user);
+    perform supakit.resume_user_event_triggers(paused);
+    perform supakit.hand_over('pg_foreign_data_wrapper',
+                              (select oid from pg_foreign_data_wrapper where fdwname = p_name));
 end
 $$;
 revoke all on function supakit.create_fdw(text, regprocedure, regprocedure, text[], text[]) from public;
@@ -241,6 +328,8 @@ language plpgsql
 security definer
 set search_path = pg_catalog, pg_temp
 as $$
+declare
+    paused jsonb;
 begin
     if not exists (select from pg_extension e join pg_roles r on r.oid = e.extowner
                     where e.extname = p_name and r.rolname = session_user) then
@@ -249,8 +338,94 @@ begin
     if not has_schema_privilege(session_user, p_schema, 'CREATE') then
         raise exception 'permission denied for schema %', p_schema using errcode = '42501';
     end if;
+    paused := supakit.pause_user_event_triggers();
     execute format('alter extension %I set schema %I', p_name, p_schema);
+    perform supakit.resume_user_event_triggers(paused);
 end
 $$;
 revoke all on function supakit.alter_extension_schema(text, text) from public;
 grant execute on function supakit.alter_extension_schema(text, text) to postgres;
+
+-- CREATE EVENT TRIGGER needs a superuser. As supautils checks: a trigger `postgres` creates must
+-- run a function no superuser owns. It then belongs to the caller, and the helpers above never
+-- let it fire for the superuser.
+create or replace function supakit.create_event_trigger(p_name text, p_event text, p_tags text[],
+                                                        p_function regprocedure)
+returns void
+language plpgsql
+security definer
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+    owner_name name;
+    owner_super boolean;
+begin
+    select r.rolname, r.rolsuper into owner_name, owner_super
+      from pg_proc p join pg_roles r on r.oid = p.proowner where p.oid = p_function;
+    if owner_super then
+        raise exception 'Non-superuser owned event trigger must execute a non-superuser owned function'
+            using errcode = '42501',
+                  detail = format('The current user "%s" is not a superuser and the function "%s" is owned by a superuser',
+                                  session_user, p_function);
+    end if;
+    execute format('create event trigger %I on %I%s execute function %s', p_name, p_event,
+                   case when p_tags is null then '' else
+                       (select format(' when tag in (%s)', string_agg(quote_literal(t), ', ')) from unnest(p_tags) t) end,
+                   p_function::regproc::text || '()');
+    perform supakit.hand_over('pg_event_trigger', (select oid from pg_event_trigger where evtname = p_name));
+end
+$$;
+revoke all on function supakit.create_event_trigger(text, text, text[], regprocedure) from public;
+grant execute on function supakit.create_event_trigger(text, text, text[], regprocedure) to postgres;
+
+-- What supautils runs as the superuser for its privileged role and then hands over: publications
+-- (FOR ALL TABLES, TABLES IN SCHEMA), ALTER PUBLICATION, role attributes and the settings of
+-- privileged_role_allowed_configs. The applier sends only statements it parsed as one of those;
+-- `p_path` is the caller's search_path, so names resolve as they would for the caller.
+create or replace function supakit.run_privileged(p_key text, p_sql text, p_kind text, p_name text,
+                                                  p_path text)
+returns void
+language plpgsql
+security definer
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+    paused jsonb;
+begin
+    perform supakit.check_key(p_key);
+    paused := supakit.pause_user_event_triggers();
+    perform set_config('search_path', p_path, true);
+    execute p_sql;
+    perform set_config('search_path', 'pg_catalog, pg_temp', true);
+    perform supakit.resume_user_event_triggers(paused);
+    if p_kind = 'publication' then
+        perform supakit.hand_over('pg_publication', (select oid from pg_publication where pubname = p_name));
+    end if;
+end
+$$;
+revoke all on function supakit.run_privileged(text, text, text, text, text) from public;
+grant execute on function supakit.run_privileged(text, text, text, text, text) to postgres;
+
+-- Before 2025-04-21 `postgres` was a member of the auth, storage and realtime admin roles (and so
+-- could create in their schemas). The applier lends that membership around one statement: what
+-- supautils still allows on their tables (policies, dropping triggers), and, reported as
+-- platform_schema_modified, what hosted projects now refuse, replayed as the platform once ran it.
+create or replace function supakit.platform_rights(p_key text, p_on boolean)
+returns void
+language plpgsql
+security definer
+set search_path = pg_catalog, pg_temp
+as $$
+begin
+    perform supakit.check_key(p_key);
+    if p_on then
+        execute format('grant supabase_auth_admin, supabase_storage_admin, supabase_realtime_admin to %I',
+                       session_user);
+    else
+        execute format('revoke supabase_auth_admin, supabase_storage_admin, supabase_realtime_admin from %I',
+                       session_user);
+    end if;
+end
+$$;
+revoke all on function supakit.platform_rights(text, boolean) from public;
+grant execute on function supakit.platform_rights(text, boolean) to postgres;
