@@ -16,15 +16,16 @@ from toolkit.migrations import MigrationFile, read_sql_file
 from toolkit.model import Location, SourceEvent, SourceMap
 from toolkit.privileges import Plan, PlatformChange, PrivilegeGate
 from toolkit.progress import Progress, Step, quiet
+from toolkit.project import DEFAULT_STATEMENT_TIMEOUT
 from toolkit.sql.split import SourceText, SqlSyntaxError, Statement, split_statements
 
 if TYPE_CHECKING:
     import psycopg
 
     from toolkit.engine.base import Database
+    from toolkit.project import Project
 
 MAX_STATEMENT_TEXT = 2000
-DEFAULT_STATEMENT_TIMEOUT = 60.0  # seconds; the statement_timeout setting and --statement-timeout change it
 
 # Statements the CLI runs on their own, outside the file's transaction (they refuse a transaction block).
 _STANDALONE_KINDS = {"vacuum_stmt", "alter_system_stmt", "cluster_stmt", "createdb_stmt", "dropdb_stmt",
@@ -267,27 +268,23 @@ class Applier:
 
         conn = self.conn
         sent: list[_Sent] = []
+        error: Exception | None = None
         try:
             with self._watchdog(len(batch)), conn.pipeline():
-                for step in batch:
-                    done = _Sent(cur=conn.cursor())
-                    if step.lend:
-                        done.extra.append(conn.cursor())
-                        done.extra[-1].execute(_LEND, (step.lend, True), prepare=False)
-                    done.cur.execute(step.sql, prepare=False)
-                    if step.lend:
-                        done.extra.append(conn.cursor())
-                        done.extra[-1].execute(_LEND, (step.lend, False), prepare=False)
-                    if self._trace:
-                        done.mark = conn.cursor()
-                        done.mark.execute(_MARK, prepare=False)
-                    sent.append(done)
+                try:
+                    self._send(batch, sent)
+                except (psycopg.Error, UnicodeError) as e:
+                    # Handled after the pipeline closed: an exception leaving the block makes psycopg
+                    # log "error ignored terminating <psycopg.Pipeline>" to stderr.
+                    error = e
         except psycopg.Error as e:
-            self._batch_failed(e, batch, sent, src, rel)
-        except UnicodeError:
+            error = error or e
+        if isinstance(error, UnicodeError):
             loc = batch[min(len(sent), len(batch) - 1)].loc
             raise _StatementFailed(_session_changed(rel, loc, "the text cannot be sent in the client_encoding "
-                                                    "an earlier statement set")) from None
+                                                    "an earlier statement set"))
+        if error is not None:
+            self._batch_failed(error, batch, sent, src, rel)
         self.result.statements += len(batch)
         if self._trace:
             marks = [d.mark.fetchone()[0] for d in sent if d.mark is not None]
@@ -307,6 +304,22 @@ class Applier:
                 start = end
         batch.clear()
 
+    def _send(self, batch: list[_Step], sent: list[_Sent]) -> None:
+        conn = self.conn
+        for step in batch:
+            done = _Sent(cur=conn.cursor())
+            if step.lend:
+                done.extra.append(conn.cursor())
+                done.extra[-1].execute(_LEND, (step.lend, True), prepare=False)
+            done.cur.execute(step.sql, prepare=False)
+            if step.lend:
+                done.extra.append(conn.cursor())
+                done.extra[-1].execute(_LEND, (step.lend, False), prepare=False)
+            if self._trace:
+                done.mark = conn.cursor()
+                done.mark.execute(_MARK, prepare=False)
+            sent.append(done)
+
     def _batch_failed(self, e: Exception, batch: list[_Step], sent: list[_Sent], src: SourceText,
                       rel: str) -> NoReturn:
         """The first statement (or its marker, or the rights lent around it) without a result is the
@@ -323,7 +336,9 @@ class Applier:
     def _failure(self, e: Exception, step: _Step, src: SourceText, rel: str) -> ApplyFailure:
         msg, state = _error_message(e)
         if state == "57014" and (self._timed_out or "statement timeout" in msg):
-            limit = _seconds(self.statement_timeout) if self._timed_out else "its statement_timeout"
+            limit = _seconds(self.statement_timeout)
+            if not self._timed_out:
+                limit = f"the statement_timeout ({limit}, unless the migration set another)"
             msg = (f"the statement did not finish within {limit} and was cancelled (raise the limit with "
                    "--statement-timeout or the statement_timeout setting; see docs/configuration.md)")
         where = _error_location(e, step.stmt, src, rel) if len(step.sql) == len(step.stmt.text) else step.loc
@@ -521,3 +536,22 @@ def apply_migrations(
                     raise MigrationError(str(failure))
         ap.progress(Step("apply", total, total))
         return ap.result
+
+
+def apply_project(db: Database, project: Project, *, seed: bool = True, keep_going: bool = False,
+                  progress: Progress | None = None,
+                  statement_timeout: float | None = None) -> ApplyResult:
+    """The project's migrations (and seed), with its settings: absent_extensions, and the
+    statement_timeout unless `statement_timeout` overrides it."""
+    from toolkit.extensions import absent_extensions_setting
+    from toolkit.migrations import discover
+    from toolkit.project import statement_timeout_setting
+
+    absent = absent_extensions_setting(project.settings.get("absent_extensions"), project.settings_file)
+    if statement_timeout is None:
+        statement_timeout = statement_timeout_setting(project.settings.get("statement_timeout"),
+                                                      project.settings_file)
+    seed_arg = (project.seed_file, project.rel(project.seed_file)) if seed and project.seed_file.is_file() else None
+    return apply_migrations(db, discover(project.migrations_dir, project.root).files, seed=seed_arg,
+                            keep_going=keep_going, progress=progress, absent_extensions=absent,
+                            statement_timeout=statement_timeout)

@@ -124,6 +124,23 @@ def report_options(fn: F) -> F:
     return fn
 
 
+def _timeout(_ctx: click.Context, _param: click.Parameter, value: str | None) -> float | None:
+    if value is None:
+        return None
+    from toolkit.project import parse_statement_timeout
+
+    try:
+        return parse_statement_timeout(value)
+    except ValueError as e:
+        raise click.BadParameter(str(e)) from None
+
+
+def timeout_option(fn: F) -> F:
+    return click.option("--statement-timeout", callback=_timeout, metavar="DURATION",
+                        help="Stop a migration statement that runs longer (e.g. 90s, 2min; 0 = never; "
+                             "default: the statement_timeout setting, else 60s).")(fn)
+
+
 def load_project(project_dir: Path | None, config_file: Path | None) -> Any:
     from toolkit.project import find_project, read_settings
 
@@ -195,13 +212,14 @@ def main(ctx: click.Context, verbose: bool, quiet: bool) -> None:
 @click.option("--keep-going", is_flag=True, help="Apply every file even after one fails, and audit what applied.")
 @click.option("--no-probe", is_flag=True, help="Skip the behavioural RLS probe.")
 @click.option("--no-seed", is_flag=True, help="Do not apply supabase/seed.sql.")
+@timeout_option
 @click.pass_obj
 @click.pass_context
 @handle_errors
 def audit(ctx: click.Context, obj: Ctx, project_dir: Path | None, config_file: Path | None, fmt: str,
           output: Path | None, fail_on: str | None, baseline: Path | None, write_baseline: Path | None,
           db_url: str | None, pending_only: bool, engine: str, exposure: str | None, keep_going: bool,
-          no_probe: bool, no_seed: bool) -> None:
+          no_probe: bool, no_seed: bool, statement_timeout: float | None) -> None:
     """Apply the migrations to a throwaway database (or read --db-url) and audit RLS and indexes."""
     from toolkit.pipeline import AuditOptions
     from toolkit.pipeline import audit as run_audit
@@ -217,7 +235,8 @@ def audit(ctx: click.Context, obj: Ctx, project_dir: Path | None, config_file: P
         click.echo(f"supakit: auditing the live database {redact(db_url)} from the environment", err=True)
     project = load_project(project_dir, config_file)
     opts = AuditOptions(engine=engine, exposure=exposure, keep_going=keep_going, probe=not no_probe,
-                        db_url=db_url, pending_only=pending_only, seed=not no_seed)
+                        db_url=db_url, pending_only=pending_only, seed=not no_seed,
+                        statement_timeout=statement_timeout)
     with obj.live():
         report = run_audit(project, opts, obj.progress)
     emit_report(report, project, fmt=fmt, output=output, fail_on=fail_on, baseline=baseline,
@@ -235,17 +254,18 @@ def db() -> None:
               help="Default privileges of new tables in public (default: from config.toml, else legacy).")
 @click.option("--no-seed", is_flag=True, help="Do not apply supabase/seed.sql.")
 @click.option("--reset", is_flag=True, help="Stop a running database first and build it again.")
+@timeout_option
 @click.pass_obj
 @handle_errors
 def db_start(obj: Ctx, project_dir: Path | None, config_file: Path | None, exposure: str | None,
-             no_seed: bool, reset: bool) -> None:
+             no_seed: bool, reset: bool, statement_timeout: float | None) -> None:
     """Start the database with every migration (and the seed) applied; print its URL."""
     from toolkit import db_cmd
 
     project = load_project(project_dir, config_file)
     with obj.live():
         state, started = db_cmd.start(project, exposure=exposure, seed=not no_seed, reset=reset,
-                                      progress=obj.progress)
+                                      progress=obj.progress, statement_timeout=statement_timeout)
     if not obj.quiet:
         if started:
             msg = f"started with {len(state.applied)} migrations applied; stop it with `supakit db stop`"
@@ -405,18 +425,20 @@ def lint(obj: Ctx, paths: tuple[Path, ...], project_dir: Path | None, config_fil
 @click.option("--no-probe", is_flag=True, help="Skip the behavioural RLS probe.")
 @click.option("--no-seed", is_flag=True, help="Do not apply supabase/seed.sql.")
 @click.option("--no-squawk", is_flag=True, help="Skip squawk's lock-safety rules.")
+@timeout_option
 @click.pass_obj
 @handle_errors
 def check(obj: Ctx, project_dir: Path | None, config_file: Path | None, fmt: str, output: Path | None,
           fail_on: str | None, baseline: Path | None, write_baseline: Path | None, base: str | None,
-          engine: str, exposure: str | None, no_probe: bool, no_seed: bool, no_squawk: bool) -> None:
+          engine: str, exposure: str | None, no_probe: bool, no_seed: bool, no_squawk: bool,
+          statement_timeout: float | None) -> None:
     """The CI gate: folder checks, immutability (--base, migrations.lock), lint, apply from
     scratch on a throwaway database, audit and probe. One report, one exit code."""
     from toolkit.checks.gate import CheckOptions, run_check
 
     project = load_project(project_dir, config_file)
     opts = CheckOptions(base=base, engine=engine, exposure=exposure, probe=not no_probe, seed=not no_seed,
-                        squawk=False if no_squawk else None)
+                        squawk=False if no_squawk else None, statement_timeout=statement_timeout)
     with obj.live():
         report = run_check(project, opts, obj.progress)
     emit_report(report, project, fmt=fmt, output=output, fail_on=fail_on, baseline=baseline,
@@ -443,11 +465,12 @@ def lock(project_dir: Path | None, config_file: Path | None) -> None:
 @click.option("--exposure", type=click.Choice(["legacy", "explicit"]), default=None,
               help="Default privileges of new tables in public (default: from config.toml, else legacy).")
 @click.option("--no-seed", is_flag=True, help="Do not apply supabase/seed.sql.")
+@timeout_option
 @click.pass_obj
 @handle_errors
 def probe(obj: Ctx, project_dir: Path | None, config_file: Path | None, fmt: str, output: Path | None,
           fail_on: str | None, baseline: Path | None, write_baseline: Path | None, engine: str,
-          exposure: str | None, no_seed: bool) -> None:
+          exposure: str | None, no_seed: bool, statement_timeout: float | None) -> None:
     """Behavioural RLS test on a throwaway database: synthetic users A and B, rows for every
     exposed table, then requests as anon and as B against A's rows. Always rolled back."""
     from toolkit.pipeline import AuditOptions
@@ -455,8 +478,8 @@ def probe(obj: Ctx, project_dir: Path | None, config_file: Path | None, fmt: str
 
     project = load_project(project_dir, config_file)
     with obj.live():
-        report = probe_report(project, AuditOptions(engine=engine, exposure=exposure, seed=not no_seed),
-                              obj.progress)
+        report = probe_report(project, AuditOptions(engine=engine, exposure=exposure, seed=not no_seed,
+                                                    statement_timeout=statement_timeout), obj.progress)
     if not obj.quiet:
         click.echo(summary_line(report.info.get("probe", {})), err=True)
     emit_report(report, project, fmt=fmt, output=output, fail_on=fail_on, baseline=baseline,

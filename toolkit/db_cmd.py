@@ -179,11 +179,10 @@ def current(project: Project) -> DevDb | None:
 
 
 def start(project: Project, *, exposure: str | None = None, seed: bool = True, reset: bool = False,
-          progress: Progress = quiet) -> tuple[DevDb, bool]:
+          progress: Progress = quiet, statement_timeout: float | None = None) -> tuple[DevDb, bool]:
     """(state, started): an already running database is reused unless `reset`."""
-    from toolkit.apply import apply_migrations
+    from toolkit.apply import apply_project
     from toolkit.engine.local import LocalEngine, _check_traversable
-    from toolkit.migrations import discover
 
     with _locked(project):
         running = current(project)
@@ -207,12 +206,7 @@ def start(project: Project, *, exposure: str | None = None, seed: bool = True, r
         mode = project.exposure_mode(exposure)
         db = engine.start(exposure=mode, folder=folder)
         try:
-            files = discover(project.migrations_dir, project.root).files
-            seed_arg = (project.seed_file, project.rel(project.seed_file)) if seed and project.seed_file.is_file() else None
-            from toolkit.extensions import absent_extensions_setting
-
-            absent = absent_extensions_setting(project.settings.get("absent_extensions"), project.settings_file)
-            result = apply_migrations(db, files, seed=seed_arg, progress=progress, absent_extensions=absent)
+            result = apply_project(db, project, seed=seed, progress=progress, statement_timeout=statement_timeout)
             assert db.cluster.proc is not None
             state = DevDb(folder=str(folder), pid=db.cluster.proc.pid, socket_dir=str(db.cluster.sock),
                           exposure=mode, applied=result.applied, fingerprint=fingerprint(project),

@@ -31,6 +31,7 @@ class AuditOptions:
     db_url: str | None = None
     pending_only: bool = False  # with db_url: lint only the migrations the database has not applied
     seed: bool = True
+    statement_timeout: float | None = None  # seconds; None: the statement_timeout setting
     timings: dict[str, float] = field(default_factory=dict)
 
 
@@ -56,24 +57,18 @@ def start_and_apply(
     progress: Progress,
 ) -> tuple[Database, ApplyResult]:
     """A throwaway database with the project applied. The caller closes the database."""
-    from toolkit.apply import apply_migrations
+    from toolkit.apply import apply_project
     from toolkit.engine import get_engine
-    from toolkit.extensions import absent_extensions_setting
 
-    disc = discover(project.migrations_dir, project.root)
     exposure = project.exposure_mode(opts.exposure)
-    absent = absent_extensions_setting(project.settings.get("absent_extensions"), project.settings_file)
     t0 = time.perf_counter()
     engine = get_engine(opts.engine, major=project.config.major_version)
     db = engine.start(exposure=exposure)
     opts.timings["engine"] = time.perf_counter() - t0
     try:
         t0 = time.perf_counter()
-        seed = None
-        if opts.seed and project.seed_file.is_file():
-            seed = (project.seed_file, project.rel(project.seed_file))
-        result = apply_migrations(db, disc.files, seed=seed, keep_going=opts.keep_going, progress=progress,
-                                  absent_extensions=absent)
+        result = apply_project(db, project, seed=opts.seed, keep_going=opts.keep_going, progress=progress,
+                               statement_timeout=opts.statement_timeout)
         opts.timings["apply"] = time.perf_counter() - t0
     except BaseException:
         db.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +34,7 @@ SETTINGS_DEFAULTS: dict[str, Any] = {
     "probe": {},
     "sensitive_columns": [],
     "absent_extensions": [],  # unavailable extensions whose create extension is skipped (extensions.py)
+    "statement_timeout": None,  # seconds or "90s"/"2min" a migration statement may run (apply.py); 0 = off
 }
 
 
@@ -175,9 +177,43 @@ def validate_settings(raw: dict[str, Any], source: Path | None) -> dict[str, Any
     for i, item in enumerate(out["ignore"]):
         validate_ignore_entry(item, f"{where}: ignore[{i}]")
     _check_value_types(out, where)
+    statement_timeout_setting(out["statement_timeout"], source)
     out["expect"] = validate_expect(out["expect"], where)
     validate_probe(out["probe"], where)
     return out
+
+
+DEFAULT_STATEMENT_TIMEOUT = 60.0  # seconds a migration statement may run (apply.py)
+_DURATION = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(ms|s|min|h)?\s*", re.I)
+_UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "min": 60.0, "h": 3600.0}
+
+
+def parse_statement_timeout(value: Any) -> float:
+    """Seconds from a number of seconds or a text such as "90s", "2min", "500ms"; 0 turns it off.
+    Raises ValueError with the accepted forms."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise ValueError("must be a number of seconds or a duration such as \"90s\" or \"2min\" (0 turns it off)")
+    if isinstance(value, (int, float)):
+        seconds = float(value)
+    else:
+        m = _DURATION.fullmatch(value)
+        if m is None:
+            raise ValueError(f"{value!r} is not a duration; use seconds or e.g. \"90s\", \"2min\", \"500ms\" "
+                             "(0 turns it off)")
+        seconds = float(m.group(1)) * _UNIT_SECONDS[(m.group(2) or "s").lower()]
+    if seconds < 0:
+        raise ValueError("must not be negative (0 turns it off)")
+    return seconds
+
+
+def statement_timeout_setting(value: Any, source: Path | None) -> float:
+    """The `statement_timeout` setting, in seconds (default DEFAULT_STATEMENT_TIMEOUT)."""
+    if value is None:
+        return DEFAULT_STATEMENT_TIMEOUT
+    try:
+        return parse_statement_timeout(value)
+    except ValueError as e:
+        raise ConfigError(f"{source or 'settings'}: statement_timeout {e}") from None
 
 
 IGNORE_KEYS = ("rule", "object", "reason")

@@ -25,6 +25,7 @@ class CheckOptions:
     probe: bool = True
     seed: bool = True
     squawk: bool | None = None
+    statement_timeout: float | None = None  # seconds; None: the statement_timeout setting
 
 
 def _dedupe(findings: list[Finding]) -> list[Finding]:
@@ -60,7 +61,8 @@ def run_check(project: Project, opts: CheckOptions, progress: Progress) -> Audit
         raise MigrationError(f"cannot apply the migrations: {duplicate.message}"
                              + (f" ({blocking - 1} more error(s) from the static checks)" if blocking > 1 else ""))
     progress("applying migrations to a throwaway database and auditing")
-    audit_opts = AuditOptions(engine=opts.engine, exposure=opts.exposure, probe=opts.probe, seed=opts.seed)
+    audit_opts = AuditOptions(engine=opts.engine, exposure=opts.exposure, probe=opts.probe, seed=opts.seed,
+                              statement_timeout=opts.statement_timeout)
     try:
         report = audit(project, audit_opts, progress)
     except MigrationError as e:
