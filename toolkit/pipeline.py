@@ -121,6 +121,7 @@ def audit(project: Project, opts: AuditOptions, progress: Progress) -> AuditRepo
                 findings += probe_result.findings
                 info["probe"] = probe_result.summary
                 opts.timings["probe"] = time.perf_counter() - t0
+    findings += platform_findings(apply_result)
     for failure in apply_result.failures:
         findings.append(
             Finding(
@@ -136,6 +137,24 @@ def audit(project: Project, opts: AuditOptions, progress: Progress) -> AuditRepo
     info["timings"] = {k: round(v, 4) for k, v in opts.timings.items()}
     info.update(result.info)
     return AuditReport(findings=findings, coverage=result.coverage, info=info)
+
+
+def platform_findings(result: ApplyResult) -> list[Finding]:
+    """platform_schema_modified, one per statement a hosted project refuses in auth/storage/realtime."""
+    out = []
+    for change in result.platform_changes:
+        t = change.target
+        out.append(Finding(
+            rule="platform_schema_modified",
+            level=Level.WARN if change.action == "no_effect" else Level.ERROR,
+            category=Category.HYGIENE,
+            object=ObjectRef("table" if t.kind in ("index", "policy", "trigger") else t.kind, t.schema, t.name),
+            message=change.message,
+            remediation=change.remediation,
+            location=change.location,
+            evidence={"operation": t.op, "supakit": change.action, "owner": change.owner},
+        ))
+    return out
 
 
 def exposed_schemas_for(project: Project, deployed: tuple[str, ...] | None) -> tuple[tuple[str, ...], str]:
