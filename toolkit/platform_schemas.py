@@ -22,13 +22,14 @@ from toolkit.sql.split import Statement
 SCHEMAS = ("auth", "storage", "realtime")
 SINCE = "2025-04-21"
 
-# supautils.policy_grants and supautils.drop_trigger_grants for `postgres` on hosted projects.
+# supautils.policy_grants and supautils.drop_trigger_grants for `postgres` on hosted projects, plus
+# storage.migrations, which the changelog also lists.
 GRANTED_TABLES = frozenset({
     "auth.audit_log_entries", "auth.flow_state", "auth.identities", "auth.instances", "auth.mfa_amr_claims",
     "auth.mfa_challenges", "auth.mfa_factors", "auth.oauth_clients", "auth.one_time_tokens",
     "auth.refresh_tokens", "auth.saml_providers", "auth.saml_relay_states", "auth.sessions", "auth.sso_domains",
     "auth.sso_providers", "auth.users", "realtime.messages", "realtime.subscription", "storage.buckets",
-    "storage.buckets_analytics", "storage.objects", "storage.prefixes", "storage.s3_multipart_uploads",
+    "storage.buckets_analytics", "storage.migrations", "storage.objects", "storage.prefixes", "storage.s3_multipart_uploads",
     "storage.s3_multipart_uploads_parts",
 })
 MIGRATION_TABLES = {"auth.schema_migrations": "Auth", "storage.migrations": "Storage",
