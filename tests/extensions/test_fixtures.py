@@ -19,6 +19,8 @@ EXPECTED = {
     "stripe_wrappers": (["wrappers", "supabase_vault"], 2),
     "cron_jobs": (["pg_cron"], 2),
     "new_user_trigger": ([], 2),
+    "event_trigger": ([], 2),
+    "vault_seed": ([], 1),
 }
 
 
@@ -58,5 +60,33 @@ def test_stripe_wrappers_notes_the_skipped_import(engine) -> None:  # type: igno
     db, result = start_and_apply(project, AuditOptions(engine="local"), lambda _m: None)
     db.close()
     assert result.skipped_statements == [
-        "supabase/migrations/20240612100000_stripe_wrapper.sql:43:1: skipped import foreign schema stripe "
+        "supabase/migrations/20240612100000_stripe_wrapper.sql:45:1: skipped import foreign schema stripe "
         "from server stripe_server (the wrapper is a stub and cannot list remote tables)"]
+
+
+def test_stripe_wrapper_belongs_to_postgres(engine) -> None:  # type: ignore[no-untyped-def]
+    """supautils hands the wrapper to postgres, so postgres may comment on it and map its users."""
+    db, result = start_and_apply(find_project(FIXTURES / "stripe_wrappers"), AuditOptions(engine="local"),
+                                 lambda _m: None)
+    with db, db.connect() as conn:
+        owners = conn.execute("select w.fdwowner::regrole::text, s.srvowner::regrole::text, "
+                              "obj_description(w.oid, 'pg_foreign_data_wrapper') from pg_foreign_data_wrapper w "
+                              "join pg_foreign_server s on s.srvfdw = w.oid where w.fdwname = 'stripe_wrapper'").fetchone()
+        mapped = conn.execute("select count(*) from pg_user_mappings where srvname = 'stripe_server'").fetchone()
+    assert owners == ("postgres", "postgres", "Stripe, through Supabase Wrappers") and mapped == (1,)
+
+
+def test_event_trigger_enables_rls_on_later_tables(engine) -> None:  # type: ignore[no-untyped-def]
+    db, _ = start_and_apply(find_project(FIXTURES / "event_trigger"), AuditOptions(engine="local"), lambda _m: None)
+    with db, db.connect() as conn:
+        row = conn.execute("select relrowsecurity, (select evtowner::regrole::text from pg_event_trigger "
+                           "where evtname = 'ensure_rls') from pg_class where oid = 'public.projects'::regclass"
+                           ).fetchone()
+    assert row == (True, "postgres")
+
+
+def test_seed_calls_vault_without_creating_it(engine) -> None:  # type: ignore[no-untyped-def]
+    db, result = start_and_apply(find_project(FIXTURES / "vault_seed"), AuditOptions(engine="local"), lambda _m: None)
+    with db, db.connect() as conn:
+        secret = conn.execute("select private.webhook_secret()").fetchone()
+    assert result.seed_applied and secret == ("whsec_local_development_only",)
