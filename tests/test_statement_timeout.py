@@ -50,7 +50,8 @@ def test_timeouts_read_like_postgres_durations() -> None:
             parse_statement_timeout(bad)
 
 
-def test_cli_timeout_exits_2_with_file_line(warm, tmp_path: Path, public_tmp: Path) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.usefixtures("warm")
+def test_cli_timeout_exits_2_with_file_line(tmp_path: Path, public_tmp: Path) -> None:
     write_files(tmp_path, {"20240101000000_a.sql": "create table public.t (id int);\nselect pg_sleep(1e6);\n"})
     res = run_cli("audit", "--project-dir", str(tmp_path), "--no-probe", "--statement-timeout", "1s",
                   env={"SUPAKIT_TMPDIR": str(public_tmp)})
@@ -69,7 +70,8 @@ def test_bad_timeouts_are_one_line(tmp_path: Path) -> None:
         statement_timeout_setting("later", None)
 
 
-def test_keep_going_prints_no_library_warnings(warm, tmp_path: Path, public_tmp: Path) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.usefixtures("warm")
+def test_keep_going_prints_no_library_warnings(tmp_path: Path, public_tmp: Path) -> None:
     """A failure early in a long run of DDL used to leave psycopg's 'error ignored terminating
     <psycopg.Pipeline ...>: pipeline aborted' on stderr."""
     body = "create table public.a (id int);\ncreate table public.a (id int);\n" + "".join(
