@@ -88,6 +88,30 @@ def make_db(engine) -> Iterator[Callable[..., Database]]:  # type: ignore[no-unt
         d.close()
 
 
+@pytest.fixture(scope="module")
+def fresh_db(engine) -> Iterator[Callable[[], Database]]:  # type: ignore[no-untyped-def]
+    """Fresh shimmed databases cloned inside one cluster (CREATE DATABASE ... TEMPLATE is much
+    cheaper than a cluster per example), owned by postgres like the shim's own."""
+    from itertools import count
+
+    from psycopg.conninfo import make_conninfo
+
+    cluster = engine.start()
+    names = count()
+
+    def _make() -> Database:
+        name = f"example_{next(names)}"
+        with cluster.connect(superuser=True) as conn:
+            conn.execute(f"create database {name} template postgres strategy file_copy")
+            conn.execute(f"alter database {name} owner to postgres")
+        return Database(dsn=make_conninfo(cluster.dsn, dbname=name),
+                        superuser_dsn=make_conninfo(cluster.superuser_dsn or "", dbname=name),
+                        kind="local", throwaway=True)
+
+    yield _make
+    cluster.close()
+
+
 def write_project(root: Path, files: dict[str, str], **kw: str | None) -> Project:
     """A project folder (see write_files), read back as a Project."""
     return find_project(write_files(root, files, **kw))

@@ -46,6 +46,10 @@ ROWS = [
     Row("alter policy, drop policy on storage.objects",
         "create policy tmp on storage.objects for select using (false);\n"
         "alter policy tmp on storage.objects using (bucket_id = 'x');\ndrop policy tmp on storage.objects;", None),
+    Row("a policy on storage.objects from a DO block", """do $$ begin
+        if not exists (select from pg_policies where schemaname = 'storage' and policyname = 'uploads') then
+            create policy uploads on "storage"."objects" for insert to authenticated with check (bucket_id = 'u');
+        end if; end $$;""", None, check="exists (select from pg_policies where policyname = 'uploads')"),
     Row("create policy on realtime.messages", "create policy room on realtime.messages for select to authenticated "
         "using ((select realtime.topic()) = 'room:1');", None),
     Row("insert into auth.users", "insert into auth.users (id, email) values (gen_random_uuid(), 'a@example.com');",

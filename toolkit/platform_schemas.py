@@ -69,6 +69,20 @@ class Target:
         return self.op in ("replace", "alter", "drop", "rename", "owner", "comment")
 
 
+_GRANTED_IN_TEXT = re.compile(
+    r"\b(?:" + "|".join(re.escape(t).replace(r"\.", r'"?\s*\.\s*"?') for t in sorted(GRANTED_TABLES)) + r")\b",
+    re.I)
+_POLICY_OR_TRIGGER = re.compile(r"\b(?:policy|trigger)\b", re.I)
+
+
+def manages_granted_tables(stmt: Statement) -> bool:
+    """A DO block that creates or drops policies or triggers on supautils' listed tables (the
+    `if not exists (select from pg_policies ...)` idiom of generated migrations). supautils sees
+    the statements inside; the applier only sees the block, so it lends the rights to all of it."""
+    return (stmt.kind == "do_stmt" and _POLICY_OR_TRIGGER.search(stmt.text) is not None
+            and _GRANTED_IN_TEXT.search(stmt.text) is not None)
+
+
 def target(stmt: Statement) -> Target | None:
     """The platform object `stmt` changes, or None. Unqualified names are left to PostgreSQL,
     which refuses them just as a hosted project would."""

@@ -95,7 +95,7 @@ class PrivilegeGate:
         if stmt.kind in ("create_publication_stmt", "alter_publication_stmt", "variable_set_stmt",
                          "alter_role_set_stmt", "alter_role_stmt", "create_role_stmt"):
             return True
-        return platform_schemas.target(stmt) is not None
+        return platform_schemas.target(stmt) is not None or platform_schemas.manages_granted_tables(stmt)
 
     # -- per statement ------------------------------------------------------------------------
     @staticmethod
@@ -110,6 +110,8 @@ class PrivilegeGate:
         found = platform_schemas.target(stmt)
         if found is not None:
             return self._platform(stmt, found, loc)
+        if platform_schemas.manages_granted_tables(stmt):
+            return Plan(stmt.text, lend=not self._superuser() and self.extensions.key() is not None)
         handler = _ROLE_HANDLERS.get(stmt.kind)
         return handler(self, stmt) if handler is not None else None
 

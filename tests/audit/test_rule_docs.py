@@ -4,12 +4,10 @@ true: the failing SQL makes the rule fire on the object the page names, the pass
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
-from itertools import count
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from psycopg.conninfo import make_conninfo
 
 from tests.conftest import write_project
 from toolkit.apply import apply_migrations
@@ -27,27 +25,6 @@ SETUP = {
                              "create server billing foreign data wrapper postgres_fdw; "
                              "grant usage on foreign server billing to postgres;",
 }
-
-
-@pytest.fixture(scope="module")
-def fresh_db(engine) -> Iterator[Callable[[], Database]]:  # type: ignore[no-untyped-def]
-    """Fresh shimmed databases cloned inside one cluster (CREATE DATABASE ... TEMPLATE is much
-    cheaper than a cluster per example)."""
-    cluster = engine.start()
-    names = count()
-    assert cluster.superuser_dsn is not None
-
-    def _make() -> Database:
-        name = f"example_{next(names)}"
-        with cluster.connect(superuser=True) as conn:
-            conn.execute(f"create database {name} template postgres strategy file_copy")
-            conn.execute(f"grant all on database {name} to postgres")
-        return Database(dsn=make_conninfo(cluster.dsn, dbname=name),
-                        superuser_dsn=make_conninfo(cluster.superuser_dsn or "", dbname=name),
-                        kind="local", throwaway=True)
-
-    yield _make
-    cluster.close()
 
 
 def page(rule_id: str) -> str:

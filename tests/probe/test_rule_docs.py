@@ -5,13 +5,11 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Callable, Iterator
-from itertools import count
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from psycopg.conninfo import make_conninfo
 
 from tests.conftest import write_project
 from toolkit.apply import apply_migrations
@@ -24,25 +22,6 @@ from toolkit.registry import all_rules
 
 REPO = Path(__file__).resolve().parents[2]
 PROBE_RULES = sorted(r.id for r in all_rules() if r.stage == "probe")
-
-
-@pytest.fixture(scope="module")
-def fresh_db(engine) -> Iterator[Callable[[], Database]]:  # type: ignore[no-untyped-def]
-    """Databases cloned inside one cluster: much cheaper than a cluster per example."""
-    cluster = engine.start()
-    names = count()
-
-    def _make() -> Database:
-        name = f"probe_example_{next(names)}"
-        with cluster.connect(superuser=True) as conn:
-            conn.execute(f"create database {name} template postgres strategy file_copy")
-            conn.execute(f"grant all on database {name} to postgres")
-        return Database(dsn=make_conninfo(cluster.dsn, dbname=name),
-                        superuser_dsn=make_conninfo(cluster.superuser_dsn or "", dbname=name),
-                        kind="local", throwaway=True)
-
-    yield _make
-    cluster.close()
 
 
 def page(rule_id: str) -> str:
