@@ -36,8 +36,12 @@ MIGRATION_TABLES = {"auth.schema_migrations": "Auth", "storage.migrations": "Sto
                     "realtime.schema_migrations": "Realtime"}
 API_ROLES = frozenset({"anon", "authenticated", "service_role"})
 
-# Cheap first look: a statement that names none of the schemas is never ours.
-_MENTIONS = re.compile(r"\b(?:auth|storage|realtime)\b", re.I)
+
+def _mentions(text: str) -> bool:
+    """Cheap first look (substring tests, several times faster than a regex): a statement that
+    names none of the schemas is never ours."""
+    low = text.lower()
+    return "auth" in low or "storage" in low or "realtime" in low
 
 
 @dataclass(frozen=True)
@@ -79,7 +83,7 @@ def manages_granted_tables(stmt: Statement) -> bool:
     """A DO block that creates or drops policies or triggers on supautils' listed tables (the
     `if not exists (select from pg_policies ...)` idiom of generated migrations). supautils sees
     the statements inside; the applier only sees the block, so it lends the rights to all of it."""
-    return (stmt.kind == "do_stmt" and _POLICY_OR_TRIGGER.search(stmt.text) is not None
+    return (stmt.kind == "do_stmt" and _mentions(stmt.text) and _POLICY_OR_TRIGGER.search(stmt.text) is not None
             and _GRANTED_IN_TEXT.search(stmt.text) is not None)
 
 
@@ -87,7 +91,7 @@ def target(stmt: Statement) -> Target | None:
     """The platform object `stmt` changes, or None. Unqualified names are left to PostgreSQL,
     which refuses them just as a hosted project would."""
     handler = _HANDLERS.get(stmt.kind)
-    if handler is None or not _MENTIONS.search(stmt.text):
+    if handler is None or not _mentions(stmt.text):
         return None
     return handler(stmt.node)
 
