@@ -190,22 +190,22 @@ def _alter_function(node: Any) -> Target | None:
     return _qualified(_names(node.func.objname), "alter", "function")
 
 
-def _alter_owner(node: Any) -> Target | None:
-    kind = _KINDS.get(_object_type(node.object_type))
+def _named(node: Any, object_type: int, op: str) -> Target | None:
+    """ALTER ... OWNER TO and ALTER ... RENAME: a relation, or any other object by name."""
+    kind = _KINDS.get(_object_type(object_type))
     if kind is None:
         return None
     if node.HasField("relation") and node.relation.relname:
-        return _range(node.relation, "owner", kind)
-    return _object(node.object, kind, "owner")
+        return _range(node.relation, op, kind)
+    return _object(node.object, kind, op)
+
+
+def _alter_owner(node: Any) -> Target | None:
+    return _named(node, node.object_type, "owner")
 
 
 def _rename(node: Any) -> Target | None:
-    kind = _KINDS.get(_object_type(node.rename_type))
-    if kind is None:
-        return None
-    if node.HasField("relation") and node.relation.relname:
-        return _range(node.relation, "rename", kind)
-    return _object(node.object, kind, "rename")
+    return _named(node, node.rename_type, "rename")
 
 
 def _comment(node: Any) -> Target | None:
