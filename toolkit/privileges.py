@@ -88,7 +88,7 @@ class PrivilegeGate:
     def prepare(self, stmts: list[Statement]) -> None:
         """Before the file's transaction: register the applier's key when a statement will need it
         (a snapshot the migration takes later must already see it)."""
-        if not self._superuser() and any(self._needs_key(s) for s in stmts):
+        if any(self._needs_key(s) for s in stmts) and not self._superuser():
             self.extensions.key()
 
     def _needs_key(self, stmt: Statement) -> bool:
