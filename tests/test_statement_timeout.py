@@ -37,7 +37,7 @@ def test_a_lock_wait_stops_at_the_timeout(db: Database, tmp_path: Path) -> None:
     with db.connect(superuser=True, autocommit=False) as holder:
         holder.execute("lock table public.busy in access exclusive mode")
         with pytest.raises(MigrationError, match=r"_a\.sql:3:1: the statement did not finish within"):
-            _apply(db, tmp_path, {"20240101000000_a.sql": "create table public.other (id int);\n\n"
+            _apply(db, tmp_path, {"20240101000000_a.sql": "-- waits for the lock held above\n\n"
                                   "alter table public.busy add column note text;\n"}, 1)
         holder.rollback()
 
@@ -52,7 +52,7 @@ def test_timeouts_read_like_postgres_durations() -> None:
 
 @pytest.mark.usefixtures("warm")
 def test_cli_timeout_exits_2_with_file_line(tmp_path: Path, public_tmp: Path) -> None:
-    write_files(tmp_path, {"20240101000000_a.sql": "create table public.t (id int);\nselect pg_sleep(1e6);\n"})
+    write_files(tmp_path, {"20240101000000_a.sql": "-- left in by mistake\nselect pg_sleep(1e6);\n"})
     res = run_cli("audit", "--project-dir", str(tmp_path), "--no-probe", "--statement-timeout", "1s",
                   env={"SUPAKIT_TMPDIR": str(public_tmp)})
     assert_clean_error(res, r"20240101000000_a\.sql:2:1: the statement did not finish within 1 s")
