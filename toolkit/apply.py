@@ -438,6 +438,14 @@ class Applier:
             self.result.seed_applied = True
         return failure
 
+    def apply_unrecorded(self, text: str, rel: str) -> ApplyFailure | None:
+        """SQL that is not a migration file yet (one `supakit diff` is writing): run and traced
+        like one, without a history row."""
+        def commit(_stmts: list[Statement], _text: str) -> None:
+            self.conn.execute("commit")
+
+        return self._apply_text(text, rel, commit)
+
     def _apply_text(self, text: str, rel: str,
                     record: Callable[[list[Statement], str], None]) -> ApplyFailure | None:
         """One file in one transaction, like the CLI: its statements, then its history row."""

@@ -486,5 +486,53 @@ def probe(obj: Ctx, project_dir: Path | None, config_file: Path | None, fmt: str
                 write_baseline=write_baseline)
 
 
+@main.command()
+@click.argument("name")
+@project_options
+@report_options
+@click.option("--dry-run", is_flag=True, help="Print the migration instead of writing it (no audit).")
+@click.option("--schema", "schemas", multiple=True, metavar="SCHEMA",
+              help="Compare only this schema; repeatable (default: every user schema, plus the policies "
+                   "and triggers of auth, storage and realtime).")
+@click.option("--allow-destructive", is_flag=True,
+              help="Also write statements that lose data (drop table, drop column, rewriting type changes).")
+@click.option("--no-audit", is_flag=True, help="Do not lint, audit and probe the new file.")
+@click.option("--db-url", help="Record the changes made by hand in this live database (read only) instead "
+                               "of diffing supabase/schemas.")
+@click.option("--engine", type=click.Choice(["auto", "local", "docker"]), default="auto", show_default=True,
+              help="Where the throwaway databases run.")
+@click.pass_obj
+@handle_errors
+def diff(obj: Ctx, name: str, project_dir: Path | None, config_file: Path | None, fmt: str, output: Path | None,
+         fail_on: str | None, baseline: Path | None, write_baseline: Path | None, dry_run: bool,
+         schemas: tuple[str, ...], allow_destructive: bool, no_audit: bool, db_url: str | None,
+         engine: str) -> None:
+    """Write supabase/migrations/<UTC timestamp>_<NAME>.sql from the declared schemas
+    (supabase/schemas, or --db-url), then audit it. Data-losing statements need --allow-destructive."""
+    from toolkit.diff.command import outcome
+    from toolkit.diff.run import DiffOptions, run_diff
+    from toolkit.naming import migration_slug
+
+    migration_slug(name)  # a bad name fails before any database starts
+    project = load_project(project_dir, config_file)
+    result = run_diff(project, DiffOptions(name, dry_run=dry_run, schemas=schemas, allow_destructive=allow_destructive,
+                                           audit=not no_audit, db_url=db_url, engine=engine), obj.progress)
+    shown = None
+    if result.path is not None:
+        here, path = Path.cwd().resolve(), result.path.resolve()
+        shown = str(path.relative_to(here) if path.is_relative_to(here) else path)
+    for line in outcome(result, dry_run=dry_run, shown_path=shown):
+        if not obj.quiet or result.refused:
+            click.echo(f"supakit: {line}" if not line.startswith(" ") else line, err=True)
+    if dry_run and result.sql:
+        click.echo(result.sql, nl=False)
+    if result.refused:
+        sys.exit(EXIT_FINDINGS)
+    if dry_run or not (result.report.findings or result.path is not None and not no_audit):
+        sys.exit(EXIT_CLEAN)
+    emit_report(result.report, project, fmt=fmt, output=output, fail_on=fail_on, baseline=baseline,
+                write_baseline=write_baseline)
+
+
 if __name__ == "__main__":
     main()

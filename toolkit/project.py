@@ -20,6 +20,7 @@ class SupabaseConfig:
     extra_search_path: tuple[str, ...] = ("public", "extensions")
     auto_expose_new_tables: bool | None = None
     major_version: int | None = None
+    schema_paths: tuple[str, ...] | None = None  # [db.migrations] schema_paths: declared schema globs
 
 
 # Every key [tool.supakit] / supakit.toml accepts, with its default. Unknown keys are errors.
@@ -133,6 +134,12 @@ def read_supabase_config(path: Path) -> SupabaseConfig:
     db = data.get("db") or {}
     if isinstance(db.get("major_version"), int):
         cfg.major_version = db["major_version"]
+    paths = (db.get("migrations") or {}).get("schema_paths")
+    if paths is not None:
+        if not isinstance(paths, list) or not all(isinstance(x, str) and x.strip() for x in paths):
+            raise ConfigError(f"{path}: [db.migrations] schema_paths must be a list of paths or globs, "
+                              'e.g. schema_paths = ["./schemas/*.sql"]')
+        cfg.schema_paths = tuple(paths)
     return cfg
 
 

@@ -20,6 +20,7 @@ RULE_MODULES = (
     "toolkit.pipeline_rules",
     "toolkit.suppress",
     "toolkit.drift",
+    "toolkit.diff.gaps",
 )
 
 

@@ -90,6 +90,7 @@ _STAGE_TITLES = {
               "requests as anon and as two users."),
     "drift": ("Migration drift", "`supakit audit --db-url URL`: the live database's migration history "
               "against the repository."),
+    "diff": ("Declared schemas", "`supakit diff`: what the declared schemas change that the differ cannot write."),
 }
 
 
