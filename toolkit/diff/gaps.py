@@ -20,6 +20,28 @@ def _roles(values: tuple[str, ...]) -> str:
     return ", ".join(values) or "no API role"
 
 
+def _grants(on: str, role: str, have: set[str], want: set[str]) -> str:
+    """The GRANT and REVOKE that turn `have` into `want` for `role` on `on`."""
+    who = "public" if role == "PUBLIC" else role
+    out = []
+    if want - have:
+        out.append(f"grant {', '.join(sorted(want - have))} on {on} to {who};")
+    if have - want:
+        out.append(f"revoke {', '.join(sorted(have - want))} on {on} from {who};")
+    return " ".join(out)
+
+
+def _column_grants(on: str, role: str, have: dict[str, tuple[str, ...]], want: dict[str, tuple[str, ...]]) -> str:
+    out = []
+    for priv in sorted(set(have) | set(want)):
+        a, b = set(have.get(priv, ())), set(want.get(priv, ()))
+        for cols, verb in ((b - a, "grant"), (a - b, "revoke")):
+            if cols:
+                who = f"to {role}" if verb == "grant" else f"from {role}"
+                out.append(f"{verb} {priv} ({', '.join(sorted(cols))}) on {on} {who};")
+    return " ".join(out)
+
+
 def _changed(what: str, before: object, after: object) -> str:
     return f"{what}: {before} after the migration, {after} in the declared schemas"
 
@@ -40,12 +62,17 @@ def _differences(now: Snapshot, want: Snapshot, schemas: set[str]) -> Iterator[t
             verb = "force" if t.force_rls else "no force"
             yield (ref, _changed("force row level security", have.force_rls, t.force_rls),
                    f"alter table {t.identity} {verb} row level security;", ("table", t.identity))
+        for role in sorted(set(have.privileges) | set(t.privileges)):
+            a_privs, b_privs = set(have.privileges.get(role, ())), set(t.privileges.get(role, ()))
+            if a_privs != b_privs:  # migra reads no grant on a view (its query joins pg_tables)
+                yield (ref, _changed(f"privileges of {role}", ", ".join(sorted(a_privs)) or "none",
+                                     ", ".join(sorted(b_privs)) or "none"),
+                       _grants(t.identity, role, a_privs, b_privs), (ref.type, t.identity))
         for role in sorted(set(have.column_privileges) | set(t.column_privileges)):
             a, b = have.column_privileges.get(role, {}), t.column_privileges.get(role, {})
             if a != b:
                 yield (ref, _changed(f"column privileges of {role}", a or "none", b or "none"),
-                       f"grant/revoke ... ({', '.join(sorted(set(a) | set(b)))}) on {t.identity} to {role};",
-                       ("table", t.identity))
+                       _column_grants(t.identity, role, a, b), (ref.type, t.identity))
     funcs = {f.identity: f for f in now.functions}
     for f in want.functions:
         have_f = funcs.get(f.identity)
@@ -53,7 +80,9 @@ def _differences(now: Snapshot, want: Snapshot, schemas: set[str]) -> Iterator[t
             continue
         ref = ObjectRef("function", f.schema, f"{f.name}({f.identity_args})")
         yield (ref, _changed("EXECUTE", _roles(have_f.execute), _roles(f.execute)),
-               f"grant/revoke execute on function {f.signature} ...;", ("function", f.identity))
+               " ".join(_grants(f"function {f.signature}", role, {"execute"} if role in have_f.execute else set(),
+                                {"execute"} if role in f.execute else set())
+                        for role in sorted(set(have_f.execute) ^ set(f.execute))), ("function", f.identity))
     for s in want.schemas:
         have_s = now.schema(s.name)
         if s.name not in schemas or have_s is None:
@@ -63,7 +92,9 @@ def _differences(now: Snapshot, want: Snapshot, schemas: set[str]) -> Iterator[t
             if set(a) != set(b):
                 yield (ObjectRef("schema", None, s.name), _changed(f"{priv.upper()} on the schema", _roles(a),
                                                                    _roles(b)),
-                       f"grant/revoke {priv} on schema {s.name} ...;", ("schema", s.name))
+                       " ".join(_grants(f"schema {s.name}", role, {priv} if role in a else set(),
+                                        {priv} if role in b else set()) for role in sorted(set(a) ^ set(b))),
+                       ("schema", s.name))
 
 
 def not_expressed(now: Snapshot, want: Snapshot, schemas: set[str], declared: SourceMap | None) -> list[Finding]:
