@@ -142,6 +142,10 @@ class Scope:
 def scope_for(a: Inspected, b: Inspected, requested: Iterable[str] = ()) -> Scope:
     """Default: every user schema on either side plus the managed ones; `requested` narrows it."""
     wanted = tuple(dict.fromkeys(requested))
+    refused = [s for s in wanted if not is_user_schema(s) and s not in MANAGED_SCHEMAS]
+    if refused:
+        raise SupakitError(f"--schema {refused[0]}: Supabase manages that schema, so supakit diff never "
+                           f"compares it (user schemas, plus {', '.join(MANAGED_SCHEMAS)} for policies and triggers)")
     if wanted:
         return Scope(tuple(s for s in wanted if is_user_schema(s)), tuple(s for s in wanted if s in MANAGED_SCHEMAS))
     return Scope(tuple(sorted(set(a.schemas) | set(b.schemas))), MANAGED_SCHEMAS)

@@ -5,8 +5,9 @@ every rule; each difference becomes a `diff_not_expressed` finding with the line
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 
-from toolkit.model import Category, Finding, Level, Location, ObjectRef, Snapshot, SourceMap
+from toolkit.model import Category, Finding, Level, ObjectRef, Snapshot, SourceMap, Table
 from toolkit.registry import RuleInfo, register
 
 DIFF_NOT_EXPRESSED = register(RuleInfo(
@@ -46,67 +47,83 @@ def _changed(what: str, before: object, after: object) -> str:
     return f"{what}: {before} after the migration, {after} in the declared schemas"
 
 
-def _differences(now: Snapshot, want: Snapshot, schemas: set[str]) -> Iterator[tuple[ObjectRef, str, str, tuple[str, str]]]:
-    """(object, what differs, the SQL that would fix it, its source-map key)."""
+@dataclass(frozen=True)
+class _Gap:
+    ref: ObjectRef
+    what: str
+    fix: str  # the SQL that closes it
+    key: tuple[str, str]  # (object type, identity) in the declared side's source map
+    wider: bool  # the migration leaves more access than declared
+
+
+def _privilege_gaps(ref: ObjectRef, on: str, key: tuple[str, str], label: str, priv: str,
+                    have: tuple[str, ...], want: tuple[str, ...]) -> Iterator[_Gap]:
+    """One privilege (EXECUTE, USAGE, CREATE) held by a set of roles."""
+    if set(have) != set(want):
+        fix = " ".join(_grants(on, role, {priv} if role in have else set(), {priv} if role in want else set())
+                       for role in sorted(set(have) ^ set(want)))
+        yield _Gap(ref, _changed(label, _roles(have), _roles(want)), fix, key, bool(set(have) - set(want)))
+
+
+def _table_gaps(have: Table, t: Table) -> Iterator[_Gap]:
+    ref = ObjectRef("view" if t.is_view else "table", t.schema, t.name)
+    key = (ref.type, t.identity)
+    if t.kind == "v":
+        for opt in ("security_invoker", "security_barrier"):
+            a, b = getattr(have, opt), getattr(t, opt)
+            if a != b:
+                yield _Gap(ref, _changed(opt, a, b), f"alter view {t.identity} set ({opt} = {str(b).lower()});",
+                           key, b)
+    if t.kind in ("r", "p") and have.force_rls != t.force_rls:
+        verb = "force" if t.force_rls else "no force"
+        yield _Gap(ref, _changed("force row level security", have.force_rls, t.force_rls),
+                   f"alter table {t.identity} {verb} row level security;", key, t.force_rls)
+    for role in sorted(set(have.privileges) | set(t.privileges)):
+        a, b = set(have.privileges.get(role, ())), set(t.privileges.get(role, ()))
+        if a != b:  # migra reads no grant on a view (its query joins pg_tables)
+            yield _Gap(ref, _changed(f"privileges of {role}", ", ".join(sorted(a)) or "none",
+                                     ", ".join(sorted(b)) or "none"), _grants(t.identity, role, a, b), key, bool(a - b))
+    for role in sorted(set(have.column_privileges) | set(t.column_privileges)):
+        ca, cb = have.column_privileges.get(role, {}), t.column_privileges.get(role, {})
+        if ca != cb:
+            wider = any(set(ca.get(p, ())) - set(cb.get(p, ())) for p in ca)
+            yield _Gap(ref, _changed(f"column privileges of {role}", ca or "none", cb or "none"),
+                       _column_grants(t.identity, role, ca, cb), key, wider)
+
+
+def _differences(now: Snapshot, want: Snapshot, schemas: set[str]) -> Iterator[_Gap]:
     for t in want.tables:
         have = now.table(t.identity)
-        if t.schema not in schemas or have is None or have.kind != t.kind:
-            continue
-        ref = ObjectRef("view" if t.is_view else "table", t.schema, t.name)
-        if t.kind == "v":
-            for opt in ("security_invoker", "security_barrier"):
-                if getattr(have, opt) != getattr(t, opt):
-                    yield (ref, _changed(opt, getattr(have, opt), getattr(t, opt)),
-                           f"alter view {t.identity} set ({opt} = {str(getattr(t, opt)).lower()});", ("view", t.identity))
-        if t.kind in ("r", "p") and have.force_rls != t.force_rls:
-            verb = "force" if t.force_rls else "no force"
-            yield (ref, _changed("force row level security", have.force_rls, t.force_rls),
-                   f"alter table {t.identity} {verb} row level security;", ("table", t.identity))
-        for role in sorted(set(have.privileges) | set(t.privileges)):
-            a_privs, b_privs = set(have.privileges.get(role, ())), set(t.privileges.get(role, ()))
-            if a_privs != b_privs:  # migra reads no grant on a view (its query joins pg_tables)
-                yield (ref, _changed(f"privileges of {role}", ", ".join(sorted(a_privs)) or "none",
-                                     ", ".join(sorted(b_privs)) or "none"),
-                       _grants(t.identity, role, a_privs, b_privs), (ref.type, t.identity))
-        for role in sorted(set(have.column_privileges) | set(t.column_privileges)):
-            a, b = have.column_privileges.get(role, {}), t.column_privileges.get(role, {})
-            if a != b:
-                yield (ref, _changed(f"column privileges of {role}", a or "none", b or "none"),
-                       _column_grants(t.identity, role, a, b), (ref.type, t.identity))
+        if t.schema in schemas and have is not None and have.kind == t.kind:
+            yield from _table_gaps(have, t)
     funcs = {f.identity: f for f in now.functions}
     for f in want.functions:
         have_f = funcs.get(f.identity)
-        if f.schema not in schemas or have_f is None or set(have_f.execute) == set(f.execute):
-            continue
-        ref = ObjectRef("function", f.schema, f"{f.name}({f.identity_args})")
-        yield (ref, _changed("EXECUTE", _roles(have_f.execute), _roles(f.execute)),
-               " ".join(_grants(f"function {f.signature}", role, {"execute"} if role in have_f.execute else set(),
-                                {"execute"} if role in f.execute else set())
-                        for role in sorted(set(have_f.execute) ^ set(f.execute))), ("function", f.identity))
+        if f.schema in schemas and have_f is not None:
+            yield from _privilege_gaps(ObjectRef("function", f.schema, f"{f.name}({f.identity_args})"),
+                                       f"function {f.signature}", ("function", f.identity), "EXECUTE", "execute",
+                                       have_f.execute, f.execute)
     for s in want.schemas:
         have_s = now.schema(s.name)
-        if s.name not in schemas or have_s is None:
-            continue
-        for priv in ("usage", "create"):
-            a, b = getattr(have_s, priv), getattr(s, priv)
-            if set(a) != set(b):
-                yield (ObjectRef("schema", None, s.name), _changed(f"{priv.upper()} on the schema", _roles(a),
-                                                                   _roles(b)),
-                       " ".join(_grants(f"schema {s.name}", role, {priv} if role in a else set(),
-                                        {priv} if role in b else set()) for role in sorted(set(a) ^ set(b))),
-                       ("schema", s.name))
+        if s.name in schemas and have_s is not None:
+            for priv in ("usage", "create"):
+                yield from _privilege_gaps(ObjectRef("schema", None, s.name), f"schema {s.name}", ("schema", s.name),
+                                           f"{priv.upper()} on the schema", priv, getattr(have_s, priv),
+                                           getattr(s, priv))
 
 
 def not_expressed(now: Snapshot, want: Snapshot, schemas: set[str], declared: SourceMap | None) -> list[Finding]:
-    """Findings for every difference the differ left, located where the schemas declare the object."""
+    """Findings for every difference the differ left, located where the schemas declare the object.
+    An error when the migration would leave more access than the schemas declare."""
     out = []
-    for ref, what, fix, key in _differences(now, want, schemas):
-        loc: Location | None = declared.created(*key) if declared is not None else None
+    for gap in _differences(now, want, schemas):
         out.append(Finding(
-            rule=DIFF_NOT_EXPRESSED.id, level=Level.WARN, category=Category.SECURITY, object=ref,
-            message=f"{ref} differs in {what}; the differ (migra) does not write this change",
-            remediation=f"Add it to the new migration by hand, e.g. `{fix}`, then run `supakit diff` again.",
-            location=loc, evidence={"differs": what}))
+            rule=DIFF_NOT_EXPRESSED.id, level=Level.ERROR if gap.wider else Level.WARN, category=Category.SECURITY,
+            object=gap.ref, message=f"{gap.ref} differs in {gap.what}; the differ (migra) does not write this change"
+            + (", so the migration leaves more access than declared" if gap.wider else ""),
+            remediation=f"Add it to the new migration by hand, e.g. `{gap.fix}`, then run `supakit diff` again.",
+            location=declared.created(*gap.key) if declared is not None else None,
+            evidence={"differs": gap.what, "fix": gap.fix, "wider": gap.wider}))
     return out
 
 
