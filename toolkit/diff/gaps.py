@@ -84,11 +84,37 @@ def _table_gaps(have: Table, t: Table) -> Iterator[_Gap]:
             yield _Gap(ref, _changed(f"privileges of {role}", ", ".join(sorted(a)) or "none",
                                      ", ".join(sorted(b)) or "none"), _grants(t.identity, role, a, b), key, bool(a - b))
     for role in sorted(set(have.column_privileges) | set(t.column_privileges)):
-        ca, cb = have.column_privileges.get(role, {}), t.column_privileges.get(role, {})
+        only = _granted(have, role) | _granted(t, role)
+        ca, cb = _columns(have, role, only), _columns(t, role, only)
         if ca != cb:
             wider = any(set(ca.get(p, ())) - set(cb.get(p, ())) for p in ca)
-            yield _Gap(ref, _changed(f"column privileges of {role}", ca or "none", cb or "none"),
+            yield _Gap(ref, _changed(f"column privileges of {role}", _show(ca), _show(cb)),
                        _column_grants(t.identity, role, ca, cb), key, wider)
+
+
+_COLUMN_PRIVILEGES = ("select", "insert", "update")
+
+
+def _granted(t: Table, role: str) -> set[str]:
+    return {c for cols in t.column_privileges.get(role, {}).values() for c in cols}
+
+
+def _columns(t: Table, role: str, only: set[str]) -> dict[str, tuple[str, ...]]:
+    """What `role` may do with the columns in `only`: the snapshot lists a column only when it has
+    grants of its own (and then with the table's); otherwise the table's privileges decide."""
+    own = t.column_privileges.get(role, {})
+    table = set(t.privileges.get(role, ())) & set(_COLUMN_PRIVILEGES)
+    rest = only - _granted(t, role)
+    out = {}
+    for priv in _COLUMN_PRIVILEGES:
+        cols = (set(own.get(priv, ())) & only) | (rest if priv in table else set())
+        if cols:
+            out[priv] = tuple(sorted(cols))
+    return out
+
+
+def _show(privs: dict[str, tuple[str, ...]]) -> str:
+    return "; ".join(f"{p} ({', '.join(cols)})" for p, cols in privs.items()) or "none"
 
 
 def _differences(now: Snapshot, want: Snapshot, schemas: set[str]) -> Iterator[_Gap]:

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from toolkit.engine.base import Database
     from toolkit.model import Snapshot
     from toolkit.project import Project
+    from toolkit.sql.split import Statement
 
 DECLARED_DB = "supakit_declared"
 PENDING_FILE = "<new migration>"  # where the new file's objects are traced until it has a name
@@ -152,6 +153,7 @@ def _diff_into(result: DiffResult, project: Project, opts: DiffOptions, db: Data
                applied: ApplyResult, declared_map: SourceMap | None, timed: _Timer,
                progress: Callable[[str], None]) -> None:
     from toolkit.diff import differ
+    from toolkit.sql.split import split_statements
 
     live = not target.throwaway
     with ThreadPoolExecutor(max_workers=1) as pool:
@@ -185,8 +187,9 @@ def _diff_into(result: DiffResult, project: Project, opts: DiffOptions, db: Data
         if leftover:
             result.notes.append("the generated migration does not reach the target; the differ still sees: "
                                 + " | ".join(s.splitlines()[0] for s in leftover))
-        result.notes += _policy_notes(stmts)
-        result.destructive = _destructive(result.sql, before, want)
+        parsed = split_statements(result.sql)
+        result.notes += _policy_notes(parsed)
+        result.destructive = _destructive(parsed, before, want)
     with ThreadPoolExecutor(max_workers=1) as pool:
         wanted = pool.submit(_snapshot, project, target)
         snapshot_now = timed("snapshot", lambda: _snapshot(project, db))
@@ -245,19 +248,24 @@ def _audit(project: Project, db: Database, snapshot: Snapshot, source_map: Sourc
     return findings + run_probe(db, snapshot, source_map=source_map, settings=project.settings).findings
 
 
-def _policy_notes(stmts: list[str]) -> list[str]:
-    drops = {s.split(" on ", 1)[0].removeprefix("drop policy ").strip() for s in stmts if s.startswith("drop policy ")}
-    creates = {s.split(" on ", 1)[0].removeprefix("create policy ").strip() for s in stmts
-               if s.startswith("create policy ")}
-    return [f"policy {name} is dropped and created again (migra writes no ALTER POLICY); one transaction, so "
-            "no request sees it missing" for name in sorted(drops & creates)]
+def _policy_notes(parsed: list[Statement]) -> list[str]:
+    """Changed policies: migra has no ALTER POLICY, so it drops and creates them."""
+    from postgast import pg_query_pb2 as pb
+
+    drops, creates = set(), set()
+    for stmt in parsed:
+        if stmt.kind == "drop_stmt" and stmt.node.remove_type == pb.OBJECT_POLICY:
+            drops |= {".".join(item.string.sval for item in obj.list.items) for obj in stmt.node.objects}
+        elif stmt.kind == "create_policy_stmt":
+            t = stmt.node.table
+            creates.add(f"{t.schemaname or 'public'}.{t.relname}.{stmt.node.policy_name}")
+    return [f"policy {name.rsplit('.', 1)[1]} on {name.rsplit('.', 1)[0]} is dropped and created again (migra "
+            "writes no ALTER POLICY); in one transaction, so no request sees it missing"
+            for name in sorted(drops & creates)]
 
 
-def _destructive(sql: str, before: Inspected, want: Inspected) -> list[Destructive]:
-    from toolkit.sql.split import split_statements
-
-    return [d for stmt in split_statements(sql)
-            for d in classify(stmt, PENDING_FILE, before.column_type, want.column_type)]
+def _destructive(parsed: list[Statement], before: Inspected, want: Inspected) -> list[Destructive]:
+    return [d for stmt in parsed for d in classify(stmt, PENDING_FILE, before.column_type, want.column_type)]
 
 
 def _snapshot(project: Project, db: Database) -> Snapshot:
