@@ -11,7 +11,7 @@ setup: $(STAMP) postgres
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m pip install --quiet -e ".[dev,diff]"
 	@touch $(STAMP)
 
 # PostgreSQL server binaries: installed with apt-get as root on Debian/Ubuntu, else explained.

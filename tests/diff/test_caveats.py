@@ -66,6 +66,8 @@ grant select (body) on public.notes to anon;
 grant usage on schema private to authenticated;
 comment on table public.notes is 'what users write';
 insert into storage.buckets (id, name) values ('notes', 'notes');
+create table public.tags (id bigint primary key);
+alter table public.tags enable row level security;
 """
 
 
@@ -79,6 +81,8 @@ def test_what_the_differ_cannot_write_is_reported(public_tmp: Path, engine) -> N
     assert "policy notes_own on public.notes is dropped and created again" in err
     # comments and data (DML) are not the differ's business: absent from the migration
     assert "comment on" not in sql.lower() and "insert into" not in sql.lower()
+    # a new table's default privileges are the platform's: no grant repeats them
+    assert 'create table "public"."tags"' in sql and "grant" not in sql
     findings = {(f["object"]["name"], f["evidence"]["differs"].split(":")[0], f["level"])
                 for f in json.loads(out)["findings"]}
     assert findings == {
