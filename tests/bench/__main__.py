@@ -33,6 +33,7 @@ HELP_BUDGET_S = 0.25
 HTML_BUDGET_S = 0.3
 HTML_BUDGET_BYTES = 2_000_000
 EXAMPLE_BUDGET_S = 3.0
+DIFF_BUDGET_S = 3.0
 LINT_BUDGET_STMTS = 5000
 BENCH_BUDGET_S = 300.0
 PEER_RATIO = 0.5
@@ -148,6 +149,12 @@ def main() -> int:
     example_t, _ = repeat(lambda: run_process([stages.SUPAKIT, "audit", "--project-dir", str(REPO), "--format",
                                                "json", "--output", os.devnull, "--fail-on", "never"]),
                           args.repeats)
+    with tempfile.TemporaryDirectory(prefix="supakit-bench-diff-") as tmp:
+        from tests.diff.conftest import example_project
+
+        declared = example_project(Path(tmp) / "p")
+        diff_t, _ = repeat(lambda: run_process([stages.SUPAKIT, "diff", "bench", "--dry-run", "--project-dir",
+                                                str(declared)]), args.repeats)
 
     out += ["Pipeline stages (generated schema: owner- and parent-FK tables, 4 policies each, "
             "some FKs unindexed, some auth.uid() unwrapped; 25 tables a migration file)", ""]
@@ -171,6 +178,7 @@ def main() -> int:
          f"{own / lint.timings['in_process'].median:,.0f}"],
         ["supakit --help", help_t.cell(), ""],
         ["supakit audit of the example project (30 tables, with probe)", example_t.cell(), ""],
+        ["supakit diff of the example project, schemas = migrations (No changes)", diff_t.cell(), ""],
     ]), ""]
 
     ratio: float | None = None
@@ -213,6 +221,7 @@ def main() -> int:
          big.timings["html"].median < HTML_BUDGET_S and big.html_bytes < HTML_BUDGET_BYTES if big else None),
         ("supakit --help < 0.25 s", fmt_s(help_t.median), help_t.median < HELP_BUDGET_S),
         ("example project audit < 3 s", fmt_s(example_t.median), example_t.median < EXAMPLE_BUDGET_S),
+        ("example project diff < 3 s", fmt_s(diff_t.median), diff_t.median < DIFF_BUDGET_S),
         ("lint > 5,000 statements/s (process)", f"{own / lint.timings['process'].median:,.0f}/s",
          own / lint.timings["process"].median > LINT_BUDGET_STMTS),
         ("probe time linear in tables (ms/table at 5,000 vs 1,000 within 1.5×)",

@@ -50,10 +50,13 @@ class Database:
 
         source = str(conninfo_to_dict(self.dsn).get("dbname") or "postgres")
         with psycopg.connect(dsn_for(self.superuser_dsn, "template1"), autocommit=True) as conn:
-            conn.execute(sql.SQL("create database {} template {} owner {}").format(
+            # FILE_COPY: a small template copies three times faster than through the WAL; the
+            # checkpoint it needs is cheap on a cluster that runs with fsync off.
+            strategy = sql.SQL(" strategy file_copy" if conn.info.server_version >= 150000 else "")
+            conn.execute(sql.SQL("create database {} template {} owner {}{}").format(
                 sql.Identifier(name), sql.Identifier(source),
                 sql.Identifier(conn.execute("select pg_get_userbyid(datdba) from pg_database where datname = %s",
-                                            (source,)).fetchone()[0])))  # type: ignore[index]
+                                            (source,)).fetchone()[0]), strategy))  # type: ignore[index]
             settings = conn.execute(
                 "select unnest(setconfig) from pg_db_role_setting where setrole = 0 and setdatabase = "
                 "(select oid from pg_database where datname = %s)", (source,)).fetchall()
