@@ -44,11 +44,13 @@ def processes_mentioning(paths: list[Path]) -> list[str]:
     return found
 
 
-def interrupt_at(stage: str, sig: int, root: Path, tmp: Path, cache: Path) -> tuple[int, str, list[Path]]:
-    """Run an audit, wait until it pauses at `stage`, signal it; return (exit code, stderr, run folders)."""
+def interrupt_at(stage: str, sig: int, root: Path, tmp: Path, cache: Path,
+                 command: tuple[str, ...] = ("audit",)) -> tuple[int, str, list[Path]]:
+    """Run `command` (an audit), wait until it pauses at `stage`, signal it; return (exit code,
+    stderr, run folders)."""
     env = {**os.environ, "SUPAKIT_TMPDIR": str(tmp), "XDG_CACHE_HOME": str(cache),
            "SUPAKIT_TEST_PAUSE_AT": stage}
-    proc = subprocess.Popen([sys.executable, "-m", "toolkit", "audit", "--project-dir", str(root)],
+    proc = subprocess.Popen([sys.executable, "-m", "toolkit", *command, "--project-dir", str(root)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env)
     assert proc.stderr is not None
     seen = []
@@ -138,3 +140,13 @@ def test_the_cache_still_works_after_an_interrupted_build(project: Path, public_
     assert res.returncode in (0, 1), res.stderr
     assert_nothing_left([], public_tmp, cache)
     assert len([t for t in (cache / "supakit").glob("template-*") if t.is_dir()]) == 1
+
+
+@pytest.mark.parametrize("sig", EXIT, ids=lambda s: signal.Signals(s).name)
+def test_interrupt_a_diff_while_both_databases_apply(sig: int, project: Path, public_tmp: Path,
+                                                     warm_cache: Path) -> None:
+    """`supakit diff` holds two databases in one cluster and applies to one of them on a thread."""
+    (project / "supabase" / "schemas").mkdir()
+    (project / "supabase" / "schemas" / "notes.sql").write_text(FILES["20240101000000_notes.sql"])
+    code, err, runs = interrupt_at("diff", sig, project, public_tmp, warm_cache, command=("diff", "x"))
+    _check(code, err, sig, runs, public_tmp, warm_cache, "diff")

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any
 
-from toolkit.errors import SupakitError
+from toolkit.errors import EngineError, SupakitError
 
 if TYPE_CHECKING:
     from toolkit.engine.base import Database
@@ -106,7 +106,12 @@ def inspect(db: Database, *, step_down: bool = False) -> Inspected:
     engine = sqlalchemy.create_engine("postgresql+psycopg://", creator=lambda: db.connect(autocommit=False),
                                       poolclass=NullPool)
     try:
-        with engine.connect() as conn:
+        conn_cm = engine.connect()
+    except sqlalchemy.exc.DBAPIError as e:
+        engine.dispose()
+        raise EngineError(f"the differ cannot connect: {_first_line(e.orig)}") from None
+    try:
+        with conn_cm as conn:
             if step_down:
                 member = conn.exec_driver_sql(
                     "select current_user <> 'postgres' and pg_has_role('postgres', 'member')").scalar()
@@ -115,10 +120,19 @@ def inspect(db: Database, *, step_down: bool = False) -> Inspected:
             conn.exec_driver_sql("set search_path = ''")
             inspector = get_inspector(conn)
             conn.rollback()
+    except sqlalchemy.exc.DBAPIError as e:
+        raise EngineError(f"the differ could not read the catalog: {_first_line(e.orig)}") from None
     finally:
         engine.dispose()
     schemas = tuple(s for s in inspector.schemas if is_user_schema(s))
     return Inspected(inspector, schemas)
+
+
+def _first_line(e: BaseException | None) -> str:
+    from toolkit.engine.url import redact
+
+    lines = str(e).strip().splitlines() if e is not None else []
+    return redact(lines[0]) if lines else type(e).__name__
 
 
 def _view(inspector: Any, keep: Callable[[str, Any], bool]) -> Any:
@@ -139,13 +153,17 @@ class Scope:
     managed: tuple[str, ...]
 
 
-def scope_for(a: Inspected, b: Inspected, requested: Iterable[str] = ()) -> Scope:
-    """Default: every user schema on either side plus the managed ones; `requested` narrows it."""
-    wanted = tuple(dict.fromkeys(requested))
-    refused = [s for s in wanted if not is_user_schema(s) and s not in MANAGED_SCHEMAS]
+def check_requested(schemas: Iterable[str]) -> None:
+    refused = [s for s in schemas if not is_user_schema(s) and s not in MANAGED_SCHEMAS]
     if refused:
         raise SupakitError(f"--schema {refused[0]}: Supabase manages that schema, so supakit diff never "
                            f"compares it (user schemas, plus {', '.join(MANAGED_SCHEMAS)} for policies and triggers)")
+
+
+def scope_for(a: Inspected, b: Inspected, requested: Iterable[str] = ()) -> Scope:
+    """Default: every user schema on either side plus the managed ones; `requested` narrows it."""
+    wanted = tuple(dict.fromkeys(requested))
+    check_requested(wanted)
     if wanted:
         return Scope(tuple(s for s in wanted if is_user_schema(s)), tuple(s for s in wanted if s in MANAGED_SCHEMAS))
     return Scope(tuple(sorted(set(a.schemas) | set(b.schemas))), MANAGED_SCHEMAS)
@@ -190,5 +208,5 @@ def statements(a: Inspected, b: Inspected, scope: Scope, *, structure: bool = Tr
     return out
 
 
-__all__ = ["INSTALL_HINT", "MANAGED_SCHEMAS", "Inspected", "Scope", "inspect", "is_user_schema", "scope_for",
+__all__ = ["INSTALL_HINT", "MANAGED_SCHEMAS", "Inspected", "Scope", "check_requested", "inspect", "is_user_schema", "scope_for",
            "statements"]

@@ -21,6 +21,7 @@ from toolkit.diff.destructive import Destructive, classify
 from toolkit.errors import MigrationError
 from toolkit.migrations import discover
 from toolkit.model import AuditReport, Finding, SourceMap
+from toolkit.pause import pause_point
 
 if TYPE_CHECKING:
     from toolkit.apply import ApplyResult
@@ -106,6 +107,9 @@ def run_diff(project: Project, opts: DiffOptions, progress: Callable[[str], None
     timed = _Timer(opts.timings)
     absent = absent_extensions_setting(project.settings.get("absent_extensions"), project.settings_file)
     migrations = discover(project.migrations_dir, project.root).files
+    from toolkit.diff import differ
+
+    differ.check_requested(opts.schemas)
     declared = None
     if opts.db_url is None:
         from toolkit.diff.declared import declared_schemas
@@ -113,9 +117,12 @@ def run_diff(project: Project, opts: DiffOptions, progress: Callable[[str], None
         declared = declared_schemas(project)
         for w in declared.warnings:
             progress(f"warning: {w}")
-    engine = get_engine(opts.engine, major=project.config.major_version)
-    from toolkit.diff import differ
+    else:
+        from toolkit.engine.url import UrlDatabase
 
+        with UrlDatabase(opts.db_url).connect():  # an unreachable database fails before any work
+            pass
+    engine = get_engine(opts.engine, major=project.config.major_version)
     # The differ's import is pure Python; it runs while the main thread waits on the server.
     with ThreadPoolExecutor(max_workers=1) as loader:
         loader.submit(differ.load)
@@ -128,12 +135,18 @@ def run_diff(project: Project, opts: DiffOptions, progress: Callable[[str], None
             roles = declared.roles
             if roles is not None:  # cluster-wide: both databases see the roles
                 timed("apply", lambda: apply_migrations(target, [roles], absent_extensions=absent))
-            with ThreadPoolExecutor(max_workers=1) as pool:
+            # Not `with`: on Ctrl-C the cluster goes at once and the worker's apply fails with it,
+            # instead of the interrupt waiting for that apply to finish.
+            pool = ThreadPoolExecutor(max_workers=1)
+            try:
                 later = pool.submit(apply_migrations, target, declared.files, progress=progress,
                                     absent_extensions=absent)
+                pause_point("diff")
                 applied = timed("apply", lambda: apply_migrations(db, migrations, progress=progress,
                                                                   absent_extensions=absent))
                 declared_apply = timed("apply", later.result)
+            finally:
+                pool.shutdown(wait=False, cancel_futures=True)
             source = declared.source
         else:
             from toolkit.engine.url import UrlDatabase, redact
