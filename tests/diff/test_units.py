@@ -103,3 +103,20 @@ def test_gap_rule_fires_when_a_view_option_is_left_behind() -> None:
 def test_gap_rule_is_quiet_when_both_sides_agree_or_the_schema_is_not_compared() -> None:
     assert not_expressed(Snapshot(tables=(_view(True),)), Snapshot(tables=(_view(True),)), {"public"}, None) == []
     assert not_expressed(Snapshot(tables=(_view(False),)), Snapshot(tables=(_view(True),)), {"app"}, None) == []
+
+
+def test_a_missing_differ_is_one_clear_line(tmp_path: Path) -> None:
+    """Without the `diff` extra the command says how to install it, before starting anything."""
+    import subprocess
+    import sys
+
+    project = write_project(tmp_path / "p", {})
+    code = ("import sys; sys.modules['migra'] = None\n"  # an import of migra now fails, as when absent
+            "import importlib.util as u; real = u.find_spec\n"
+            "u.find_spec = lambda name, *a: None if name == 'migra' else real(name, *a)\n"
+            "from toolkit.cli import main\n"
+            f"main(['diff', 'x', '--project-dir', {str(project.root)!r}])")
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert res.returncode == 2
+    assert res.stderr.strip() == ("supakit: error: supakit diff needs its differ (migra): pip install "
+                                  "'supakit[diff]' (or `make setup` in a checkout) (migra not installed)")

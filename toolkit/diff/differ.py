@@ -37,6 +37,15 @@ def is_user_schema(name: str) -> bool:
             and not name.startswith(NEVER_PREFIXES))
 
 
+def require() -> None:
+    """Fail before any database starts when the differ is not installed."""
+    from importlib.util import find_spec
+
+    missing = [m for m in ("migra", "schemainspect", "sqlalchemy") if find_spec(m) is None]
+    if missing:
+        raise SupakitError(f"{INSTALL_HINT} ({', '.join(missing)} not installed)")
+
+
 def _resource_stream(module: str, path: str) -> IO[bytes]:
     """pkg_resources' meaning: `path` relative to the folder of `module`'s file."""
     from pathlib import Path
@@ -208,5 +217,5 @@ def statements(a: Inspected, b: Inspected, scope: Scope, *, structure: bool = Tr
     return out
 
 
-__all__ = ["INSTALL_HINT", "MANAGED_SCHEMAS", "Inspected", "Scope", "check_requested", "inspect", "is_user_schema", "scope_for",
-           "statements"]
+__all__ = ["INSTALL_HINT", "MANAGED_SCHEMAS", "Inspected", "Scope", "check_requested", "inspect", "is_user_schema",
+           "load", "require", "scope_for", "statements"]

@@ -101,15 +101,15 @@ def _apply_part(db: Database, text: str, progress: Callable[[str], None]) -> Sou
 
 def run_diff(project: Project, opts: DiffOptions, progress: Callable[[str], None]) -> DiffResult:
     from toolkit.apply import apply_migrations
+    from toolkit.diff import differ
     from toolkit.engine import get_engine
     from toolkit.extensions import absent_extensions_setting
 
+    differ.require()
+    differ.check_requested(opts.schemas)
     timed = _Timer(opts.timings)
     absent = absent_extensions_setting(project.settings.get("absent_extensions"), project.settings_file)
     migrations = discover(project.migrations_dir, project.root).files
-    from toolkit.diff import differ
-
-    differ.check_requested(opts.schemas)
     declared = None
     if opts.db_url is None:
         from toolkit.diff.declared import declared_schemas
@@ -169,10 +169,16 @@ def _diff_into(result: DiffResult, project: Project, opts: DiffOptions, db: Data
     from toolkit.sql.split import split_statements
 
     live = not target.throwaway
-    with ThreadPoolExecutor(max_workers=1) as pool:
+    # The target never changes: its snapshot is read beside the two inspections, and so is the
+    # migrations side's, which stands when the diff turns out empty.
+    with ThreadPoolExecutor(max_workers=3) as pool:
         later = pool.submit(differ.inspect, target, step_down=live)
+        wanted = pool.submit(_snapshot, project, target)
+        unchanged = pool.submit(_snapshot, project, db)
         before = timed("inspect", lambda: differ.inspect(db))
         want = timed("inspect", later.result)
+        snapshot_want = timed("snapshot", wanted.result)
+        snapshot_now = timed("snapshot", unchanged.result)
     scope = differ.scope_for(before, want, opts.schemas)
     progress(f"comparing {', '.join(scope.user) or 'no schema'} in full; {', '.join(scope.managed) or 'no schema'} "
              "for policies and triggers")
@@ -203,10 +209,8 @@ def _diff_into(result: DiffResult, project: Project, opts: DiffOptions, db: Data
         parsed = split_statements(result.sql)
         result.notes += _policy_notes(parsed)
         result.destructive = _destructive(parsed, before, want)
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        wanted = pool.submit(_snapshot, project, target)
+    if stmts:
         snapshot_now = timed("snapshot", lambda: _snapshot(project, db))
-        snapshot_want = timed("snapshot", wanted.result)
     from toolkit.diff.gaps import not_expressed
 
     gaps = not_expressed(snapshot_now, snapshot_want, set(scope.user), declared_map)
