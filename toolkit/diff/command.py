@@ -12,6 +12,7 @@ def outcome(result: DiffResult, *, dry_run: bool, shown_path: str | None) -> lis
         if not gaps:
             return [f"No changes: {result.source} and supabase/migrations define the same schema."]
         return [f"No changes the differ can write; {gaps} it cannot (listed below): write them by hand."]
+    count = f"{result.statements} statement{'' if result.statements == 1 else 's'}"
     lines = []
     if result.refused:
         lines.append(f"refused: {len(result.destructive)} statement(s) would lose data; nothing written. "
@@ -20,9 +21,9 @@ def outcome(result: DiffResult, *, dry_run: bool, shown_path: str | None) -> lis
         lines.append(f"{len(result.destructive)} statement(s) lose data (written, --allow-destructive):")
     lines += [f"  line {d.location.line}: {d.why}\n      {d.statement}" for d in result.destructive]
     if shown_path is not None:
-        lines.append(f"wrote {shown_path} ({result.statements} statements from {result.source})")
+        lines.append(f"wrote {shown_path} ({count} from {result.source})")
     elif dry_run:
-        lines.append(f"dry run: {result.statements} statements from {result.source}; nothing written")
+        lines.append(f"dry run: {count} from {result.source}; nothing written")
     lines += [f"note: {n}" for n in result.notes]
     if dry_run:
         lines += [f"warning: {f.location or f.object}: {f.message}. {f.remediation}"
