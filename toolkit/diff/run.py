@@ -178,7 +178,7 @@ def _diff_into(result: DiffResult, project: Project, opts: DiffOptions, db: Data
         before = timed("inspect", lambda: differ.inspect(db))
         want = timed("inspect", later.result)
         snapshot_want = timed("snapshot", wanted.result)
-        snapshot_now = timed("snapshot", unchanged.result)
+        snapshot_before = timed("snapshot", unchanged.result)
     scope = differ.scope_for(before, want, opts.schemas)
     progress(f"comparing {', '.join(scope.user) or 'no schema'} in full; {', '.join(scope.managed) or 'no schema'} "
              "for policies and triggers")
@@ -189,17 +189,18 @@ def _diff_into(result: DiffResult, project: Project, opts: DiffOptions, db: Data
     structure = timed("diff", lambda: differ.statements(before, want, scope, privileges=False))
     now = before
     if structure:
-        baseline = _Baseline.take(project, db, applied.source_map, timed) if auditing else None
+        baseline = _Baseline.take(project, db, snapshot_before, applied.source_map, timed) if auditing else None
         events += _apply_part(db, render(head, structure), progress).events
         now = timed("inspect", lambda: differ.inspect(db))
     grants = timed("diff", lambda: differ.statements(now, want, scope, structure=False))
     if grants:
         if baseline is None and auditing:
-            baseline = _Baseline.take(project, db, applied.source_map, timed)
+            baseline = _Baseline.take(project, db, snapshot_before, applied.source_map, timed)
         lead = render(head, structure) + "\n" if structure else head + "\n"
         events += _apply_part(db, "\n" * lead.count("\n") + "\n\n".join(grants) + "\n", progress).events
     stmts = structure + grants
     result.statements = len(stmts)
+    snapshot_now = snapshot_before
     if stmts:
         result.sql = render(head, stmts)
         leftover = timed("verify", lambda: differ.statements(differ.inspect(db), want, scope))
@@ -209,7 +210,6 @@ def _diff_into(result: DiffResult, project: Project, opts: DiffOptions, db: Data
         parsed = split_statements(result.sql)
         result.notes += _policy_notes(parsed)
         result.destructive = _destructive(parsed, before, want)
-    if stmts:
         snapshot_now = timed("snapshot", lambda: _snapshot(project, db))
     from toolkit.diff.gaps import not_expressed
 
@@ -240,8 +240,8 @@ class _Baseline:
     findings: list[Finding]
 
     @classmethod
-    def take(cls, project: Project, db: Database, source_map: SourceMap, timed: _Timer) -> _Baseline:
-        snapshot = timed("snapshot", lambda: _snapshot(project, db))
+    def take(cls, project: Project, db: Database, snapshot: Snapshot, source_map: SourceMap,
+             timed: _Timer) -> _Baseline:
         return cls(timed("audit", lambda: _audit(project, db, snapshot, source_map)))
 
     def introduced(self, project: Project, db: Database, rel: str, snapshot: Snapshot,
