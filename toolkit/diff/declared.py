@@ -36,7 +36,7 @@ def _as_file(project: Project, path: Path, index: int) -> MigrationFile:
 
 
 def declared_schemas(project: Project) -> Declared:
-    configured = project.config.schema_paths
+    configured = project.config.schema_paths or None  # `schema_paths = []` means the default, as in the CLI
     patterns = configured if configured is not None else DEFAULT_PATHS
     source = ("[db.migrations] schema_paths in supabase/config.toml" if configured is not None
               else "supabase/schemas")
