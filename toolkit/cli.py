@@ -515,8 +515,10 @@ def diff(obj: Ctx, name: str, project_dir: Path | None, config_file: Path | None
 
     migration_slug(name)  # a bad name fails before any database starts
     project = load_project(project_dir, config_file)
-    result = run_diff(project, DiffOptions(name, dry_run=dry_run, schemas=schemas, allow_destructive=allow_destructive,
-                                           audit=not no_audit, db_url=db_url, engine=engine), obj.progress)
+    with obj.live():
+        result = run_diff(project, DiffOptions(name, dry_run=dry_run, schemas=schemas,
+                                               allow_destructive=allow_destructive, audit=not no_audit,
+                                               db_url=db_url, engine=engine), obj.progress)
     shown = None
     if result.path is not None:
         here, path = Path.cwd().resolve(), result.path.resolve()

@@ -22,6 +22,7 @@ from toolkit.errors import MigrationError
 from toolkit.migrations import discover
 from toolkit.model import AuditReport, Finding, SourceMap
 from toolkit.pause import pause_point
+from toolkit.progress import Progress, Step
 
 if TYPE_CHECKING:
     from toolkit.apply import ApplyResult
@@ -85,7 +86,7 @@ class _Timer:
             self.timings[key] = self.timings.get(key, 0.0) + time.perf_counter() - t0
 
 
-def _apply_part(db: Database, text: str, progress: Callable[[str], None]) -> SourceMap:
+def _apply_part(db: Database, text: str, progress: Progress) -> SourceMap:
     """Run part of the new file (padded so its lines are the file's lines); a failure is the
     differ's, reported with the SQL it wrote."""
     from toolkit.apply import Applier
@@ -99,7 +100,18 @@ def _apply_part(db: Database, text: str, progress: Callable[[str], None]) -> Sou
     return ap.result.source_map
 
 
-def run_diff(project: Project, opts: DiffOptions, progress: Callable[[str], None]) -> DiffResult:
+def _lines_only(progress: Progress) -> Progress:
+    """The declared side applies beside the migrations: its lines are shown, only theirs draw the bar."""
+
+    def forward(event: str | Step) -> None:
+        text = event.text if isinstance(event, Step) else event
+        if text:
+            progress(text)
+
+    return forward
+
+
+def run_diff(project: Project, opts: DiffOptions, progress: Progress) -> DiffResult:
     from toolkit.apply import apply_migrations
     from toolkit.diff import differ
     from toolkit.engine import get_engine
@@ -139,7 +151,7 @@ def run_diff(project: Project, opts: DiffOptions, progress: Callable[[str], None
             # instead of the interrupt waiting for that apply to finish.
             pool = ThreadPoolExecutor(max_workers=1)
             try:
-                later = pool.submit(apply_migrations, target, declared.files, progress=progress,
+                later = pool.submit(apply_migrations, target, declared.files, progress=_lines_only(progress),
                                     absent_extensions=absent)
                 pause_point("diff")
                 applied = timed("apply", lambda: apply_migrations(db, migrations, progress=progress,
@@ -164,7 +176,7 @@ def run_diff(project: Project, opts: DiffOptions, progress: Callable[[str], None
 
 def _diff_into(result: DiffResult, project: Project, opts: DiffOptions, db: Database, target: Database,
                applied: ApplyResult, declared_map: SourceMap | None, timed: _Timer,
-               progress: Callable[[str], None]) -> None:
+               progress: Progress) -> None:
     from toolkit.diff import differ
     from toolkit.sql.split import split_statements
 
