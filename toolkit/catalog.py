@@ -13,6 +13,7 @@ from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
 from toolkit.model import (
+    Argument,
     Bucket,
     Column,
     Extension,
@@ -192,7 +193,14 @@ select n.nspname, p.proname, (pg_identify_object('pg_proc'::regclass, p.oid, 0))
        array(select r.rolname::text from pg_roles r
              where {_API} and has_function_privilege(r.oid, p.oid, 'EXECUTE') order by 1),
        {_public_has("coalesce(p.proacl, acldefault('f', p.proowner))", 'EXECUTE')},
-       px.extname
+       px.extname,
+       coalesce(p.proargnames, '{{}}'), coalesce(p.proargmodes::text[], '{{}}'),
+       array(select format_type(a.t, null)
+               from unnest(coalesce(p.proallargtypes, p.proargtypes::oid[])) with ordinality a(t, i)
+              order by a.i),
+       p.pronargdefaults, p.proretset,
+       case when p.prokind = 'f' and l.lanname in ('sql', 'plpgsql') and px.extname is null
+            then pg_get_functiondef(p.oid) end
 from pg_proc p
 join pg_namespace n on n.oid = p.pronamespace
 join pg_language l on l.oid = p.prolang
@@ -228,6 +236,7 @@ BUCKETS_READ = "select current_setting('supakit.buckets', true)"
 _CMD = {"r": "select", "a": "insert", "w": "update", "d": "delete", "*": "all"}
 _ON_DELETE = {"a": "no action", "r": "restrict", "c": "cascade", "n": "set null", "d": "set default"}
 _VOLATILITY = {"i": "immutable", "s": "stable", "v": "volatile"}
+_ARG_MODES = {"i": "in", "o": "out", "b": "inout", "v": "variadic", "t": "table"}
 _IDENTITY = {"a": "always", "d": "by default"}
 _TRUE = ("on", "true", "yes", "1")
 
@@ -268,6 +277,17 @@ def _search_path(config: list[str]) -> str | None:
     return None
 
 
+def _arguments(names: list[str], modes: list[str], types: list[str], defaults: int) -> tuple[Argument, ...]:
+    """Parameters in order; the last `defaults` inputs have defaults (pg_proc.pronargdefaults)."""
+    modes = modes or ["i"] * len(types)
+    names = names or [""] * len(types)
+    inputs = [i for i, m in enumerate(modes) if m in ("i", "b", "v")]
+    with_default = set(inputs[len(inputs) - defaults:]) if defaults else set()
+    return tuple(Argument(names[i] if i < len(names) else "", typ, _ARG_MODES.get(modes[i], modes[i]),
+                          i in with_default)
+                 for i, typ in enumerate(types))
+
+
 def take_snapshot(conn: psycopg.Connection, exposed_schemas: tuple[str, ...]) -> Snapshot:
     """Read everything the audit needs. The number of queries does not depend on schema size."""
     run = _Runner(conn)
@@ -305,9 +325,11 @@ def take_snapshot(conn: psycopg.Connection, exposed_schemas: tuple[str, ...]) ->
             reads[view].append(ref)
         functions = tuple(
             Function(schema, name, ident, args, kind, secdef, _search_path(config), tuple(config),
-                     _VOLATILITY.get(vol, vol), lang, returns, owner, _roles(execute, pub_exec), ext)
+                     _VOLATILITY.get(vol, vol), lang, returns, owner, _roles(execute, pub_exec), ext,
+                     _arguments(arg_names, arg_modes, arg_types, defaults), retset, definition)
             for (schema, name, ident, args, kind, secdef, config, vol, lang, returns, owner, execute,
-                 pub_exec, ext) in run.rows(FUNCTIONS)
+                 pub_exec, ext, arg_names, arg_modes, arg_types, defaults, retset, definition)
+            in run.rows(FUNCTIONS)
         )
         extensions = tuple(Extension(*row) for row in run.rows(EXTENSIONS))
         run.rows(BUCKETS_DO)

@@ -280,6 +280,20 @@ class Table:
 
 
 @dataclass(frozen=True)
+class Argument:
+    """One parameter of a function, in declaration order."""
+
+    name: str  # "" when unnamed
+    type: str  # format_type, schema-qualified where needed, e.g. "uuid", "public.order_status[]"
+    mode: str = "in"  # in | out | inout | variadic | table
+    has_default: bool = False
+
+    @property
+    def is_input(self) -> bool:
+        return self.mode in ("in", "inout", "variadic")
+
+
+@dataclass(frozen=True)
 class Function:
     schema: str
     name: str
@@ -295,6 +309,13 @@ class Function:
     owner: str = ""
     execute: tuple[str, ...] = ()  # API roles (and PUBLIC) allowed to EXECUTE it
     extension: str | None = None
+    args: tuple[Argument, ...] = ()
+    returns_set: bool = False
+    definition: str | None = None  # pg_get_functiondef of SQL and PL/pgSQL functions of the project
+
+    @property
+    def inputs(self) -> tuple[Argument, ...]:
+        return tuple(a for a in self.args if a.is_input)
 
     @property
     def signature(self) -> str:
