@@ -268,7 +268,7 @@ def _check_value_types(out: dict[str, Any], where: str) -> None:
 
 # Declared access per table ([tool.supakit.expect.<table>]), most open first.
 EXPECT_LEVELS = ("public", "authenticated", "tenant", "owner", "none")
-EXPECT_COMMANDS = ("select", "insert", "update", "delete", "all")
+EXPECT_COMMANDS = ("select", "insert", "update", "delete", "all", "call")  # call: a function over /rpc
 PROBE_SETTINGS = {"enabled": bool, "storage": bool, "skip": list}
 
 
@@ -306,6 +306,13 @@ def _expect_table(name: str, spec: Any, where: str) -> dict[str, str]:
             raise ConfigError(f"{where}: expect.{name}.{command} = {level!r} is not an access level"
                               f"{_hint(str(level), EXPECT_LEVELS)} (use {', '.join(EXPECT_LEVELS)})")
     return {str(k): str(v) for k, v in spec.items()}
+
+
+def declared_call(expect: dict[str, dict[str, str]], schema: str, name: str) -> str | None:
+    """Who may call a function and see or change other users' data, as declared with
+    `[expect.<function>] call = "..."` (by bare or schema-qualified name)."""
+    spec = expect.get(f"{schema}.{name}") or expect.get(name) or {}
+    return spec.get("call")
 
 
 def validate_probe(raw: Any, where: str) -> None:

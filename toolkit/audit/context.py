@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from toolkit.audit.exposure import Exposure
+from toolkit.audit.function_access import FunctionAccess
 from toolkit.model import (
     Finding,
     ForeignKey,
@@ -98,6 +99,11 @@ class AuditContext:
 
     def user_functions(self) -> list[Function]:
         return [f for f in self.snapshot.functions if self.exposure.is_user_function(f)]
+
+    @functools.cached_property
+    def function_access(self) -> FunctionAccess:
+        """What each function's body reaches (parsed on first use)."""
+        return FunctionAccess(self.snapshot, self.user_functions())
 
     def owner_columns(self, table: Table) -> frozenset[str]:
         """Columns naming the row's owner or tenant: a reference to auth.users, or a
