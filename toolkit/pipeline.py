@@ -118,7 +118,9 @@ def audit(project: Project, opts: AuditOptions, progress: Progress) -> AuditRepo
                 pause_point("probe")
                 probe_result = run_probe(db, snapshot, source_map=source_map, settings=project.settings,
                                          progress=progress)
-                findings += probe_result.findings
+                from toolkit.probe.rpc_verdict import merge_static_twins
+
+                findings = merge_static_twins(findings + probe_result.findings)
                 info["probe"] = probe_result.summary
                 opts.timings["probe"] = time.perf_counter() - t0
     findings += platform_findings(apply_result)

@@ -269,7 +269,7 @@ def _check_value_types(out: dict[str, Any], where: str) -> None:
 # Declared access per table ([tool.supakit.expect.<table>]), most open first.
 EXPECT_LEVELS = ("public", "authenticated", "tenant", "owner", "none")
 EXPECT_COMMANDS = ("select", "insert", "update", "delete", "all", "call")  # call: a function over /rpc
-PROBE_SETTINGS = {"enabled": bool, "storage": bool, "skip": list}
+PROBE_SETTINGS = {"enabled": bool, "storage": bool, "functions": bool, "skip": list}
 
 
 def _hint(word: str, choices: tuple[str, ...] | list[str]) -> str:
@@ -324,6 +324,6 @@ def validate_probe(raw: Any, where: str) -> None:
                               f" (use {', '.join(PROBE_SETTINGS)})")
         if not isinstance(value, PROBE_SETTINGS[key]):
             raise ConfigError(f"{where}: probe.{key} must be a "
-                              f"{'list of table names' if key == 'skip' else 'boolean'}")
+                              f"{'list of table or function names' if key == 'skip' else 'boolean'}")
         if isinstance(value, list) and not all(isinstance(v, str) for v in value):
-            raise ConfigError(f"{where}: probe.skip must be a list of table names")
+            raise ConfigError(f"{where}: probe.skip must be a list of table or function names")

@@ -37,7 +37,9 @@ def block(text: str, section: str, lang: str) -> str | None:
 def test_the_probe_registers_its_rules() -> None:
     assert sorted(["probe_anon_read", "probe_anon_write", "probe_cross_user_read",
                                   "probe_cross_user_write", "probe_owner_spoof", "probe_skipped",
-                                  "expectation_mismatch"]) == PROBE_RULES
+                                  "expectation_mismatch", "probe_rpc_anon_read",
+                                  "probe_rpc_anon_write", "probe_rpc_cross_user_read",
+                                  "probe_rpc_cross_user_write", "probe_rpc_skipped"]) == PROBE_RULES
     source = (REPO / "toolkit" / "probe" / "rules.py").read_text()
     for rule_id in PROBE_RULES:
         assert f'id="{rule_id}"' in source

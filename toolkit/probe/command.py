@@ -55,6 +55,9 @@ def summary_line(summary: dict[str, Any]) -> str:
         return "probe disabled by [tool.supakit.probe] enabled = false"
     parts = [f"probed {summary.get('tables_probed', 0)} of {summary.get('tables_exposed', 0)} "
              "exposed tables"]
+    if summary.get("functions_exposed"):
+        parts.append(f"{summary.get('functions_probed', 0)} of {summary['functions_exposed']} "
+                     "exposed functions")
     if summary.get("buckets_probed"):
         parts.append(f"{summary['buckets_probed']} private bucket(s)")
     if summary.get("seconds") is not None:

@@ -37,5 +37,29 @@ EXPECTATION_MISMATCH = register(RuleInfo(
             "[tool.supakit.expect].",
     stage="probe"))
 
+PROBE_RPC_ANON_READ = register(RuleInfo(
+    id="probe_rpc_anon_read", level=Level.ERROR, category=Category.SECURITY,
+    summary="A function called over /rpc with the anon key returned a signed-in user's private data.",
+    stage="probe"))
+PROBE_RPC_ANON_WRITE = register(RuleInfo(
+    id="probe_rpc_anon_write", level=Level.ERROR, category=Category.SECURITY,
+    summary="A function called over /rpc with the anon key changed a signed-in user's rows.",
+    stage="probe"))
+PROBE_RPC_CROSS_USER_READ = register(RuleInfo(
+    id="probe_rpc_cross_user_read", level=Level.ERROR, category=Category.SECURITY,
+    summary="A function user B called over /rpc, with user A's ids, returned user A's private data.",
+    stage="probe"))
+PROBE_RPC_CROSS_USER_WRITE = register(RuleInfo(
+    id="probe_rpc_cross_user_write", level=Level.ERROR, category=Category.SECURITY,
+    summary="A function user B called over /rpc, with user A's ids, changed user A's rows.",
+    stage="probe"))
+PROBE_RPC_SKIPPED = register(RuleInfo(
+    id="probe_rpc_skipped", level=Level.INFO, category=Category.HYGIENE,
+    summary="The probe could not call a function the API exposes, so what it does was not proven "
+            "either way.",
+    stage="probe"))
+
 RULES = (PROBE_ANON_READ, PROBE_ANON_WRITE, PROBE_CROSS_USER_READ, PROBE_CROSS_USER_WRITE,
-         PROBE_OWNER_SPOOF, PROBE_SKIPPED, EXPECTATION_MISMATCH)
+         PROBE_OWNER_SPOOF, PROBE_SKIPPED, EXPECTATION_MISMATCH, PROBE_RPC_ANON_READ,
+         PROBE_RPC_ANON_WRITE, PROBE_RPC_CROSS_USER_READ, PROBE_RPC_CROSS_USER_WRITE,
+         PROBE_RPC_SKIPPED)

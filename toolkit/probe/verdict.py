@@ -180,8 +180,8 @@ def skipped_finding(ctx: Context, table: Table, reason: str) -> Finding:
                    location=ctx.audit.table_location(table), evidence={"reason": reason})
 
 
-def config_finding(ctx: Context, problem: str) -> Finding:
+def config_finding(ctx: Context, problem: str, *, what: str = "table") -> Finding:
     return Finding(rule=EXPECTATION_MISMATCH.id, level=Level.WARN, category=EXPECTATION_MISMATCH.category,
                    object=ObjectRef("file", None, "supakit settings"), message=problem,
-                   remediation="Name a table in an exposed schema, as `table` or `schema.table`.",
+                   remediation=f"Name a {what} in an exposed schema, as `{what}` or `schema.{what}`.",
                    evidence={"problem": problem})
