@@ -180,10 +180,12 @@ class Run:
 
     def _functions(self, conn: psycopg.Connection, functions: list[Function]) -> None:
         """Call the exposed functions as B and as anon (rpc.py), after the tables are done."""
+        if self.config.get("functions") is False:
+            self.summary["functions_disabled"] = True
+            return
         skip = set(self.config.get("skip") or [])
-        why = ("the probe users could not be created" if "A" not in self.users or "B" not in self.users
-               else "[tool.supakit.probe] functions = false" if self.config.get("functions") is False
-               else None)
+        why = ("the probe users could not be created"
+               if "A" not in self.users or "B" not in self.users else None)
         callable_: list[Function] = []
         for fn in functions:
             reason = why or ("listed in [tool.supakit.probe] skip"

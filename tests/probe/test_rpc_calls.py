@@ -1,0 +1,85 @@
+"""How the RPC probe calls: a join into A's organisation is a write, an invoker function's write
+as anon is seen through the same triggers, a call that runs too long stops at the timeout, and a
+function that sends HTTP requests meets the pg_net stub, which keeps nothing."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.probe.conftest import by_rule
+from toolkit.probe import rpc
+
+SCHEMA = """
+create extension if not exists pg_net;
+create table public.orgs (
+  id uuid primary key default gen_random_uuid(),
+  name text not null,
+  created_by uuid not null default auth.uid() references auth.users (id)
+);
+create table public.org_members (
+  org_id uuid not null references public.orgs (id),
+  user_id uuid not null references auth.users (id),
+  primary key (org_id, user_id)
+);
+alter table public.orgs enable row level security;
+alter table public.org_members enable row level security;
+create policy members_own on public.org_members for select to authenticated
+  using (user_id = (select auth.uid()));
+create policy orgs_members on public.orgs for select to authenticated
+  using (id in (select m.org_id from public.org_members m where m.user_id = (select auth.uid())));
+
+create table public.guestbook (
+  id bigint generated always as identity primary key,
+  user_id uuid not null default auth.uid() references auth.users (id),
+  body text not null
+);
+alter table public.guestbook enable row level security;
+create policy guestbook_own on public.guestbook for select to authenticated
+  using (user_id = (select auth.uid()));
+create policy guestbook_wall on public.guestbook for select to anon using (true);
+create policy guestbook_edit on public.guestbook for update to anon using (true);
+
+create function public.join_org(org_id uuid) returns void
+  language sql security definer set search_path = ''
+  as $$ insert into public.org_members (org_id, user_id) values (org_id, (select auth.uid())) $$;
+create function public.edit_guestbook(guestbook_id bigint) returns void
+  language sql security invoker set search_path = ''
+  as $$ update public.guestbook set body = 'defaced' where id = guestbook_id $$;
+create function public.slow_report() returns int
+  language sql security definer set search_path = ''
+  as $$ select 1 from pg_sleep(3) $$;
+create function public.ping_org(org_id uuid) returns bigint
+  language sql security definer set search_path = ''
+  as $$ select net.http_post(url := 'https://example.com/hook',
+                             body := jsonb_build_object('org', org_id)) $$;
+"""
+
+
+@pytest.fixture
+def probed(probe_sql, monkeypatch, db):  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(rpc, "TIMEOUT", "300ms")
+    result = probe_sql(SCHEMA)
+    with db.connect() as conn:
+        queued = conn.execute("select count(*) from net.http_request_queue").fetchone()
+    return result, queued
+
+
+def test_rpc_calls(probed) -> None:  # type: ignore[no-untyped-def]
+    result, queued = probed
+    fns = {r.function.name: r for r in result.functions}
+    # B joins A's organisation through a definer function that never checks an invitation
+    (join,) = [f for f in by_rule(result, "probe_rpc_cross_user_write") if f.object.name.startswith("join_org")]
+    (change,) = join.evidence["calls"][0]["changed"]
+    assert change["table"] == "public.org_members" and change["change"] == "insert"
+    assert "a link to user A's row of public.orgs" in join.message
+    # an invoker function's write as anon, allowed by the table's policy, is seen too
+    (edit,) = [f for f in by_rule(result, "probe_rpc_anon_write") if f.object.name.startswith("edit_guestbook")]
+    assert edit.evidence["security_definer"] is False
+    assert edit.evidence["calls"][0]["changed"][0]["columns"]["body"]["after"] == "defaced"
+    # a call that runs too long stops at the statement timeout, and says so
+    assert fns["slow_report"].skipped is not None and "statement timeout" in fns["slow_report"].skipped
+    # the pg_net stub queued the request inside the call, and the rollback took it away
+    assert fns["ping_org"].skipped is None
+    assert all(c.outcome == "returned" for c in fns["ping_org"].calls)
+    assert queued == (0,)
+    assert result.summary["functions_exposed"] == 4 and result.summary["functions_probed"] == 3
