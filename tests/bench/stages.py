@@ -30,8 +30,9 @@ PROBE_KEYS = ("tables_probed", "tables_skipped", "requests", "rows_synthesised",
 SUPAKIT = str(Path(sys.executable).with_name("supakit"))
 
 
-def write_project(root: Path, n: int) -> Project:
-    """A Supabase project whose migrations create the generated schema, 25 tables a file."""
+def write_project(root: Path, n: int, *, functions: bool = False) -> Project:
+    """A Supabase project whose migrations create the generated schema, 25 tables a file (and,
+    with `functions`, one RPC function per table)."""
     from toolkit.project import find_project
 
     mdir = root / "supabase" / "migrations"
@@ -39,7 +40,7 @@ def write_project(root: Path, n: int) -> Project:
     (root / "supabase" / "config.toml").write_text('project_id = "bench"\n[db]\nmajor_version = 15\n')
     chunks: list[list[str]] = [[]]
     tables = 0
-    for line in generate_schema(n).splitlines():
+    for line in generate_schema(n, functions=functions).splitlines():
         if line.startswith("create table public.t"):
             if tables and tables % TABLES_PER_FILE == 0:
                 chunks.append([])

@@ -11,13 +11,14 @@ go into a JSON body, as PostgREST receives `POST /rpc/<name>`.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from toolkit.model import Argument, Function, Snapshot, Table
 from toolkit.probe.scope import AUTH_USERS, OWNER_NAMES, unique_keys
 from toolkit.probe.session import User
 from toolkit.probe.sqltext import cast, lit, row_filter, text_value
-from toolkit.probe.synth import Filled, Synthesizer
+from toolkit.probe.synth import Synthesizer
 from toolkit.probe.typeinfo import Extras, TypeInfo
 from toolkit.probe.values import Candidates
 
@@ -54,11 +55,21 @@ class ArgPicker:
         self.by_name: dict[str, list[Table]] = {}
         for f in self.filled.values():
             self.by_name.setdefault(f.table.name.lower(), []).append(f.table)
-        self.fk_targets: dict[str, list[str]] = {}  # column name -> tables it references
+        self.fk_targets: dict[str, dict[str, None]] = {}  # column name -> tables it references
         for t in snapshot.tables:
             for fk in t.foreign_keys:
                 if len(fk.columns) == 1 and fk.ref_table in self.filled:
-                    self.fk_targets.setdefault(fk.columns[0].lower(), []).append(fk.ref_table)
+                    self.fk_targets.setdefault(fk.columns[0].lower(), {})[fk.ref_table] = None
+        # column name -> A's scoped tables that have it, those where it is unique first
+        groups: dict[str, list[Table]] = {}
+        for f in self.filled.values():
+            if f.scope.scoped:
+                for col in f.table.columns:
+                    groups.setdefault(col.name, []).append(f.table)
+        self.by_column = {name: [t.identity for t in sorted(tables, key=lambda t: (
+            not any(k == (name,) for k in unique_keys(t)), t.identity))]  # noqa: B023
+            for name, tables in groups.items()}
+        self.has_column = {name: set(ids) for name, ids in self.by_column.items()}
 
     def plan(self, fn: Function) -> ArgPlan:
         inputs = fn.inputs
@@ -139,21 +150,18 @@ class ArgPicker:
             for name in _plurals(s):
                 out += [t.identity for t in self.by_name.get(name, ())]
         if stem:
-            out += self.fk_targets.get(base, [])
+            out += list(self.fk_targets.get(base, {}))
         return list(dict.fromkeys(t for t in out if t in self.filled))
 
-    def _by_column(self, fn: Function, column: str) -> list[str]:
+    def _by_column(self, fn: Function, column: str) -> Iterator[str]:
         """Tables of A's with such a column: those the function's name mentions first, then those
-        where it is unique, then the rest (scoped tables only: unscoped rows are nobody's)."""
-        words = set(_name_stems(fn.name))
-        hits = [f for f in self.filled.values() if f.scope.scoped and f.table.column(column)]
-
-        def rank(f: Filled) -> tuple[int, int, str]:
-            named = any(n in words for n in _singulars(f.table.name.lower()))
-            unique = any(k == (column,) for k in unique_keys(f.table))
-            return (0 if named else 1, 0 if unique else 1, f.table.identity)
-
-        return [f.table.identity for f in sorted(hits, key=rank)]
+        where it is unique, then the rest (scoped tables only: unscoped rows are nobody's).
+        Lazily, so a column many tables share costs nothing past the first that fits."""
+        have = self.has_column.get(column, set())
+        named = [t.identity for s in _name_stems(fn.name) for name in _plurals(s)
+                 for t in self.by_name.get(name, ()) if t.identity in have]
+        yield from named
+        yield from (t for t in self.by_column.get(column, []) if t not in named)
 
     def _row(self, table: str) -> str:
         filled = self.filled[table]

@@ -25,7 +25,8 @@ _NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
 # anything when they come back.
 _SKIP_TYPES = ("timestamp", "time ", "time(", "boolean", "json", "[]", "interval")
 _MIN_TEXT = 5
-_SUBSTRING = 8  # markers at least this long are also found inside longer strings
+_SUBSTRING = 8  # strings longer than this are also searched word by word
+_WORDS = re.compile(r"[\s,;:()\[\]{}\"'<>|/=]+")
 
 
 class PrivateValues:
@@ -55,7 +56,6 @@ class PrivateValues:
             for attempt in result.attempts:
                 if attempt.allowed and attempt.command == "select" and attempt.caller in self.readable:
                     self.readable[attempt.caller] |= a_values.get(result.table.identity, set())
-        self._long = [v for v in self.where if len(v) >= _SUBSTRING]
 
     def leaked(self, body: str | None, caller: str, sent: str | None) -> list[tuple[str, str]]:
         """(A's value, where it came from) for each private value of A's in the response."""
@@ -71,10 +71,11 @@ class PrivateValues:
         return sorted(found.items(), key=lambda kv: (kv[1], kv[0]))
 
     def _hits(self, leaf: str) -> Iterator[str]:
+        """The leaf itself, or a word of it (a value built into a sentence or a list)."""
         if leaf in self.where:
             yield leaf
         if len(leaf) > _SUBSTRING:
-            yield from (v for v in self._long if v != leaf and v in leaf)
+            yield from (w for w in _WORDS.split(leaf) if w != leaf and w in self.where)
 
 
 def _recognisable(value: str, type_name: str) -> bool:
