@@ -42,6 +42,11 @@ def test_example_project_is_fully_probed_and_clean(example) -> None:  # type: ig
     s = result.summary
     assert s["tables_exposed"] == s["tables_probed"] == 30 and s["tables_skipped"] == 0
     assert s["buckets_probed"] == 1  # the private stage-plots bucket
+    # its one RPC function (event_crew_cost, invoker) was called by B with A's event: quiet
+    assert s["functions_exposed"] == s["functions_probed"] == 1 and s["functions_skipped"] == 0
+    (crew_cost,) = result.functions
+    assert crew_cost.given == {"event_id": "user A's public.events.id"}
+    assert [(c.caller, c.outcome, c.response) for c in crew_cost.calls] == [("B", "returned", "[0]")]
     assert s["share_probed"] == 1.0
     assert s["seconds"] < 5, s  # well under a second on an idle machine; generous for CI
     print(f"\nexample project: {s['tables_probed']}/{s['tables_exposed']} tables, "
