@@ -22,6 +22,13 @@ FILES = {
     create table public.plans (id int primary key, name text not null);
     alter table public.plans enable row level security;
     create policy plans_read on public.plans for select to anon, authenticated using (true);
+    create table public.signups (
+      id bigint generated always as identity primary key,
+      user_id uuid references auth.users (id),
+      email text not null
+    );
+    alter table public.signups enable row level security;
+    create policy signups_open on public.signups for insert to anon, authenticated with check (true);
     create schema private;
 
     create function public.get_order(order_id uuid) returns setof public.orders
@@ -70,6 +77,9 @@ FILES = {
     create function public.invoker_order(order_id uuid) returns setof public.orders
       language sql stable set search_path = ''
       as $$ select * from public.orders where id = order_id $$;
+    create function public.sign_up(email text) returns void
+      language sql security definer set search_path = ''
+      as $$ insert into public.signups (email) values (sign_up.email) $$;
     revoke execute on function public.order_count() from public, anon;
     revoke execute on function public.order_total() from public, authenticated;
     grant execute on function public.order_total() to anon;
@@ -116,6 +126,10 @@ def test_a_public_catalogue_or_unknown_tables_stay_warnings(w: Audited) -> None:
     plans = w.one(RULE, "public.plan_names()")
     assert plans.level is Level.WARN and plans.evidence["reads"] == ["public.plans"]
     assert plans.evidence["protected"] == {}
+    # an insert the table's policies let anyone make anyway is nothing RLS protects
+    signup = w.one(RULE, "public.sign_up(email text)")
+    assert signup.level is Level.WARN and signup.evidence["writes"] == ["public.signups"]
+    assert signup.evidence["protected"] == {}
     dynamic = w.one(RULE, "public.count_rows(tbl text)")
     assert dynamic.level is Level.WARN and dynamic.evidence["dynamic_sql"] is True
     assert "EXECUTE" in dynamic.message

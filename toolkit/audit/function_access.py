@@ -18,6 +18,7 @@ _DEFAULT_PATH = ("public", "extensions")
 class Access:
     reads: tuple[str, ...] = ()  # table identities
     writes: tuple[str, ...] = ()
+    commands: tuple[tuple[str, str], ...] = ()  # (table, insert | update | delete) it runs
     caller_checks: tuple[str, ...] = ()  # "auth.uid()", "current_user", or "private.f() → auth.uid()"
     dynamic: bool = False  # some body on the path runs EXECUTE: the tables it reaches are unknown
     known: bool = True  # every body on the path could be read
@@ -59,7 +60,7 @@ class FunctionAccess:
             return Access(known=False)
         path = _search_path(fn)
         reads = {t for name in facts.reads for t in self._relations(name, path)}
-        writes = {t for name in facts.writes for t in self._relations(name, path)}
+        commands = {(t, cmd) for name, cmd in facts.commands for t in self._relations(name, path)}
         checks = list(facts.caller_checks)
         dynamic, known = facts.dynamic, True
         for name in sorted(facts.calls):
@@ -68,13 +69,13 @@ class FunctionAccess:
                     continue
                 sub = self._memo.get(callee.identity) or self._walk(callee, seen)
                 reads.update(sub.reads)
-                writes.update(sub.writes)
+                commands.update(sub.commands)
                 checks += [f"{callee.schema}.{callee.name}() → {c.split(' → ')[-1]}"
                            for c in sub.caller_checks]
                 dynamic = dynamic or sub.dynamic
                 known = known and sub.known
-        return Access(tuple(sorted(reads)), tuple(sorted(writes)), tuple(dict.fromkeys(checks)),
-                      dynamic, known)
+        return Access(tuple(sorted(reads)), tuple(sorted({t for t, _ in commands})),
+                      tuple(sorted(commands)), tuple(dict.fromkeys(checks)), dynamic, known)
 
     def _relations(self, name: str, path: tuple[str, ...]) -> list[str]:
         """Table identities a name stands for; a view stands for what it reads."""

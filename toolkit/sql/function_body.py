@@ -24,7 +24,8 @@ from toolkit.sql.policy_expr import AUTH_FUNCTIONS
 # Value functions that name the role running the statement (SQLValueFunction ops).
 _ROLE_VALUES = frozenset({"SVFOP_CURRENT_USER", "SVFOP_CURRENT_ROLE", "SVFOP_SESSION_USER", "SVFOP_USER"})
 _SETTING_FUNCTIONS = frozenset({"current_setting", "pg_catalog.current_setting"})
-_WRITES = frozenset({"InsertStmt", "UpdateStmt", "DeleteStmt", "MergeStmt"})
+_WRITES = {"InsertStmt": ("insert",), "UpdateStmt": ("update",), "DeleteStmt": ("delete",),
+           "MergeStmt": ("insert", "update", "delete")}
 # PL/pgSQL expression parse modes (libpg_query's RawParseMode): 0 a statement, 2 an expression,
 # 3-5 an assignment `target := expression`.
 _STATEMENT, _EXPRESSION = 0, 2
@@ -35,6 +36,7 @@ _ASSIGNMENT = re.compile(r"^[^:=]*?:?=\s*", re.DOTALL)
 class BodyFacts:
     reads: frozenset[str] = frozenset()
     writes: frozenset[str] = frozenset()
+    commands: frozenset[tuple[str, str]] = frozenset()  # (relation, insert | update | delete)
     calls: frozenset[str] = frozenset()  # function names as written: "auth.uid", "lower"
     caller_checks: tuple[str, ...] = ()  # how it looks at the caller: "auth.uid()", "current_user"
     dynamic: bool = False  # runs SQL built at run time (PL/pgSQL EXECUTE), which no parse can see
@@ -130,6 +132,7 @@ class _Collector:
     def __init__(self) -> None:
         self.reads: set[str] = set()
         self.writes: set[str] = set()
+        self.commands: set[tuple[str, str]] = set()
         self.calls: set[str] = set()
         self.checks: list[str] = []
         self.dynamic = False
@@ -143,11 +146,11 @@ class _Collector:
         truncated: set[int] = set()
         for kind, node in _walk(tree):
             if kind in _WRITES:
-                self.writes.add(_name(node.get("relation", {})))
+                self._write(_name(node.get("relation", {})), _WRITES[kind])
             elif kind == "TruncateStmt":
                 for rel in node.get("relations", ()):
                     rv = rel.get("RangeVar", {})
-                    self.writes.add(_name(rv))
+                    self._write(_name(rv), ("delete",))
                     truncated.add(rv.get("location", -1))
             elif kind == "RangeVar":
                 reads.append(node)
@@ -164,6 +167,10 @@ class _Collector:
             self.reads.add(name)
         return self
 
+    def _write(self, name: str, commands: tuple[str, ...]) -> None:
+        self.writes.add(name)
+        self.commands.update((name, c) for c in commands)
+
     def _call(self, node: dict[str, Any]) -> None:
         name = ".".join(part.get("String", {}).get("sval", "") for part in node.get("funcname", ())).lower()
         self.calls.add(name)
@@ -177,8 +184,8 @@ class _Collector:
             self.checks.append(what)
 
     def facts(self) -> BodyFacts:
-        return BodyFacts(frozenset(self.reads), frozenset(self.writes), frozenset(self.calls),
-                         tuple(self.checks), self.dynamic, not self.unreadable)
+        return BodyFacts(frozenset(self.reads), frozenset(self.writes), frozenset(self.commands),
+                         frozenset(self.calls), tuple(self.checks), self.dynamic, not self.unreadable)
 
 
 def _walk(node: Any) -> Iterator[tuple[str, dict[str, Any]]]:

@@ -42,8 +42,8 @@ def security_definer_function_exposed(ctx: AuditContext) -> Iterator[Finding]:
         if not callers:
             continue
         access = ctx.function_access.of(fn)
-        protected = {role: sorted(t for t in access.reads if _protected(ctx, t, role, "select"))
-                     + sorted(t for t in access.writes if _protected(ctx, t, role, "update"))
+        protected = {role: sorted({t for t in access.reads if _protected(ctx, t, role, "select")}
+                                  | {t for t, cmd in access.commands if _protected(ctx, t, role, cmd)})
                      for role in callers}
         at_risk = sorted({t for tables in protected.values() for t in tables})
         declared = declared_call(ctx.settings.get("expect") or {}, fn.schema, fn.name)
