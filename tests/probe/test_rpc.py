@@ -11,16 +11,15 @@ from typing import Any
 import pytest
 
 from tests.conftest import REPO
+from tests.probe.conftest import applied_project
 from toolkit.apply import ApplyResult
 from toolkit.audit import audit_snapshot
-from toolkit.catalog import take_snapshot
 from toolkit.engine.base import Database
 from toolkit.model import Finding, Level, Snapshot
-from toolkit.pipeline import AuditOptions, start_and_apply
 from toolkit.probe import ProbeResult, run_probe
 from toolkit.probe.command import summary_line
 from toolkit.probe.rpc_verdict import merge_static_twins
-from toolkit.project import Project, find_project
+from toolkit.project import Project
 
 FIXTURE = REPO / "tests" / "fixtures" / "rpc_functions"
 FUNCTIONS = "supabase/migrations/20250301091000_order_functions.sql"
@@ -28,13 +27,8 @@ FUNCTIONS = "supabase/migrations/20250301091000_order_functions.sql"
 
 @pytest.fixture(scope="module")
 def world(engine) -> Iterator[tuple[Project, Database, ApplyResult, Snapshot]]:  # type: ignore[no-untyped-def]
-    project = find_project(FIXTURE)
-    db, applied = start_and_apply(project, AuditOptions(engine="local"), lambda _m: None)
-    with db:
-        assert applied.complete, [str(f) for f in applied.failures]
-        with db.connect() as conn:
-            snapshot = take_snapshot(conn, project.exposed_schemas)
-        yield project, db, applied, snapshot
+    with applied_project(FIXTURE) as applied:
+        yield applied
 
 
 @pytest.fixture(scope="module")
