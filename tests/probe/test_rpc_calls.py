@@ -48,6 +48,8 @@ create function public.edit_guestbook(guestbook_id bigint) returns void
 create function public.slow_report() returns int
   language sql security definer set search_path = ''
   as $$ select 1 from pg_sleep(3) $$;
+create function public.unnamed(uuid) returns int language sql as $$ select 1 $$;
+create function public.touch() returns trigger language plpgsql as $$ begin return new; end $$;
 create function public.ping_org(org_id uuid) returns bigint
   language sql security definer set search_path = ''
   as $$ select net.http_post(url := 'https://example.com/hook',
@@ -83,3 +85,5 @@ def test_rpc_calls(probed) -> None:  # type: ignore[no-untyped-def]
     assert all(c.outcome == "returned" for c in fns["ping_org"].calls)
     assert queued == (0,)
     assert result.summary["functions_exposed"] == 4 and result.summary["functions_probed"] == 3
+    # PostgREST serves neither a function with an unnamed argument nor a trigger function
+    assert result.summary["functions_not_served"] == 2
