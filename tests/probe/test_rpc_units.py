@@ -33,3 +33,17 @@ def test_every_string_and_number_of_a_response_is_a_leaf() -> None:
     body = _loads('[{"a": "x", "n": 7031.00, "nested": {"list": [1, "y"]}, "t": true},'
                   ' "{\\"inner\\": \\"z\\"}"]')
     assert sorted(_leaves(body)) == sorted(["x", "7031.00", "1", "y", '{"inner": "z"}', "z"])
+
+
+def test_call_declarations_name_functions() -> None:
+    from toolkit.model import Function
+    from toolkit.probe.rpc_verdict import resolve_calls
+
+    fns = [Function("public", "get_profile", "public.get_profile(text)", "username text"),
+           Function("public", "get_profile", "public.get_profile(uuid)", "id uuid")]
+    declared, problems = resolve_calls({"get_profile": {"call": "public"},
+                                        "public.get_profle": {"call": "authenticated"},
+                                        "profiles": {"select": "public"}}, fns)
+    assert declared == {"public.get_profile(text)": "public", "public.get_profile(uuid)": "public"}
+    assert problems == ["expect.public.get_profle.call names no function the Data API exposes; "
+                        "did you mean 'public.get_profile'?"]
