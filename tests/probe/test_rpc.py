@@ -54,7 +54,7 @@ def test_a_definer_reader_leaks_user_a_order_to_b_and_anon(probed: ProbeResult) 
     assert b.level is Level.ERROR and anon.level is Level.ERROR
     assert "user B called public.get_order(order_id uuid) over /rpc with order_id = user A's " \
            "public.orders.id and got back user A's private data" in b.message
-    (call,) = b.evidence["calls"]
+    (call,) = b.evidence["requests"]
     assert call["request"] == "GET /rest/v1/rpc/get_order" and call["role"] == "authenticated"
     leaked = {item["from"]: item["value"] for item in call["leaked"]}
     assert leaked["public.orders.item"] == "probe-0-item" and leaked["public.orders.total"] == "7031.00"
@@ -68,7 +68,7 @@ def test_a_definer_reader_leaks_user_a_order_to_b_and_anon(probed: ProbeResult) 
 def test_definer_writers_change_user_a_orders(probed: ProbeResult) -> None:
     (cancel,) = of(probed, "cancel_order")
     assert cancel.rule == "probe_rpc_cross_user_write"  # revoked from anon: B's call only
-    (call,) = cancel.evidence["calls"]
+    (call,) = cancel.evidence["requests"]
     assert call["request"] == "POST /rest/v1/rpc/cancel_order"
     (change,) = call["changed"]
     assert change["table"] == "public.orders" and change["change"] == "update"
@@ -126,6 +126,7 @@ def test_the_audit_finding_carries_the_proof_once(world, probed: ProbeResult) ->
     assert {p["rule"] for p in get_order.evidence["probe"]} == {"probe_rpc_cross_user_read",
                                                                  "probe_rpc_anon_read"}
     assert "; the probe proved it: user B got back user A's private data" in get_order.message
+    assert {r["caller"] for r in get_order.evidence["requests"]} == {"user B", "anon key"}
     (cancel,) = of(merged, "cancel_order")
     assert cancel.level is Level.ERROR and "a call by user B updated user A's row" in cancel.message
     (checked,) = of(merged, "get_my_order")

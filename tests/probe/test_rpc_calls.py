@@ -71,13 +71,13 @@ def test_rpc_calls(probed) -> None:  # type: ignore[no-untyped-def]
     fns = {r.function.name: r for r in result.functions}
     # B joins A's organisation through a definer function that never checks an invitation
     (join,) = [f for f in by_rule(result, "probe_rpc_cross_user_write") if f.object.name.startswith("join_org")]
-    (change,) = join.evidence["calls"][0]["changed"]
+    (change,) = join.evidence["requests"][0]["changed"]
     assert change["table"] == "public.org_members" and change["change"] == "insert"
     assert "a link to user A's row of public.orgs" in join.message
     # an invoker function's write as anon, allowed by the table's policy, is seen too
     (edit,) = [f for f in by_rule(result, "probe_rpc_anon_write") if f.object.name.startswith("edit_guestbook")]
     assert edit.evidence["security_definer"] is False
-    assert edit.evidence["calls"][0]["changed"][0]["columns"]["body"]["after"] == "defaced"
+    assert edit.evidence["requests"][0]["changed"][0]["columns"]["body"]["after"] == "defaced"
     # a call that runs too long stops at the statement timeout, and says so
     assert fns["slow_report"].skipped is not None and "statement timeout" in fns["slow_report"].skipped
     # the pg_net stub queued the request inside the call, and the rollback took it away

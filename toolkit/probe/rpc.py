@@ -26,6 +26,7 @@ from toolkit.probe.session import User, anon_claims, rolled_back_rows
 from toolkit.probe.sqltext import ident
 from toolkit.probe.synth import Synthesizer
 from toolkit.probe.typeinfo import load_types
+from toolkit.progress import Progress, Step, quiet
 
 if TYPE_CHECKING:
     import psycopg
@@ -54,8 +55,8 @@ class Call:
 
     def evidence(self, fn: Function) -> dict[str, Any]:
         out: dict[str, Any] = {"caller": CALLER_NAMES.get(self.caller, self.caller), "role": self.role,
-                               "request": f"{_method(fn)} /rest/v1/rpc/{fn.name}", "body": self.body,
-                               "outcome": self.outcome}
+                               "command": "call", "request": f"{_method(fn)} /rest/v1/rpc/{fn.name}",
+                               "body": self.body, "outcome": self.outcome}
         if self.outcome == "returned":
             out["response"] = self.response
         if self.detail:
@@ -114,7 +115,7 @@ class RpcProber:
         self._composite: set[str] = set()
         self.picker: ArgPicker | None = None
 
-    def probe(self, functions: list[Function]) -> list[FunctionResult]:
+    def probe(self, functions: list[Function], progress: Progress = quiet) -> list[FunctionResult]:
         """Every function, inside one savepoint that takes the watch triggers away afterwards."""
         if not functions:
             return []
@@ -128,7 +129,12 @@ class RpcProber:
         try:
             self._no_network()
             self.watch.install(self.conn)
-            return [self.one(fn) for fn in functions]
+            results = []
+            for done, fn in enumerate(functions):
+                progress(Step("rpc", done, len(functions)))
+                results.append(self.one(fn))
+            progress(Step("rpc", len(functions), len(functions)))
+            return results
         finally:
             self.conn.execute(f"ROLLBACK TO SAVEPOINT {sp}; RELEASE SAVEPOINT {sp}")
 

@@ -102,8 +102,8 @@ def merge_static_twins(findings: list[Finding]) -> list[Finding]:
             out.append(f)
             continue
         proofs = twin.evidence.setdefault("probe", [])
-        proofs.append({"rule": f.rule, "message": f.message,
-                       "calls": f.evidence.get("calls", []), "arguments": f.evidence.get("arguments", {})})
+        proofs.append({"rule": f.rule, "message": f.message, "arguments": f.evidence.get("arguments", {})})
+        twin.evidence.setdefault("requests", []).extend(f.evidence.get("requests", []))
         twin.level = Level.ERROR
         proof = str(f.evidence.get("proof") or f.message)
         twin.message += ("; the probe proved it: " if len(proofs) == 1 else "; ") + proof
@@ -116,7 +116,7 @@ def _finding(ctx: Context, rule: RuleInfo, result: FunctionResult, calls: list[C
     evidence: dict[str, object] = {"function": _signature(fn), "security_definer": fn.security_definer,
                                    "roles": list(result.roles), "arguments": dict(result.given)}
     if calls:
-        evidence["calls"] = [c.evidence(fn) for c in calls]
+        evidence["requests"] = [c.evidence(fn) for c in calls]
     evidence.update(extra or {})
     return Finding(rule=rule.id, level=rule.level, category=rule.category, object=function_ref(fn),
                    message=message, remediation=fix, location=ctx.audit.function_location(fn),

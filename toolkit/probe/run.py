@@ -198,7 +198,7 @@ class Run:
             return
         t0 = time.perf_counter()
         rpc = RpcProber(conn, self.snapshot, self.exposure, self.synth, self.users, self.results)
-        self.functions += rpc.probe(callable_)
+        self.functions += rpc.probe(callable_, self.progress)
         self.summary["rpc_calls"] = rpc.calls
         self.summary.setdefault("timings", {})["rpc"] = round(time.perf_counter() - t0, 4)
 
