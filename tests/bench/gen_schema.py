@@ -64,10 +64,15 @@ def _catalogue_table(name: str, i: int, rnd: random.Random) -> list[str]:
 
 
 def _function(name: str, i: int) -> list[str]:
-    """One RPC per table, as real projects mix them: a definer getter that forgets the caller
-    (every fourth owner table), definer getters that check it, invoker functions."""
+    """One RPC per table, as real projects mix them: definer getters, some of which forget the
+    caller, definer writers that check it, invoker functions."""
     kind = i % 10
-    if kind < 5:  # owner table: definer getter, a quarter of them without a caller check
+    if kind < 5 and i % 4 == 1:  # owner table: a definer writer that checks the caller
+        return [f"create function public.archive_{name}({name}_id bigint) returns void "
+                f"language sql security definer set search_path = '' as $$ "
+                f"update public.{name} set status = 'archived' where id = {name}_id "
+                f"and user_id = (select auth.uid()) $$;"]
+    if kind < 5:  # owner table: definer getter, a third of them without a caller check
         check = "" if i % 4 == 0 else " and user_id = (select auth.uid())"
         return [f"create function public.get_{name}({name}_id bigint) returns setof public.{name} "
                 f"language sql stable security definer set search_path = '' as $$ "

@@ -112,6 +112,7 @@ class RpcProber:
         self.private = PrivateValues(synth, users, tables)
         self.watch = Watch(snapshot, synth, users)
         self.calls = 0
+        self.watching = False
         self._composite: set[str] = set()
         self.picker: ArgPicker | None = None
 
@@ -128,7 +129,6 @@ class RpcProber:
         self.conn.execute(f"SAVEPOINT {sp}")
         try:
             self._no_network()
-            self.watch.install(self.conn)
             results = []
             for done, fn in enumerate(functions):
                 progress(Step("rpc", done, len(functions)))
@@ -178,6 +178,11 @@ class RpcProber:
 
         claims = anon_claims() if caller == "anon" else self.users[caller].claims()
         read_only = fn.volatility != "volatile"
+        if not read_only and not self.watching:
+            # Only a volatile function can write (the others run read-only), so the triggers
+            # are put in place before the first one.
+            self.watch.install(self.conn)
+            self.watching = True
         self.calls += 1
         try:
             rows = rolled_back_rows(self.conn, role_of(caller), claims, [self.sql(fn, plan), READ_LOG],

@@ -49,14 +49,13 @@ _TRIGGERS = """
 do $supakit$
 declare t text;
 begin
-  foreach t in array array[{tables}]::text[] loop
-    begin
-      execute format('create trigger zz_supakit_rpc_watch after insert or update or delete on %s '
-                     'for each row execute function {schema}.log()', t);
-      execute format('create trigger zz_supakit_rpc_watch_truncate after truncate on %s '
-                     'for each statement execute function {schema}.log()', t);
-    exception when others then null;  -- a table we may not put a trigger on stays unwatched
-    end;
+  -- only where we may: a table we may not put a trigger on stays unwatched
+  for t in select u from unnest(array[{tables}]::text[]) u
+           where has_table_privilege(u::regclass, 'TRIGGER') loop
+    execute format('create trigger zz_supakit_rpc_watch after insert or update or delete on %s '
+                   'for each row execute function {schema}.log()', t);
+    execute format('create trigger zz_supakit_rpc_watch_truncate after truncate on %s '
+                   'for each statement execute function {schema}.log()', t);
   end loop;
 end
 $supakit$
