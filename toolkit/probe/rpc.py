@@ -113,6 +113,7 @@ class RpcProber:
         self.watch = Watch(snapshot, synth, users)
         self.calls = 0
         self.watching = False
+        self.unwatched: str | None = None  # why writes could not be watched
         self._composite: set[str] = set()
         self.picker: ArgPicker | None = None
 
@@ -181,8 +182,12 @@ class RpcProber:
         if not read_only and not self.watching:
             # Only a volatile function can write (the others run read-only), so the triggers
             # are put in place before the first one.
-            self.watch.install(self.conn)
             self.watching = True
+            try:
+                with self.conn.transaction():
+                    self.watch.install(self.conn)
+            except psycopg.Error as e:
+                self.unwatched = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
         self.calls += 1
         try:
             rows = rolled_back_rows(self.conn, role_of(caller), claims, [self.sql(fn, plan), READ_LOG],

@@ -200,6 +200,8 @@ class Run:
         rpc = RpcProber(conn, self.snapshot, self.exposure, self.synth, self.users, self.results)
         self.functions += rpc.probe(callable_, self.progress)
         self.summary["rpc_calls"] = rpc.calls
+        if rpc.unwatched:
+            self.summary["rpc_writes_unwatched"] = rpc.unwatched
         self.summary.setdefault("timings", {})["rpc"] = round(time.perf_counter() - t0, 4)
 
     def _users(self, conn: psycopg.Connection, *, need_peer: bool) -> tuple[dict[str, User], dict[str, str]]:
