@@ -48,6 +48,11 @@ create function public.edit_guestbook(guestbook_id bigint) returns void
 create function public.slow_report() returns int
   language sql security definer set search_path = ''
   as $$ select 1 from pg_sleep(3) $$;
+create function public.reset_profile(user_id uuid) returns void
+  language sql security definer set search_path = ''
+  as $$ update auth.users set raw_user_meta_data = '{}' where id = reset_profile.user_id $$;
+revoke execute on function public.reset_profile(uuid) from public, anon;
+grant execute on function public.reset_profile(uuid) to authenticated;
 create function public.unnamed(uuid) returns int language sql as $$ select 1 $$;
 create function public.touch() returns trigger language plpgsql as $$ begin return new; end $$;
 create function public.ping_org(org_id uuid) returns bigint
@@ -78,12 +83,17 @@ def test_rpc_calls(probed) -> None:  # type: ignore[no-untyped-def]
     (edit,) = [f for f in by_rule(result, "probe_rpc_anon_write") if f.object.name.startswith("edit_guestbook")]
     assert edit.evidence["security_definer"] is False
     assert edit.evidence["requests"][0]["changed"][0]["columns"]["body"]["after"] == "defaced"
+    # auth.users is watched too: B rewrote A's sign-up metadata
+    (reset,) = [f for f in by_rule(result, "probe_rpc_cross_user_write")
+                if f.object.name.startswith("reset_profile")]
+    (change,) = reset.evidence["requests"][0]["changed"]
+    assert change["table"] == "auth.users" and "raw_user_meta_data" in change["columns"]
     # a call that runs too long stops at the statement timeout, and says so
     assert fns["slow_report"].skipped is not None and "statement timeout" in fns["slow_report"].skipped
     # the pg_net stub queued the request inside the call, and the rollback took it away
     assert fns["ping_org"].skipped is None
     assert all(c.outcome == "returned" for c in fns["ping_org"].calls)
     assert queued == (0,)
-    assert result.summary["functions_exposed"] == 4 and result.summary["functions_probed"] == 3
+    assert result.summary["functions_exposed"] == 5 and result.summary["functions_probed"] == 4
     # PostgREST serves neither a function with an unnamed argument nor a trigger function
     assert result.summary["functions_not_served"] == 2
