@@ -97,3 +97,22 @@ def test_rpc_calls(probed) -> None:  # type: ignore[no-untyped-def]
     assert result.summary["functions_exposed"] == 5 and result.summary["functions_probed"] == 4
     # PostgREST serves neither a function with an unnamed argument nor a trigger function
     assert result.summary["functions_not_served"] == 2
+
+
+def test_an_argument_typed_with_a_tables_key_domain_gets_a_row_key(probe_sql) -> None:  # type: ignore[no-untyped-def]
+    result = probe_sql("""
+    create domain public.ticket_ref as uuid;
+    create table public.tickets (
+      id public.ticket_ref primary key default gen_random_uuid()::public.ticket_ref,
+      user_id uuid not null default auth.uid() references auth.users (id),
+      subject text not null
+    );
+    alter table public.tickets enable row level security;
+    create function public.ticket(t public.ticket_ref) returns setof public.tickets
+      language sql stable security definer set search_path = ''
+      as $$ select * from public.tickets where id = t $$;
+    """)
+    (fn,) = result.functions
+    assert fn.given == {"t": "user A's public.tickets.id"}
+    assert {f.rule for f in result.findings if f.object.type == "function"} == {
+        "probe_rpc_cross_user_read", "probe_rpc_anon_read"}

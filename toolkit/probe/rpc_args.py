@@ -2,7 +2,8 @@
 
 An argument naming a user (`user_id`, `owner_id`, ...) gets A's user id; one naming a row of a
 table (`order_id` → orders, `org_id` → organisations, a column that references that table, or
-`id` in `get_order`) gets the key of A's row there; one with the name of a column of a table
+`id` in `get_order`), or typed with a table's own key type (a domain such as `public.order_id`),
+gets the key of A's row there; one with the name of a column of a table
 of A's (`username`, `email`) gets A's value of it; an argument of a table's row type gets A's
 whole row. Anything else keeps its default, or gets a synthesised value of its type. The values
 go into a JSON body, as PostgREST receives `POST /rpc/<name>`.
@@ -29,6 +30,7 @@ _USER_NAMES = frozenset(OWNER_NAMES) | {"user", "userid", "user_uuid", "profile"
 _ALIASES = {"org": ("organisation", "organization"), "user": ("profile",), "team": ("group",)}
 _TEXT = frozenset({"text", "character varying", "character", "varchar", "citext", "name"})
 _INTEGER = frozenset({"smallint", "integer", "bigint", "numeric"})
+_COMMON_TYPES = _TEXT | _INTEGER | {"uuid", "tid"}
 
 
 @dataclass
@@ -70,6 +72,12 @@ class ArgPicker:
             not any(k == (name,) for k in unique_keys(t)), t.identity))]  # noqa: B023
             for name, tables in groups.items()}
         self.has_column = {name: set(ids) for name, ids in self.by_column.items()}
+        # a key type of the project's own (a domain such as public.order_id) -> the table keyed by it
+        self.key_types: dict[str, str] = {}
+        for f in sorted(self.filled.values(), key=lambda f: f.table.identity):
+            key = f.table.column(f.key[0]) if len(f.key) == 1 else None
+            if key is not None and _bare(key.type) not in _COMMON_TYPES:
+                self.key_types.setdefault(_bare(key.type), f.table.identity)
 
     def plan(self, fn: Function) -> ArgPlan:
         inputs = fn.inputs
@@ -135,6 +143,12 @@ class ArgPicker:
             value = filled.rows["A"].values.get(base)
             if col is not None and value is not None and _fits(col.type, type_name):
                 return text_value(value, type_name), f"user A's {table}.{base}"
+        keyed = self.key_types.get(_bare(type_name))
+        if keyed is not None:
+            filled = self.filled[keyed]
+            value = filled.rows["A"].values.get(filled.key[0])
+            if value is not None:
+                return text_value(value, type_name), f"user A's {keyed}.{filled.key[0]}"
         if base in ("email", "phone") and user is not None:
             value = user.email if base == "email" else user.phone
             if value and _fits("text", type_name):
