@@ -144,3 +144,13 @@ def test_the_database_is_left_as_it_was(world, probed: ProbeResult) -> None:  # 
                             ).fetchone() == (0,)
         assert conn.execute("select count(*) from pg_trigger where tgname like 'zz_supakit_rpc%'"
                             ).fetchone() == (0,)
+
+
+def test_a_function_listed_in_probe_skip_is_not_called(world) -> None:  # type: ignore[no-untyped-def]
+    project, db, applied, snapshot = world
+    settings: dict[str, Any] = {**project.settings, "probe": {"skip": ["public.get_order"]}}
+    result = run_probe(db, snapshot, source_map=applied.source_map, settings=settings)
+    (skipped,) = of(result, "get_order")
+    assert skipped.rule == "probe_rpc_skipped"
+    assert skipped.evidence["reason"] == "listed in [tool.supakit.probe] skip"
+    assert result.summary["functions_skipped"] == 2  # and my_orders_between, as before
