@@ -58,7 +58,7 @@ def function_findings(ctx: Context, results: list[FunctionResult],
         fn = result.function
         if result.skipped:
             yield _finding(ctx, PROBE_RPC_SKIPPED, result, [],
-                           f"{_signature(fn)} was not probed: {result.skipped}",
+                           f"{fn.signature} was not probed: {result.skipped}",
                            fix="Give the argument a default or a type the probe can make, or "
                                "make sure the function can run on an empty database; the static "
                                "audit still judges its body.",
@@ -76,13 +76,13 @@ def function_findings(ctx: Context, results: list[FunctionResult],
                 more = f" and {len(call.leaked) - 4} more" if len(call.leaked) > 4 else ""
                 got = f"got back user A's private data ({values}{more})"
                 yield _finding(ctx, rule, result, [call],
-                               f"{who} called {_signature(fn)} over /rpc{sent} and {got}",
+                               f"{who} called {fn.signature} over /rpc{sent} and {got}",
                                extra={"proof": f"{who} {got}"})
             if call.changed:
                 rule = PROBE_RPC_ANON_WRITE if call.caller == "anon" else PROBE_RPC_CROSS_USER_WRITE
                 did = "; ".join(dict.fromkeys(_change_phrase(c) for c in call.changed))
                 yield _finding(ctx, rule, result, [call],
-                               f"{who} called {_signature(fn)} over /rpc{sent} and it {did}",
+                               f"{who} called {fn.signature} over /rpc{sent} and it {did}",
                                extra={"proof": f"a call by {who} {did}"})
 
 
@@ -113,7 +113,7 @@ def merge_static_twins(findings: list[Finding]) -> list[Finding]:
 def _finding(ctx: Context, rule: RuleInfo, result: FunctionResult, calls: list[Call],
              message: str, *, fix: str = FIX, extra: dict[str, object] | None = None) -> Finding:
     fn = result.function
-    evidence: dict[str, object] = {"function": _signature(fn), "security_definer": fn.security_definer,
+    evidence: dict[str, object] = {"function": fn.signature, "security_definer": fn.security_definer,
                                    "roles": list(result.roles), "arguments": dict(result.given)}
     if calls:
         evidence["requests"] = [c.evidence(fn) for c in calls]
@@ -127,10 +127,6 @@ def _shown(value: str | None) -> str:
     if value is None:
         return "null"
     return value if re.fullmatch(r"-?\d+(\.\d+)?", value) else repr(value)
-
-
-def _signature(fn: Function) -> str:
-    return f"{fn.schema}.{fn.name}({fn.identity_args})"
 
 
 def _arguments(result: FunctionResult) -> str:
