@@ -150,11 +150,19 @@ def load_project(project_dir: Path | None, config_file: Path | None) -> Any:
     return project
 
 
+def checked_rules(project: Any) -> Any:
+    """The project, once its rule settings are known to name real rules: a typo there is a
+    configuration error before any work, not after it."""
+    project.rules  # noqa: B018  (validates on first use)
+    return project
+
+
 def emit_report(report: Any, project: Any, *, fmt: str, output: Path | None, fail_on: str | None,
                 baseline: Path | None, write_baseline: Path | None) -> None:
     from toolkit.report import render
     from toolkit.suppress import apply_suppressions, configured_baseline, write_baseline_file
 
+    report.findings = project.rules.apply(report.findings)
     if write_baseline is not None:
         apply_suppressions(report, project, baseline=None)
         n = write_baseline_file(report, write_baseline)
@@ -233,7 +241,7 @@ def audit(ctx: click.Context, obj: Ctx, project_dir: Path | None, config_file: P
         from toolkit.engine.url import redact
 
         click.echo(f"supakit: auditing the live database {redact(db_url)} from the environment", err=True)
-    project = load_project(project_dir, config_file)
+    project = checked_rules(load_project(project_dir, config_file))
     opts = AuditOptions(engine=engine, exposure=exposure, keep_going=keep_going, probe=not no_probe,
                         db_url=db_url, pending_only=pending_only, seed=not no_seed,
                         statement_timeout=statement_timeout)
@@ -398,7 +406,7 @@ def lint(obj: Ctx, paths: tuple[Path, ...], project_dir: Path | None, config_fil
     from toolkit.lint import lint_project
     from toolkit.model import AuditReport
 
-    project = _lint_target(project_dir, config_file, paths)
+    project = checked_rules(_lint_target(project_dir, config_file, paths))
     findings = []
     stages = ["lint"]
     if not paths:
@@ -436,7 +444,7 @@ def check(obj: Ctx, project_dir: Path | None, config_file: Path | None, fmt: str
     scratch on a throwaway database, audit and probe. One report, one exit code."""
     from toolkit.checks.gate import CheckOptions, run_check
 
-    project = load_project(project_dir, config_file)
+    project = checked_rules(load_project(project_dir, config_file))
     opts = CheckOptions(base=base, engine=engine, exposure=exposure, probe=not no_probe, seed=not no_seed,
                         squawk=False if no_squawk else None, statement_timeout=statement_timeout)
     with obj.live():
@@ -476,7 +484,7 @@ def probe(obj: Ctx, project_dir: Path | None, config_file: Path | None, fmt: str
     from toolkit.pipeline import AuditOptions
     from toolkit.probe.command import probe_report, summary_line
 
-    project = load_project(project_dir, config_file)
+    project = checked_rules(load_project(project_dir, config_file))
     with obj.live():
         report = probe_report(project, AuditOptions(engine=engine, exposure=exposure, seed=not no_seed,
                                                     statement_timeout=statement_timeout), obj.progress)

@@ -29,6 +29,20 @@ class Category(str, Enum):
     HYGIENE = "hygiene"
 
 
+class Stage(str, Enum):
+    """Which part of a run reports a rule, in the order a change meets them. The values are what
+    reports, `supakit rules` and a run's `stages` print."""
+
+    LINT = "lint"  # migration files, no database
+    CHECK = "check"  # the migrations folder and its history (git base, lock file)
+    APPLY = "apply"  # applying the migrations to a throwaway database
+    AUDIT = "audit"  # the catalog snapshot
+    PROBE = "probe"  # requests as synthetic users on a throwaway database
+    DRIFT = "drift"  # a live database's migration history against the files
+    DIFF = "diff"  # `supakit diff`: the declared schemas against the migrations
+    SUPPRESSION = "suppression"  # the suppressions themselves, judged after every other stage
+
+
 @dataclass(frozen=True)
 class Location:
     """A place in a project file; `file` is relative to the project root, line and column 1-based."""

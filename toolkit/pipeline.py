@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING, Any
 
 from toolkit.errors import MigrationError
 from toolkit.migrations import discover
-from toolkit.model import AuditReport, Category, CoverageCell, Finding, Level, Location, ObjectRef
+from toolkit.model import AuditReport, CoverageCell, Finding
 from toolkit.pause import pause_point
+from toolkit.pipeline_rules import failed_migration, platform_findings, skipped_files
 from toolkit.progress import Progress
 
 if TYPE_CHECKING:
@@ -36,19 +37,7 @@ class AuditOptions:
 
 
 def _skipped_findings(project: Project) -> list[Finding]:
-    disc = discover(project.migrations_dir, project.root)
-    return [
-        Finding(
-            rule="migration_file_skipped",
-            level=Level.WARN,
-            category=Category.HYGIENE,
-            object=ObjectRef("file", None, rel),
-            message=f"{rel}: {why}",
-            remediation="Rename it to <14-digit UTC timestamp>_<snake_case_name>.sql or move it out of supabase/migrations/.",
-            location=Location(rel, 1, 1),
-        )
-        for rel, why in disc.skipped
-    ]
+    return skipped_files(discover(project.migrations_dir, project.root))
 
 
 def start_and_apply(
@@ -97,6 +86,7 @@ def audit(project: Project, opts: AuditOptions, progress: Progress) -> AuditRepo
     with db:
         from toolkit.audit import audit_snapshot
         from toolkit.catalog import take_snapshot
+        from toolkit.facts import Facts
 
         t0 = time.perf_counter()
         with db.connect() as conn:
@@ -104,57 +94,25 @@ def audit(project: Project, opts: AuditOptions, progress: Progress) -> AuditRepo
             snapshot = take_snapshot(conn, exposed_schemas=project.exposed_schemas)
         opts.timings["snapshot"] = time.perf_counter() - t0
         t0 = time.perf_counter()
-        source_map = apply_result.source_map
-        result = audit_snapshot(snapshot, source_map=source_map, settings=project.settings)
+        facts = Facts(snapshot, apply_result.source_map)
+        result = audit_snapshot(snapshot, settings=project.settings, facts=facts)
         findings += result.findings
         opts.timings["rules"] = time.perf_counter() - t0
         if opts.probe and db.throwaway and apply_result.complete:
-            try:
-                from toolkit.probe import run_probe
-            except ImportError:
-                run_probe = None  # type: ignore[assignment]
-            if run_probe is not None:
-                t0 = time.perf_counter()
-                pause_point("probe")
-                probe_result = run_probe(db, snapshot, source_map=source_map, settings=project.settings,
-                                         progress=progress)
-                findings += probe_result.findings
-                info["probe"] = probe_result.summary
-                opts.timings["probe"] = time.perf_counter() - t0
+            from toolkit.probe import run_probe
+
+            t0 = time.perf_counter()
+            pause_point("probe")
+            probe_result = run_probe(db, snapshot, settings=project.settings, facts=facts,
+                                     progress=progress)
+            findings += probe_result.findings
+            info["probe"] = probe_result.summary
+            opts.timings["probe"] = time.perf_counter() - t0
     findings += platform_findings(apply_result)
-    for failure in apply_result.failures:
-        findings.append(
-            Finding(
-                rule="migration_failed",
-                level=Level.ERROR,
-                category=Category.HYGIENE,
-                object=ObjectRef("file", None, failure.file),
-                message=f"migration did not apply: {failure.message}",
-                remediation="Fix the statement; everything after it in this file was not applied, so the audit is incomplete.",
-                location=failure.location,
-            )
-        )
+    findings += [failed_migration(failure) for failure in apply_result.failures]
     info["timings"] = {k: round(v, 4) for k, v in opts.timings.items()}
     info.update(result.info)
     return AuditReport(findings=findings, coverage=result.coverage, info=info)
-
-
-def platform_findings(result: ApplyResult) -> list[Finding]:
-    """platform_schema_modified, one per statement a hosted project refuses in auth/storage/realtime."""
-    out = []
-    for change in result.platform_changes:
-        t = change.target
-        out.append(Finding(
-            rule="platform_schema_modified",
-            level=Level.WARN if change.action == "no_effect" else Level.ERROR,
-            category=Category.HYGIENE,
-            object=ObjectRef("table" if t.kind in ("index", "policy", "trigger") else t.kind, t.schema, t.name),
-            message=change.message,
-            remediation=change.remediation,
-            location=change.location,
-            evidence={"operation": t.op, "supakit": change.action, "owner": change.owner},
-        ))
-    return out
 
 
 def exposed_schemas_for(project: Project, deployed: tuple[str, ...] | None) -> tuple[tuple[str, ...], str]:

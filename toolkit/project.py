@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from toolkit.errors import ConfigError
+
+if TYPE_CHECKING:
+    from toolkit.rule_settings import RuleSettings
 
 DEFAULT_API_SCHEMAS = ("public", "graphql_public")
 
@@ -31,6 +35,7 @@ SETTINGS_DEFAULTS: dict[str, Any] = {
     "ignore": [],  # [{rule = "...", object = "public.t", reason = "..."}]
     "baseline": None,
     "lint": {},
+    "rules": {},  # disable = [...], levels = {rule_id = "warn"} (rule_settings.py)
     "expect": {},
     "probe": {},
     "sensitive_columns": [],
@@ -65,6 +70,13 @@ class Project:
     def exposed_schemas(self) -> tuple[str, ...]:
         override = self.settings.get("schemas")
         return tuple(override) if override else self.config.api_schemas
+
+    @functools.cached_property
+    def rules(self) -> RuleSettings:
+        """Which rules are off or re-levelled ([tool.supakit.rules]), checked against the registry."""
+        from toolkit.rule_settings import rule_settings
+
+        return rule_settings(self.settings, str(self.settings_file or "settings"))
 
     def exposure_mode(self, option: str | None = None) -> str:
         """config.toml's auto_expose_new_tables=false wins, then the option, then settings, then legacy."""
@@ -240,7 +252,7 @@ def validate_ignore_entry(item: Any, where: str) -> None:
         raise ConfigError(f"{where} needs a 'rule' and a 'reason'")
 
 
-_IGNORE_EXAMPLE = {"rule": "rls_disabled", "object": "public.countries", "reason": "reference data"}
+_IGNORE_EXAMPLE = {"rule": "rls_*", "object": "public.countries", "reason": "reference data"}
 _NAME_LISTS = {"schemas": ("schema names", '["public", "api"]'),
                "sensitive_columns": ("column names or patterns", '["ssn", "profiles.phone"]'),
                "absent_extensions": ("extension names", '["timescaledb"]')}
@@ -259,9 +271,11 @@ def _check_value_types(out: dict[str, Any], where: str) -> None:
     if baseline is not None and (not isinstance(baseline, str) or not baseline.strip() or "\x00" in baseline):
         raise ConfigError(f'{where}: baseline must be a file path, e.g. baseline = "supakit-baseline.json"')
     from toolkit.lint.settings import lint_settings
+    from toolkit.rule_settings import check_shape
 
     try:
-        lint_settings(out, known_rules=None)
+        lint_settings(out)
+        check_shape(out)
     except ConfigError as e:
         raise ConfigError(f"{where}: {e}") from None
 

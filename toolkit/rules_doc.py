@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 from toolkit.errors import ConfigError
+from toolkit.model import Stage
 from toolkit.registry import RuleInfo, all_rules, doc_path_for, get
 
 DOCS_URL_ENV = "SUPAKIT_DOCS_URL"
@@ -42,7 +43,7 @@ def doc_link(rule_id: str) -> str:
 def list_rules() -> str:
     rules = all_rules()
     headers = ("id", "level", "category", "stage", "summary")
-    rows = [(r.id, r.level.value, r.category.value, r.stage, r.summary) for r in rules]
+    rows = [(r.id, r.level.value, r.category.value, r.stage.value, r.summary) for r in rules]
     widths = [max([len(h)] + [len(row[i]) for row in rows]) for i, h in enumerate(headers[:-1])]
 
     def line(cols: tuple[str, ...]) -> str:
@@ -73,31 +74,33 @@ def show_rule(rule_id: str) -> str:
         "",
         info.summary,
         "",
-        f"level: {info.level.value} · category: {info.category.value} · stage: {info.stage}",
+        f"level: {info.level.value} · category: {info.category.value} · stage: {info.stage.value}",
         "",
         f"The full page ({info.doc_path}) is not installed with this copy of supakit.",
     ])
 
 
 # Stages in the order a change meets them, with when each one runs.
-_STAGE_TITLES = {
-    "lint": ("Static lint", "`supakit lint` and `supakit check`: migration files only, no database."),
-    "check": ("Folder and history checks", "`supakit check` (and `supakit lint` without paths): the "
-              "migrations folder, its git history and suppressions themselves."),
-    "apply": ("Apply", "`supakit audit` and `supakit check`: applying the migrations to a throwaway database."),
-    "audit": ("Catalog audit", "`supakit audit` and `supakit check`, on a throwaway or a live database."),
-    "probe": ("Behavioural probe", "`supakit audit` and `supakit check` on a throwaway database: real "
-              "requests as anon and as two users."),
-    "drift": ("Migration drift", "`supakit audit --db-url URL`: the live database's migration history "
-              "against the repository."),
-    "diff": ("Declared schemas", "`supakit diff`: what the declared schemas change that the differ cannot write."),
+STAGE_TITLES = {
+    Stage.LINT: ("Static lint", "`supakit lint` and `supakit check`: migration files only, no database."),
+    Stage.CHECK: ("Folder and history checks", "`supakit check` (and `supakit lint` without paths): the "
+                  "migrations folder and its history (git base, lock file)."),
+    Stage.APPLY: ("Apply", "`supakit audit` and `supakit check`: applying the migrations to a throwaway database."),
+    Stage.AUDIT: ("Catalog audit", "`supakit audit` and `supakit check`, on a throwaway or a live database."),
+    Stage.PROBE: ("Behavioural probe", "`supakit audit` and `supakit check` on a throwaway database: real "
+                  "requests as anon and as two users."),
+    Stage.DRIFT: ("Migration drift", "`supakit audit --db-url URL`: the live database's migration history "
+                  "against the repository."),
+    Stage.DIFF: ("Declared schemas", "`supakit diff`: what the declared schemas change that the differ cannot write."),
+    Stage.SUPPRESSION: ("Suppressions", "Every command that reports: the suppressions themselves, after "
+                        "every other stage."),
 }
 
 
 def index_markdown() -> str:
     """docs/rules/index.md, generated from the registry so it never disagrees with `supakit rules`."""
     rules = all_rules()
-    stages = list(_STAGE_TITLES) + sorted({r.stage for r in rules} - set(_STAGE_TITLES))
+    stages = list(STAGE_TITLES)
     out = [
         "# Rule index",
         "",
@@ -110,7 +113,7 @@ def index_markdown() -> str:
         in_stage = [r for r in rules if r.stage == stage]
         if not in_stage:
             continue
-        title, when = _STAGE_TITLES.get(stage, (stage.capitalize(), ""))
+        title, when = STAGE_TITLES[stage]
         out += ["", f"## {title}", ""]
         if when:
             out += [when, ""]

@@ -16,12 +16,13 @@ from toolkit.apply import apply_migrations
 from toolkit.catalog import take_snapshot
 from toolkit.engine.base import Database
 from toolkit.migrations import discover
+from toolkit.model import Stage
 from toolkit.probe import run_probe
 from toolkit.project import validate_settings
 from toolkit.registry import all_rules
 
 REPO = Path(__file__).resolve().parents[2]
-PROBE_RULES = sorted(r.id for r in all_rules() if r.stage == "probe")
+PROBE_RULES = sorted(r.id for r in all_rules() if r.stage == Stage.PROBE)
 
 
 def page(rule_id: str) -> str:

@@ -20,7 +20,7 @@ def test_list_has_every_registered_rule_with_its_metadata() -> None:
     assert out[0].split() == ["id", "level", "category", "stage", "summary"]
     for rule in all_rules():
         line = next(x for x in out if x.split()[0] == rule.id)
-        assert line.split()[1:4] == [rule.level.value, rule.category.value, rule.stage]
+        assert line.split()[1:4] == [rule.level.value, rule.category.value, rule.stage.value]
         assert line.endswith(rule.summary)
 
 

@@ -11,6 +11,7 @@ from toolkit.checks.folder import check_folder
 from toolkit.checks.lockfile import check_lock, lock_path
 from toolkit.errors import MigrationError
 from toolkit.model import AuditReport, Finding
+from toolkit.pipeline_rules import MIGRATION_FILE_SKIPPED
 from toolkit.progress import Progress
 
 if TYPE_CHECKING:
@@ -68,9 +69,10 @@ def run_check(project: Project, opts: CheckOptions, progress: Progress) -> Audit
     except MigrationError as e:
         more = f" ({blocking} error(s) from the static checks too; see `supakit lint`)" if blocking else ""
         raise MigrationError(f"{e}{more}") from None
+    # The folder check names skipped entries more precisely (stray file, seed, ...) than the apply.
     already = {f.object.name for f in static}
     from_audit = [f for f in report.findings
-                  if not (f.rule == "migration_file_skipped" and f.object.name in already)]
+                  if not (f.rule == MIGRATION_FILE_SKIPPED.id and f.object.name in already)]
     report.findings = _dedupe(static + from_audit)
     stages = ["check", "lint", "apply", "audit"] + (["probe"] if report.info.get("probe") else [])
     report.info.update(

@@ -19,7 +19,7 @@ from toolkit.probe.synth import Filled, Row, RowSpec, SynthError, Synthesizer
 if TYPE_CHECKING:
     import psycopg
 
-    from toolkit.audit.exposure import Exposure
+    from toolkit.facts import Exposure
 
 TIMEOUT = "5s"
 

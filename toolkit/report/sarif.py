@@ -60,7 +60,7 @@ def build(report: AuditReport) -> dict[str, Any]:
     for r in all_rules():
         index[r.id] = len(descriptors)
         descriptors.append(_rule_descriptor(r.id, r.summary, r.level,
-                                            {"category": r.category.value, "stage": r.stage}))
+                                            {"category": r.category.value, "stage": r.stage.value}))
     findings = common.sorted_findings(report.findings)
     for f in findings:
         if f.rule not in index:
