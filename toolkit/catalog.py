@@ -12,6 +12,7 @@ import json
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
+from toolkit.engine.base import database_errors
 from toolkit.model import (
     Bucket,
     Column,
@@ -268,6 +269,7 @@ def _search_path(config: list[str]) -> str | None:
     return None
 
 
+@database_errors()
 def take_snapshot(conn: psycopg.Connection, exposed_schemas: tuple[str, ...]) -> Snapshot:
     """Read everything the audit needs. The number of queries does not depend on schema size."""
     run = _Runner(conn)

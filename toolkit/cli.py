@@ -88,11 +88,7 @@ def handle_errors(fn: F) -> F:
         except Terminated as t:
             click.echo("supakit: terminated; throwaway databases stopped and removed", err=True)
             sys.exit(128 + t.signum)
-        except Exception as e:  # a database that died under us, a broken pipe, ...
-            import psycopg
-
-            if isinstance(e, psycopg.Error):
-                fail(f"database error: {str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__}")
+        except Exception as e:  # a broken pipe, a file we cannot read, ...
             if isinstance(e, BrokenPipeError):
                 sys.exit(EXIT_ERROR)
             if isinstance(e, OSError):
@@ -404,20 +400,21 @@ def lint(obj: Ctx, paths: tuple[Path, ...], project_dir: Path | None, config_fil
     """Static checks of migration files, no database. Without PATHS: the project's migrations
     folder, including folder checks (duplicate versions, skipped and stray files)."""
     from toolkit.lint import lint_project
-    from toolkit.model import AuditReport
+    from toolkit.model import RunResult, Stage
 
     project = checked_rules(_lint_target(project_dir, config_file, paths))
-    findings = []
-    stages = ["lint"]
+    report = RunResult(stages=(Stage.LINT,))
     if not paths:
         from toolkit.checks.folder import check_folder
 
-        findings += check_folder(project)
-        stages.append("check")
+        report.findings += check_folder(project)
+        report.stages += (Stage.CHECK,)
     result = lint_project(project, list(paths), squawk=False if no_squawk else None)
     obj.progress(f"linted {result.files} files, {result.statements} statements")
-    report = AuditReport(findings=findings + result.findings,
-                         info={**result.info, "project": str(project.root), "stages": stages})
+    report.findings += result.findings
+    report.timings = result.timings
+    report.info = {"command": "lint", "files": result.files, "statements": result.statements,
+                   "project": str(project.root)}
     emit_report(report, project, fmt=fmt, output=output, fail_on=fail_on, baseline=baseline,
                 write_baseline=write_baseline)
 

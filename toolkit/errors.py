@@ -19,3 +19,15 @@ class ConfigError(SupakitError):
 
 class MigrationError(SupakitError):
     """A migration could not be read or applied; the message names file:line:col."""
+
+
+def first_line(error: BaseException | str, *, lines: int = 1, fallback: str | None = None) -> str:
+    """The first non-empty line(s) of an error's text, for a one-line message: psycopg, git and
+    squawk put hints and context on the lines after. Without text: `fallback`, else the
+    exception's type name."""
+    found = [ln.strip() for ln in str(error).splitlines() if ln.strip()][:lines]
+    if found:
+        return " ".join(found)
+    if fallback is not None:
+        return fallback
+    return type(error).__name__ if isinstance(error, BaseException) else ""

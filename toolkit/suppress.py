@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from toolkit.errors import ConfigError, SupakitError
 from toolkit.migrations import discover, read_sql_file
-from toolkit.model import AuditReport, Category, Finding, Level, Location, ObjectRef, Stage
+from toolkit.model import Category, Finding, Level, Location, ObjectRef, RunResult, Stage
 from toolkit.registry import RuleInfo, all_rules, register
 from toolkit.sql.split import SqlSyntaxError, Statement, split_statements
 
@@ -151,7 +151,7 @@ def fingerprint(f: Finding) -> str:
     return f"{f.rule}:{f.object}:{message_hash(f.message)}"
 
 
-def apply_suppressions(report: AuditReport, project: Project, baseline: Path | None) -> None:
+def apply_suppressions(report: RunResult, project: Project, baseline: Path | None) -> None:
     """Mark suppressed findings (`suppressed_by` = inline | config | baseline) and append
     findings for suppressions that are broken or suppress nothing."""
     entries = _config_entries(project)
@@ -159,7 +159,7 @@ def apply_suppressions(report: AuditReport, project: Project, baseline: Path | N
     _apply_inline(report, files)
     rules = project.rules
     known = {r.id: r for r in all_rules()}
-    judge = _Judge(_stages_ran(report, known), known, rules)
+    judge = _Judge(_stages_ran(report), known, rules)
     meta = rules.apply(m for src in files.values() for d in src.directives
                        for m in _directive_findings(d, judge))
     for f in report.findings + meta:
@@ -177,7 +177,7 @@ def apply_suppressions(report: AuditReport, project: Project, baseline: Path | N
     report.findings.extend(meta)
 
 
-def _load_files(report: AuditReport, project: Project) -> dict[str, SourceFile]:
+def _load_files(report: RunResult, project: Project) -> dict[str, SourceFile]:
     paths: dict[str, Path] = {}
     try:
         for mf in discover(project.migrations_dir, project.root).files:
@@ -201,7 +201,7 @@ def _load_files(report: AuditReport, project: Project) -> dict[str, SourceFile]:
     return files
 
 
-def _apply_inline(report: AuditReport, files: dict[str, SourceFile]) -> None:
+def _apply_inline(report: RunResult, files: dict[str, SourceFile]) -> None:
     """A finding an earlier stage already suppressed still marks the comment as used."""
     for f in report.findings:
         if f.location is None:
@@ -234,23 +234,11 @@ def _config_entries(project: Project) -> list[ConfigEntry]:
     return out
 
 
-def _stages_ran(report: AuditReport, known: dict[str, RuleInfo]) -> set[Stage]:
-    """Stages whose rules ran in this report, so a suppression for a rule that never ran (say an
-    audit rule during `supakit lint`) is not called unused."""
-    info = report.info
-    if info.get("stages"):
-        ran = {Stage(s) for s in info["stages"]}
-    else:
-        ran = {Stage.CHECK}
-        if info.get("engine"):
-            ran |= {Stage.AUDIT, Stage.APPLY}
-        if info.get("probe"):
-            ran.add(Stage.PROBE)
-        for f in report.findings:
-            rule = known.get(f.rule)
-            if rule is not None:
-                ran.add(rule.stage)
-    if info.get("incomplete"):
+def _stages_ran(report: RunResult) -> set[Stage]:
+    """Stages whose rules ran, so a suppression for a rule that never ran (say an audit rule
+    during `supakit lint`) is not called unused. The suppressions themselves always run."""
+    ran = set(report.stages)
+    if report.incomplete:
         ran -= DATABASE_STAGES
     return ran | {Stage.SUPPRESSION}
 
@@ -362,7 +350,7 @@ def _key(e: dict[str, Any]) -> tuple[str, str, str]:
     return (str(e["rule"]), str(e["object"]), str(e["message_hash"]))
 
 
-def write_baseline_file(report: AuditReport, path: Path) -> int:
+def write_baseline_file(report: RunResult, path: Path) -> int:
     """Record every active finding as accepted. Returns how many were written. Findings about
     suppressions themselves are left out: a baseline must not hide a broken ignore comment."""
     meta = {UNUSED_SUPPRESSION.id, SUPPRESSION_WITHOUT_REASON.id}
@@ -406,7 +394,7 @@ def read_baseline_file(path: Path) -> list[dict[str, Any]]:
     return items
 
 
-def _apply_baseline(report: AuditReport, path: Path) -> list[dict[str, Any]]:
+def _apply_baseline(report: RunResult, path: Path) -> list[dict[str, Any]]:
     """Suppress one active finding per baseline entry; return the entries left unmatched."""
     items = read_baseline_file(path)
     budget = Counter(_key(e) for e in items)

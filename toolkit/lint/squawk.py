@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from toolkit.errors import SupakitError
+from toolkit.errors import SupakitError, first_line
 from toolkit.lint.source import ParsedFile
 from toolkit.model import Category, Finding, Level, Location, ObjectRef, Stage
 from toolkit.registry import RuleInfo
@@ -135,8 +135,7 @@ class SquawkRun:
         try:
             items = json.loads(out or b"[]")
         except ValueError:
-            first = err.splitlines()[0] if err else f"exit code {code}"
-            raise SupakitError(f"squawk-cli failed: {first}") from None
+            raise SupakitError(f"squawk-cli failed: {first_line(err, fallback=f'exit code {code}')}") from None
         if not isinstance(items, list):
             raise SupakitError("squawk-cli printed an unexpected JSON report")
         by_path = {str(pf.path): pf for pf in parsed}

@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from toolkit.engine.base import database_errors
 from toolkit.errors import SupakitError
 from toolkit.model import Finding, Snapshot, SourceMap
 from toolkit.progress import Progress, quiet
@@ -29,6 +30,7 @@ class ProbeResult:
     tables: list[TableResult] = field(default_factory=list)
 
 
+@database_errors()
 def run_probe(db: Database, snapshot: Snapshot, *, source_map: SourceMap | None = None,
               settings: dict[str, Any] | None = None, facts: Facts | None = None,
               progress: Progress = quiet) -> ProbeResult:

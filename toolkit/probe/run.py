@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any
 
+from toolkit.errors import first_line
 from toolkit.facts import Facts, table_ref
 from toolkit.model import Finding, ObjectRef, Snapshot, Stage, Table
 from toolkit.probe import ProbeResult
@@ -177,8 +178,7 @@ class Run:
                     insert_user(conn, user)
                 users[label] = user
             except psycopg.Error as e:
-                text = str(e).strip().splitlines()
-                failed[label] = text[0] if text else type(e).__name__
+                failed[label] = first_line(e)
         return users, failed
 
     def _storage(self, conn: psycopg.Connection, prober: Prober) -> None:
