@@ -33,6 +33,8 @@ DEFAULT_EXCLUDE = (
     "ban-uncommitted-transaction",
     "ban-concurrent-index-creation-in-transaction",
 )
+# Off in squawk itself until a project includes them.
+OPT_IN = ("require-table-schema",)
 SQUAWK_TIMEOUT = 300
 _INVALID_RULE = re.compile(r"invalid rule name ([A-Za-z0-9_-]+)")
 

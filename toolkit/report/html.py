@@ -350,15 +350,11 @@ def _rule(rule_id: str) -> str:
 def _rule_page(rule_id: str) -> str:
     """The rule's documentation page as HTML (raw HTML in the Markdown is escaped), or ""."""
     from toolkit.registry import get
-    from toolkit.rules_doc import doc_file
+    from toolkit.rules_doc import page_text
 
     info = get(rule_id)
-    path = doc_file(info) if info else None
-    if path is None:
-        return ""
-    try:
-        page = path.read_text(encoding="utf-8")
-    except OSError:
+    page = page_text(info) if info else None
+    if page is None:
         return ""
     from markdown_it import MarkdownIt
 
