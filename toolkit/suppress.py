@@ -216,22 +216,9 @@ def _apply_inline(report: RunResult, files: dict[str, SourceFile]) -> None:
 
 
 def _config_entries(project: Project) -> list[ConfigEntry]:
-    where = str(project.settings_file) if project.settings_file else "settings"
-    out: list[ConfigEntry] = []
-    for i, item in enumerate(project.settings.get("ignore") or []):
-        if not isinstance(item, dict):
-            raise ConfigError(f"{where}: ignore[{i}] must be a table with rule, object and reason")
-        rule, obj, reason = item.get("rule"), item.get("object"), item.get("reason")
-        if not isinstance(rule, str) or not isinstance(reason, str) or not reason.strip():
-            raise ConfigError(f"{where}: ignore[{i}] needs a 'rule' and a 'reason' (strings)")
-        if obj is not None and not isinstance(obj, str):
-            raise ConfigError(f"{where}: ignore[{i}].object must be a string such as \"public.t\"")
-        unknown = set(item) - {"rule", "object", "reason"}
-        if unknown:
-            raise ConfigError(f"{where}: ignore[{i}] has unknown key '{sorted(unknown)[0]}' "
-                              "(allowed: rule, object, reason)")
-        out.append(ConfigEntry(i, rule, obj, reason))
-    return out
+    """The `ignore` entries, which `project.validate_settings` checked when the settings were read."""
+    return [ConfigEntry(i, item["rule"], item.get("object"), item["reason"])
+            for i, item in enumerate(project.settings.get("ignore") or [])]
 
 
 def _stages_ran(report: RunResult) -> set[Stage]:
