@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
+
 
 class SupakitError(Exception):
     """A usage, configuration, engine or apply problem. The message is shown as is."""
@@ -31,3 +34,9 @@ def first_line(error: BaseException | str, *, lines: int = 1, fallback: str | No
     if fallback is not None:
         return fallback
     return type(error).__name__ if isinstance(error, BaseException) else ""
+
+
+def did_you_mean(word: str, choices: Iterable[str], *, cutoff: float = 0.6) -> str:
+    """"; did you mean 'x'?" with the closest choice, or "" when none is close."""
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=cutoff)
+    return f"; did you mean '{close[0]}'?" if close else ""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import functools
 import re
 import tomllib
@@ -10,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from toolkit.errors import ConfigError
+from toolkit.errors import ConfigError, did_you_mean
 
 if TYPE_CHECKING:
     from toolkit.rule_settings import RuleSettings
@@ -181,8 +180,7 @@ def validate_settings(raw: dict[str, Any], source: Path | None) -> dict[str, Any
     out = dict(SETTINGS_DEFAULTS)
     for key, value in raw.items():
         if key not in SETTINGS_DEFAULTS:
-            close = difflib.get_close_matches(key, SETTINGS_DEFAULTS.keys(), n=1)
-            hint = f"; did you mean '{close[0]}'?" if close else ""
+            hint = did_you_mean(key, SETTINGS_DEFAULTS)
             if key == "tool" and source is not None and source.name != "pyproject.toml":
                 hint = f" (in {source.name} the settings sit at the top level, without [tool.supakit])"
             raise ConfigError(f"{where}: unknown key '{key}'{hint}")
@@ -243,7 +241,7 @@ def validate_ignore_entry(item: Any, where: str) -> None:
         raise ConfigError(f"{where} needs a 'rule' and a 'reason'")
     for key in item:
         if key not in IGNORE_KEYS:
-            raise ConfigError(f"{where}: unknown key '{key}'{_hint(str(key), IGNORE_KEYS)} "
+            raise ConfigError(f"{where}: unknown key '{key}'{did_you_mean(str(key), IGNORE_KEYS)} "
                               f"(use {', '.join(IGNORE_KEYS)})")
     for key in IGNORE_KEYS:
         if key in item and not isinstance(item[key], str):
@@ -286,10 +284,6 @@ EXPECT_COMMANDS = ("select", "insert", "update", "delete", "all")
 PROBE_SETTINGS = {"enabled": bool, "storage": bool, "skip": list}
 
 
-def _hint(word: str, choices: tuple[str, ...] | list[str]) -> str:
-    close = difflib.get_close_matches(word, choices, n=1)
-    return f"; did you mean '{close[0]}'?" if close else ""
-
 
 def validate_expect(raw: Any, where: str) -> dict[str, dict[str, str]]:
     """{table: {command: level}}; `[expect.public.profiles]` nests a schema, which is flattened
@@ -314,11 +308,11 @@ def _expect_table(name: str, spec: Any, where: str) -> dict[str, str]:
     for command, level in spec.items():
         if command not in EXPECT_COMMANDS:
             raise ConfigError(f"{where}: expect.{name}: unknown command '{command}'"
-                              f"{_hint(str(command), EXPECT_COMMANDS)} "
+                              f"{did_you_mean(str(command), EXPECT_COMMANDS)} "
                               f"(use {', '.join(EXPECT_COMMANDS)})")
         if level not in EXPECT_LEVELS:
             raise ConfigError(f"{where}: expect.{name}.{command} = {level!r} is not an access level"
-                              f"{_hint(str(level), EXPECT_LEVELS)} (use {', '.join(EXPECT_LEVELS)})")
+                              f"{did_you_mean(str(level), EXPECT_LEVELS)} (use {', '.join(EXPECT_LEVELS)})")
     return {str(k): str(v) for k, v in spec.items()}
 
 
@@ -327,7 +321,7 @@ def validate_probe(raw: Any, where: str) -> None:
         raise ConfigError(f"{where}: probe must be a table, e.g. [tool.supakit.probe] skip = [...]")
     for key, value in raw.items():
         if key not in PROBE_SETTINGS:
-            raise ConfigError(f"{where}: probe: unknown key '{key}'{_hint(key, list(PROBE_SETTINGS))}"
+            raise ConfigError(f"{where}: probe: unknown key '{key}'{did_you_mean(key, list(PROBE_SETTINGS))}"
                               f" (use {', '.join(PROBE_SETTINGS)})")
         if not isinstance(value, PROBE_SETTINGS[key]):
             raise ConfigError(f"{where}: probe.{key} must be a "

@@ -3,12 +3,11 @@ stage reports it. `[tool.supakit.lint] disable` is read as part of `disable`."""
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from toolkit.errors import ConfigError
+from toolkit.errors import ConfigError, did_you_mean
 from toolkit.model import Finding, Level
 
 KEYS = ("disable", "levels")
@@ -44,7 +43,7 @@ def check_shape(settings: dict[str, Any]) -> None:
         raise ConfigError("[tool.supakit.rules] must be a table, e.g. [tool.supakit.rules] disable = [...]")
     for key in raw:
         if key not in KEYS:
-            raise ConfigError(f"[tool.supakit.rules]: unknown key '{key}'{_hint(str(key), KEYS)} "
+            raise ConfigError(f"[tool.supakit.rules]: unknown key '{key}'{did_you_mean(str(key), KEYS)} "
                               f"(use {', '.join(KEYS)})")
     disable = raw.get("disable", [])
     if not isinstance(disable, list) or not all(isinstance(r, str) for r in disable):
@@ -57,7 +56,7 @@ def check_shape(settings: dict[str, Any]) -> None:
     for rule_id, level in levels.items():
         if level not in LEVELS:
             raise ConfigError(f"[tool.supakit.rules.levels] {rule_id} = {level!r} is not a level"
-                              f"{_hint(str(level), LEVELS)} (use {', '.join(LEVELS)})")
+                              f"{did_you_mean(str(level), LEVELS)} (use {', '.join(LEVELS)})")
 
 
 def rule_settings(settings: dict[str, Any], where: str = "settings") -> RuleSettings:
@@ -76,10 +75,6 @@ def rule_settings(settings: dict[str, Any], where: str = "settings") -> RuleSett
                          ("[tool.supakit.rules.levels]", list(levels))):
         for rule_id in ids:
             if not rule_id.startswith(SQUAWK) and rule_id not in known:
-                raise ConfigError(f"{where}: {section}: unknown rule '{rule_id}'{_hint(rule_id, known)}")
+                raise ConfigError(f"{where}: {section}: unknown rule '{rule_id}'{did_you_mean(rule_id, known)}")
     return RuleSettings(frozenset([*disable, *alias]), {r: Level(v) for r, v in levels.items()})
 
-
-def _hint(word: str, choices: Iterable[str]) -> str:
-    close = difflib.get_close_matches(word, list(choices), n=1)
-    return f"; did you mean '{close[0]}'?" if close else ""

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import difflib
 import os
 from pathlib import Path
 
-from toolkit.errors import ConfigError
+from toolkit.errors import ConfigError, did_you_mean
 from toolkit.registry import RuleInfo, all_rules, doc_path_for, get
 from toolkit.rule_pages import MARKER
 
@@ -73,8 +72,7 @@ def show_rule(rule_id: str) -> str:
     info = get(rule_id)
     if info is None:
         known = [r.id for r in all_rules()]
-        close = difflib.get_close_matches(rule_id, known, n=1, cutoff=0.5)
-        hint = f"; did you mean '{close[0]}'?" if close else ""
+        hint = did_you_mean(rule_id, known, cutoff=0.5)
         raise ConfigError(f"unknown rule '{rule_id}'{hint} (`supakit rules` lists them all)")
     text = page_text(info)
     if text is not None:

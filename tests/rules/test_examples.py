@@ -26,7 +26,7 @@ from toolkit.apply import ApplyResult, apply_migrations
 from toolkit.catalog import take_snapshot
 from toolkit.engine.base import Database
 from toolkit.migrations import discover
-from toolkit.model import Finding, RunResult, Stage
+from toolkit.model import Finding, RunResult, Snapshot, Stage
 from toolkit.project import Project, find_project
 from toolkit.registry import RuleInfo, all_rules
 
@@ -142,15 +142,19 @@ def run_apply(ex: Example, root: Path, fresh_db: Callable[[], Database], rule_id
             + [failed_migration(f) for f in applied.failures])
 
 
+def _migrated(ex: Example, db: Database, project: Project, rule_id: str) -> tuple[ApplyResult, Snapshot]:
+    applied = _applied(ex, db, project, rule_id)
+    assert applied.complete, [str(f) for f in applied.failures]
+    with db.connect() as conn:
+        return applied, take_snapshot(conn, EXPOSED)
+
+
 def run_audit(ex: Example, root: Path, fresh_db: Callable[[], Database], rule_id: str) -> list[Finding]:
     from toolkit.audit import audit_snapshot
 
     project = ex.write(root)
     with fresh_db() as db:
-        applied = _applied(ex, db, project, rule_id)
-        assert applied.complete, [str(f) for f in applied.failures]
-        with db.connect() as conn:
-            snapshot = take_snapshot(conn, EXPOSED)
+        applied, snapshot = _migrated(ex, db, project, rule_id)
     return audit_snapshot(snapshot, applied.source_map, project.settings).findings
 
 
@@ -159,10 +163,7 @@ def run_probe(ex: Example, root: Path, fresh_db: Callable[[], Database], rule_id
 
     project = ex.write(root)
     with fresh_db() as db:
-        applied = _applied(ex, db, project, rule_id)
-        assert applied.complete, [str(f) for f in applied.failures]
-        with db.connect() as conn:
-            snapshot = take_snapshot(conn, EXPOSED)
+        applied, snapshot = _migrated(ex, db, project, rule_id)
         return probe(db, snapshot, source_map=applied.source_map, settings=project.settings).findings
 
 

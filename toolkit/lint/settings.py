@@ -3,11 +3,10 @@
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass, field
 from typing import Any
 
-from toolkit.errors import ConfigError
+from toolkit.errors import ConfigError, did_you_mean
 
 KEYS = ("squawk", "squawk_exclude", "squawk_include", "disable")
 
@@ -32,9 +31,7 @@ def lint_settings(settings: dict[str, Any]) -> LintSettings:
         raise ConfigError("[tool.supakit.lint] must be a table")
     for key in raw:
         if key not in KEYS:
-            close = difflib.get_close_matches(key, KEYS, n=1)
-            hint = f"; did you mean '{close[0]}'?" if close else ""
-            raise ConfigError(f"[tool.supakit.lint]: unknown key '{key}'{hint}")
+            raise ConfigError(f"[tool.supakit.lint]: unknown key '{key}'{did_you_mean(key, KEYS)}")
     squawk = raw.get("squawk", True)
     if not isinstance(squawk, bool):
         raise ConfigError("[tool.supakit.lint] squawk must be true or false")
