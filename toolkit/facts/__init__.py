@@ -1,7 +1,8 @@
 """Facts about one snapshot that more than one stage needs: who can reach what through the Data
 API, which objects are the project's own, how findings name objects, and where in the migrations
 each object came from. Computed once per run (`Facts(snapshot, source_map)`) and read by the
-audit, the probe and the reports; pure, like the audit: no database.
+audit and the probe (a report that needs them reads them here too); pure, like the audit: no
+database.
 """
 
 from __future__ import annotations

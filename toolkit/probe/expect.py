@@ -9,11 +9,14 @@ that succeeded; a declared level that differs either way is an expectation_misma
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from toolkit.errors import did_you_mean
 from toolkit.model import COMMANDS, Table
-from toolkit.probe.checks import Attempt, TableResult
 from toolkit.project import EXPECT_LEVELS
+
+if TYPE_CHECKING:
+    from toolkit.probe.checks import Attempt, TableResult
 
 OPENNESS = {level: rank for rank, level in enumerate(reversed(EXPECT_LEVELS))}  # none=0 .. public=4
 # Which attempt shows each level, per command: (caller, purpose).

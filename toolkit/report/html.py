@@ -19,10 +19,10 @@ from pathlib import Path
 from toolkit import __version__
 from toolkit.model import Finding, Location, RunResult
 from toolkit.report import common, heatmap
+from toolkit.suppress import UNUSED_SUPPRESSION
 
 ASSETS = Path(__file__).with_name("html_assets")
 LEVEL_CLASS = heatmap.LEVEL_CLASS
-UNUSED = "unused_suppression"
 # Source shown around a finding's line: up to CONTEXT_LINES each side within CONTEXT_CHARS, each
 # line cut at MAX_LINE. Hand-written migrations get their five lines, a schema of long one-line
 # statements fewer.
@@ -147,8 +147,8 @@ def render(report: RunResult) -> str:
     f = run_facts(report)
     summary = common.summarize(report)
     css, js, csp = assets()
-    active = [x for x in report.active() if x.rule != UNUSED]
-    unused = common.sorted_findings(x for x in report.active() if x.rule == UNUSED)
+    active = [x for x in report.active() if x.rule != UNUSED_SUPPRESSION.id]
+    unused = common.sorted_findings(x for x in report.active() if x.rule == UNUSED_SUPPRESSION.id)
     suppressed = common.suppressed(report)
     groups = common.grouped_worst_first(active)
     anchors = {key: f"g{i}" for i, (key, _) in enumerate(groups)}
