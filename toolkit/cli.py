@@ -519,7 +519,7 @@ def diff(obj: Ctx, name: str, project_dir: Path | None, config_file: Path | None
     from toolkit.naming import migration_slug
 
     migration_slug(name)  # a bad name fails before any database starts
-    project = load_project(project_dir, config_file)
+    project = checked_rules(load_project(project_dir, config_file))
     with obj.live():
         result = run_diff(project, DiffOptions(name, dry_run=dry_run, schemas=schemas,
                                                allow_destructive=allow_destructive, audit=not no_audit,
