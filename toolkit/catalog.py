@@ -12,6 +12,7 @@ import json
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
+from toolkit.engine.base import database_errors
 from toolkit.model import (
     Argument,
     Bucket,
@@ -288,6 +289,7 @@ def _arguments(names: list[str], modes: list[str], types: list[str], defaults: i
                  for i, typ in enumerate(types))
 
 
+@database_errors()
 def take_snapshot(conn: psycopg.Connection, exposed_schemas: tuple[str, ...]) -> Snapshot:
     """Read everything the audit needs. The number of queries does not depend on schema size."""
     run = _Runner(conn)

@@ -18,8 +18,8 @@ from toolkit.engine.base import Database
 from toolkit.model import Finding, Level, Snapshot
 from toolkit.probe import ProbeResult, run_probe
 from toolkit.probe.command import summary_line
-from toolkit.probe.rpc_verdict import merge_static_twins
 from toolkit.project import Project
+from toolkit.static_twins import merge_static_twins
 
 FIXTURE = REPO / "tests" / "fixtures" / "rpc_functions"
 FUNCTIONS = "supabase/migrations/20250301091000_order_functions.sql"
@@ -133,6 +133,17 @@ def test_the_audit_finding_carries_the_proof_once(world, probed: ProbeResult) ->
     assert checked.level is Level.WARN and "probe" not in checked.evidence
     # the skipped function keeps both: the static judgement and the probe's reason
     assert {f.rule for f in of(merged, "my_orders_between")} == {
+        "security_definer_function_exposed", "probe_rpc_skipped"}
+
+
+def test_the_audit_command_reports_a_proven_function_once(engine) -> None:  # type: ignore[no-untyped-def]
+    """The pipeline joins the two stages' findings (static_twins), whatever runs them."""
+    from toolkit.pipeline import AuditOptions, audit
+    from toolkit.project import find_project
+
+    run = audit(find_project(FIXTURE), AuditOptions(engine="local"), lambda _m: None)
+    assert {f.rule for f in of(run.findings, "get_order")} == {"security_definer_function_exposed"}
+    assert {f.rule for f in of(run.findings, "my_orders_between")} == {
         "security_definer_function_exposed", "probe_rpc_skipped"}
 
 

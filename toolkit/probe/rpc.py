@@ -16,9 +16,10 @@ import itertools
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from toolkit.audit.exposure import Exposure
+from toolkit.errors import first_line
+from toolkit.facts import Exposure
 from toolkit.model import API_ROLES, Function, Snapshot
-from toolkit.probe.checks import CALLER_NAMES, TableResult, _first_line, role_of
+from toolkit.probe.checks import CALLER_NAMES, TableResult, role_of
 from toolkit.probe.rpc_args import ArgPicker, ArgPlan
 from toolkit.probe.rpc_values import PrivateValues
 from toolkit.probe.rpc_watch import READ_LOG, Change, Watch
@@ -187,7 +188,7 @@ class RpcProber:
                 with self.conn.transaction():
                     self.watch.install(self.conn)
             except psycopg.Error as e:
-                self.unwatched = _first_line(e)
+                self.unwatched = first_line(e)
         self.calls += 1
         try:
             rows = rolled_back_rows(self.conn, role_of(caller), claims, [self.sql(fn, plan), READ_LOG],
@@ -196,7 +197,7 @@ class RpcProber:
         except psycopg.Error as e:
             state = e.sqlstate or ""
             return Call(caller, "denied" if state == "42501" else "error", sqlstate=state,
-                        detail=_first_line(e))
+                        detail=first_line(e))
         body, response = rows[0] or ("", "")
         log = rows[1][0] if rows[1] else None
         got = Call(caller, "returned", body=str(body or ""), response=str(response or "")[:_SHOWN])

@@ -4,12 +4,12 @@ back or changed as evidence, pointing at the `create function`. Functions declar
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterator
 
-from toolkit.audit.rules.functions import SECURITY_DEFINER_FUNCTION_EXPOSED, function_ref
-from toolkit.model import Finding, Function, Level
+from toolkit.errors import did_you_mean
+from toolkit.facts import function_ref
+from toolkit.model import Finding, Function
 from toolkit.probe.expect import OPENNESS
 from toolkit.probe.rpc import Call, FunctionResult
 from toolkit.probe.rpc_watch import Change
@@ -23,10 +23,6 @@ from toolkit.probe.rules import (
 from toolkit.probe.verdict import Context
 from toolkit.registry import RuleInfo
 
-FIX = ("Compare every row it returns or changes with the caller (where user_id = (select "
-       "auth.uid())), or make it security invoker so the tables' policies apply, or revoke execute "
-       "from the roles that must not call it. If it is public on purpose, declare it: "
-       "[tool.supakit.expect.<function>] call = \"public\" (or \"authenticated\").")
 _WHO = {"B": "user B", "anon": "anon (no sign-in)"}
 # The most open caller a declaration lets see or change other users' data, per caller.
 _NEEDS = {"anon": OPENNESS["public"], "B": OPENNESS["authenticated"]}
@@ -44,9 +40,8 @@ def resolve_calls(expect: dict[str, dict[str, str]], functions: list[Function]) 
             continue
         hits = [f for f in functions if key in (f.name, f"{f.schema}.{f.name}")]
         if not hits:
-            close = difflib.get_close_matches(key, names, n=1)
-            hint = f"; did you mean '{close[0]}'?" if close else ""
-            problems.append(f"expect.{key}.call names no function the Data API exposes{hint}")
+            problems.append(f"expect.{key}.call names no function the Data API exposes"
+                            f"{did_you_mean(key, names)}")
             continue
         out.update({f.identity: level for f in hits})
     return out, problems
@@ -59,9 +54,6 @@ def function_findings(ctx: Context, results: list[FunctionResult],
         if result.skipped:
             yield _finding(ctx, PROBE_RPC_SKIPPED, result, [],
                            f"{fn.signature} was not probed: {result.skipped}",
-                           fix="Give the argument a default or a type the probe can make, or "
-                               "make sure the function can run on an empty database; the static "
-                               "audit still judges its body.",
                            extra={"reason": result.skipped})
             continue
         allowed = OPENNESS.get(declared.get(fn.identity, "none"), 0)
@@ -86,41 +78,16 @@ def function_findings(ctx: Context, results: list[FunctionResult],
                                extra={"proof": f"a call by {who} {did}"})
 
 
-RPC_RULES = frozenset({PROBE_RPC_ANON_READ.id, PROBE_RPC_ANON_WRITE.id, PROBE_RPC_CROSS_USER_READ.id,
-                       PROBE_RPC_CROSS_USER_WRITE.id})
-
-
-def merge_static_twins(findings: list[Finding]) -> list[Finding]:
-    """One finding per function and cause: when the audit reported a SECURITY DEFINER function
-    (security_definer_function_exposed) and the probe proved what it leaks, the audit's finding
-    carries the proof (and is an error) and the probe's is dropped."""
-    static = {str(f.object): f for f in findings if f.rule == SECURITY_DEFINER_FUNCTION_EXPOSED.id}
-    out: list[Finding] = []
-    for f in findings:
-        twin = static.get(str(f.object)) if f.rule in RPC_RULES else None
-        if twin is None:
-            out.append(f)
-            continue
-        proofs = twin.evidence.setdefault("probe", [])
-        proofs.append({"rule": f.rule, "message": f.message, "arguments": f.evidence.get("arguments", {})})
-        twin.evidence.setdefault("requests", []).extend(f.evidence.get("requests", []))
-        twin.level = Level.ERROR
-        proof = str(f.evidence.get("proof") or f.message)
-        twin.message += ("; the probe proved it: " if len(proofs) == 1 else "; ") + proof
-    return out
-
-
 def _finding(ctx: Context, rule: RuleInfo, result: FunctionResult, calls: list[Call],
-             message: str, *, fix: str = FIX, extra: dict[str, object] | None = None) -> Finding:
+             message: str, *, extra: dict[str, object] | None = None) -> Finding:
     fn = result.function
     evidence: dict[str, object] = {"function": fn.signature, "security_definer": fn.security_definer,
                                    "roles": list(result.roles), "arguments": dict(result.given)}
     if calls:
         evidence["requests"] = [c.evidence(fn) for c in calls]
     evidence.update(extra or {})
-    return Finding(rule=rule.id, level=rule.level, category=rule.category, object=function_ref(fn),
-                   message=message, remediation=fix, location=ctx.audit.function_location(fn),
-                   evidence=evidence)
+    return rule.finding(function_ref(fn), message, location=ctx.facts.locate.function(fn),
+                        evidence=evidence)
 
 
 def _shown(value: str | None) -> str:
@@ -147,4 +114,4 @@ def _change_phrase(change: Change) -> str:
     return f"updated user A's row of {change.table} ({change.key}){cols}"
 
 
-__all__ = ["RPC_RULES", "function_findings", "merge_static_twins", "resolve_calls"]
+__all__ = ["function_findings", "resolve_calls"]

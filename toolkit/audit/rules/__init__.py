@@ -1,22 +1,13 @@
-"""Every audit rule, one module per family; importing this package registers them all."""
+"""Every audit rule, one module per family; importing this package registers their checks, which
+`registry.checks(Stage.AUDIT)` hands to the auditor."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-
-from toolkit.audit.context import AuditContext
-from toolkit.audit.rules import exposure, functions, indexes, policies, rls, storage
-from toolkit.model import Finding
-
-Check = Callable[[AuditContext], Iterable[Finding]]
-
-CHECKS: tuple[Check, ...] = (
-    *rls.CHECKS,
-    *policies.CHECKS,
-    *exposure.CHECKS,
-    *functions.CHECKS,
-    *storage.CHECKS,
-    *indexes.CHECKS,
+from toolkit.audit.rules import (  # noqa: F401  (imported for their registrations)
+    exposure,
+    functions,
+    indexes,
+    policies,
+    rls,
+    storage,
 )
-
-__all__ = ["CHECKS", "Check"]

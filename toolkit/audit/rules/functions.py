@@ -6,31 +6,29 @@ from collections.abc import Iterator
 
 from toolkit.audit.context import AuditContext, fmt_list, quote_ident
 from toolkit.audit.function_access import Access
-from toolkit.model import API_ROLES, Category, Finding, Function, Level, ObjectRef, Table
+from toolkit.facts import function_ref
+from toolkit.model import API_ROLES, Category, Finding, Function, Level, Table
 from toolkit.project import declared_call
-from toolkit.registry import RuleInfo, register
+from toolkit.registry import RuleInfo, Stage, rule
 
-SECURITY_DEFINER_FUNCTION_EXPOSED = register(RuleInfo(
+SECURITY_DEFINER_FUNCTION_EXPOSED = RuleInfo(
     id="security_definer_function_exposed", level=Level.WARN, category=Category.SECURITY,
     summary="A SECURITY DEFINER function the API roles can call over /rpc; error when it reads or "
             "writes users' data without looking at the caller.",
-    stage="audit"))
-FUNCTION_SEARCH_PATH_MUTABLE = register(RuleInfo(
+    stage=Stage.AUDIT)
+FUNCTION_SEARCH_PATH_MUTABLE = RuleInfo(
     id="function_search_path_mutable", level=Level.WARN, category=Category.SECURITY,
     summary="A function without a pinned search_path resolves names through the caller's path.",
-    stage="audit"))
+    stage=Stage.AUDIT)
 
 _KINDS = {"f": "function", "p": "procedure", "a": "aggregate", "w": "window function"}
-
-
-def function_ref(fn: Function) -> ObjectRef:
-    return ObjectRef("function", fn.schema, f"{fn.name}({fn.identity_args})")
 
 
 def _sql_name(fn: Function) -> str:
     return f"{quote_ident(fn.schema)}.{quote_ident(fn.name)}({fn.identity_args})"
 
 
+@rule(SECURITY_DEFINER_FUNCTION_EXPOSED)
 def security_definer_function_exposed(ctx: AuditContext) -> Iterator[Finding]:
     """Judged by the body: an error when a caller the function does not look at can make it read
     or write rows RLS protects (or auth.*); a warning otherwise; info when the project declared
@@ -54,8 +52,8 @@ def security_definer_function_exposed(ctx: AuditContext) -> Iterator[Finding]:
         else:
             level = Level.WARN
         name = _sql_name(fn)
-        yield ctx.finding(
-            SECURITY_DEFINER_FUNCTION_EXPOSED, function_ref(fn),
+        yield SECURITY_DEFINER_FUNCTION_EXPOSED.finding(
+            function_ref(fn),
             f"function {fn.schema}.{fn.name}({fn.identity_args}) runs as its owner {fn.owner} "
             f"(SECURITY DEFINER, RLS bypassed) and {_who(callers)} can call it through "
             f"/rest/v1/rpc; {_what(access, at_risk, declared)}",
@@ -63,7 +61,7 @@ def security_definer_function_exposed(ctx: AuditContext) -> Iterator[Finding]:
                         "-- or look at the caller inside it (where user_id = (select auth.uid())), "
                         "move it to a schema the API does not expose (e.g. private), or make it "
                         f"security invoker: alter function {name} security invoker;",
-            location=ctx.function_location(fn), level=level,
+            location=ctx.locate.function(fn), level=level,
             evidence={"roles": callers, "owner": fn.owner, "search_path": fn.search_path,
                       "reads": list(access.reads), "writes": list(access.writes),
                       "protected": {r: t for r, t in protected.items() if t},
@@ -121,6 +119,7 @@ def _holds_user_data(ctx: AuditContext, table: Table) -> bool:
     return False
 
 
+@rule(FUNCTION_SEARCH_PATH_MUTABLE)
 def function_search_path_mutable(ctx: AuditContext) -> Iterator[Finding]:
     for fn in ctx.user_functions():
         if fn.kind not in ("f", "p") or fn.search_path is not None:
@@ -129,17 +128,14 @@ def function_search_path_mutable(ctx: AuditContext) -> Iterator[Finding]:
             continue
         kind = _KINDS.get(fn.kind, "function")
         level = Level.WARN
-        yield ctx.finding(
-            FUNCTION_SEARCH_PATH_MUTABLE, function_ref(fn),
+        yield FUNCTION_SEARCH_PATH_MUTABLE.finding(
+            function_ref(fn),
             f"{kind} {fn.schema}.{fn.name}({fn.identity_args}) has no search_path of its own; "
             "unqualified names in it resolve through the caller's search_path"
             + (" while it runs as its owner" if fn.security_definer else ""),
             remediation=f"alter {'procedure' if fn.kind == 'p' else 'function'} {_sql_name(fn)} "
                         "set search_path = '';\n-- and schema-qualify every name inside it "
                         "(public.t, auth.uid())",
-            location=ctx.function_location(fn), level=level,
+            location=ctx.locate.function(fn), level=level,
             evidence={"security_definer": fn.security_definer, "language": fn.language},
         )
-
-
-CHECKS = (security_definer_function_exposed, function_search_path_mutable)

@@ -4,22 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from toolkit.audit.context import (
-    AuditContext,
-    api_roles_of,
-    expand_commands,
-    fmt_list,
-    policy_ref,
-    quote_ident,
-)
+from toolkit.audit.context import AuditContext, api_roles_of, expand_commands, fmt_list, quote_ident
+from toolkit.facts import policy_ref
 from toolkit.model import Category, Finding, Level, Policy
-from toolkit.registry import RuleInfo, register
+from toolkit.registry import RuleInfo, Stage, rule
 
-STORAGE_POLICY_NOT_OWNER_SCOPED = register(RuleInfo(
+STORAGE_POLICY_NOT_OWNER_SCOPED = RuleInfo(
     id="storage_policy_not_owner_scoped", level=Level.ERROR, category=Category.SECURITY,
     summary="A storage.objects policy for an API role that does not tie the object's path or owner "
             "to the caller.",
-    stage="audit"))
+    stage=Stage.AUDIT)
 
 # Columns of storage.objects that say whose an object is.
 OWNER_COLUMNS = frozenset({"name", "owner", "owner_id"})
@@ -30,6 +24,7 @@ def _scoped(ctx: AuditContext, p: Policy, command: str) -> bool:
     return bool(exprs) and all(f.caller_scoped and f.caller_columns & OWNER_COLUMNS for f in exprs)
 
 
+@rule(STORAGE_POLICY_NOT_OWNER_SCOPED)
 def storage_policy_not_owner_scoped(ctx: AuditContext) -> Iterator[Finding]:
     """Reads from a public bucket are public anyway (its URLs need no token), so an unscoped
     SELECT on public buckets only is fine; unscoped writes to them are reported as warnings
@@ -50,7 +45,7 @@ def storage_policy_not_owner_scoped(ctx: AuditContext) -> Iterator[Finding]:
                     commands.setdefault(cmd, []).append(role)
         if not commands:
             continue
-        using, check = ctx.facts(p)
+        using, check = ctx.clauses(p)
         buckets = sorted({*using.literals_for("bucket_id"), *check.literals_for("bucket_id")})
         known = {b.id: b for b in ctx.snapshot.buckets}
         public = bool(buckets) and all(b in known and known[b].public for b in buckets)
@@ -62,18 +57,15 @@ def storage_policy_not_owner_scoped(ctx: AuditContext) -> Iterator[Finding]:
         roles = sorted({r for rs in commands.values() for r in rs})
         where = f"bucket {fmt_list(buckets)}" if buckets else "every bucket"
         kind = "public" if public else "private"
-        yield ctx.finding(
-            STORAGE_POLICY_NOT_OWNER_SCOPED, policy_ref(p),
+        yield STORAGE_POLICY_NOT_OWNER_SCOPED.finding(
+            policy_ref(p),
             f"storage policy {p.name!r} lets {fmt_list(roles)} {'/'.join(sorted(commands))} any "
             f"object in {where} ({kind}): it does not tie the object's folder or owner to the caller",
             remediation=f"alter policy {quote_ident(p.name)} on storage.objects "
                         + ("with check" if set(commands) == {"insert"} else "using")
                         + f" (bucket_id = '{buckets[0] if buckets else 'BUCKET'}' and "
                         "(storage.foldername(name))[1] = (select auth.uid())::text);",
-            location=ctx.policy_location(p), level=level,
+            location=ctx.locate.policy(p), level=level,
             evidence={"roles": roles, "commands": sorted(commands), "buckets": buckets,
                       "public_buckets": public},
         )
-
-
-CHECKS = (storage_policy_not_owner_scoped,)

@@ -1,6 +1,6 @@
 """Who can reach what through the Data API: exposed schema + USAGE + a privilege, per role.
 
-Every audit rule asks these questions instead of assuming "schema = public".
+The audit and the probe ask these questions instead of assuming "schema = public".
 """
 
 from __future__ import annotations
