@@ -150,6 +150,7 @@ class CoverageCell:
     # database). Reports that show sources use it; the JSON leaves it out, so a live and a
     # throwaway audit of the same schema give the same coverage.
     locations: tuple[Location | None, ...] = ()
+    surfaces: tuple[str, ...] = ("rest",)  # how the API serves the table: rest, graphql
 
 
 @dataclass
@@ -177,6 +178,8 @@ class AuditReport:
 
 API_ROLES = ("anon", "authenticated")
 COMMANDS = ("select", "insert", "update", "delete")
+# Supabase's default `[api] extra_search_path` (PostgREST's db-extra-search-path).
+DEFAULT_EXTRA_SEARCH_PATH = ("public", "extensions")
 
 
 @dataclass(frozen=True)
@@ -197,6 +200,9 @@ class Column:
     default: str | None = None
     generated: bool = False
     identity: str | None = None  # "always" | "by default"
+    # reg* OID-alias types (regproc, regclass, ...) the column stores, directly or inside an
+    # array, domain, range or composite type
+    reg_types: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -213,6 +219,17 @@ class Index:
     method: str = "btree"
     valid: bool = True
     definition: str = ""
+    scans: int | None = None  # index scans since statistics were reset (live databases only)
+
+
+@dataclass(frozen=True)
+class TableStats:
+    """What the planner knows about a table's size (live databases only, after ANALYZE)."""
+
+    pages: int
+    tuples: float  # reltuples: -1 when the table was never vacuumed or analysed
+    row_width: int | None = None  # average bytes of a row's data, from pg_stats; None if unanalysed
+    fillfactor: int = 100
 
 
 @dataclass(frozen=True)
@@ -267,6 +284,7 @@ class Table:
     policies: tuple[Policy, ...] = ()
     privileges: dict[str, tuple[str, ...]] = field(default_factory=dict)  # role -> select, insert...
     column_privileges: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)
+    stats: TableStats | None = None  # live databases only
 
     @property
     def is_view(self) -> bool:
@@ -307,6 +325,8 @@ class Extension:
     schema: str
     version: str = ""
     relocatable: bool = False
+    # The version this server would install, when it can upgrade to it (live databases only).
+    default_version: str | None = None
 
 
 @dataclass(frozen=True)
@@ -322,6 +342,9 @@ class Snapshot:
 
     server_version: str = ""
     exposed_schemas: tuple[str, ...] = ()
+    # PostgREST's db-extra-search-path: where a GraphQL request (served through graphql_public)
+    # finds its tables.
+    extra_search_path: tuple[str, ...] = DEFAULT_EXTRA_SEARCH_PATH
     api_roles: tuple[str, ...] = ()  # which of anon/authenticated exist in the database
     schemas: tuple[Schema, ...] = ()
     tables: tuple[Table, ...] = ()
@@ -329,6 +352,11 @@ class Snapshot:
     extensions: tuple[Extension, ...] = ()
     buckets: tuple[Bucket, ...] = ()
     buckets_known: bool = False  # storage.buckets existed and could be read
+    # Runtime statistics were read (a live database): index scans, table sizes, extension
+    # versions. A throwaway database has none worth reading.
+    statistics: bool = False
+    stats_since: str | None = None  # when the database's statistics were last reset
+    block_size: int = 8192
     query_count: int = 0
 
     def __post_init__(self) -> None:

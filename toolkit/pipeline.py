@@ -101,7 +101,8 @@ def audit(project: Project, opts: AuditOptions, progress: Progress) -> AuditRepo
         t0 = time.perf_counter()
         with db.connect() as conn:
             pause_point("snapshot")
-            snapshot = take_snapshot(conn, exposed_schemas=project.exposed_schemas)
+            snapshot = take_snapshot(conn, exposed_schemas=project.exposed_schemas,
+                                     extra_search_path=project.config.extra_search_path)
         opts.timings["snapshot"] = time.perf_counter() - t0
         t0 = time.perf_counter()
         source_map = apply_result.source_map
@@ -207,18 +208,22 @@ def audit_url(project: Project, opts: AuditOptions, progress: Progress) -> Audit
             progress(f"{len(drift.pending)} pending migrations would be applied")
         else:
             info.update(command="audit --db-url", stages=["check", "audit", *drift_stage])
-            found, coverage = _audit_catalog_beside_drift(conn, project, exposed, history, files, info, opts)
+            extra = deployed.db_extra_search_path or project.config.extra_search_path
+            found, coverage = _audit_catalog_beside_drift(conn, project, exposed, extra, history, files,
+                                                          info, opts)
             findings += found
     info["timings"] = {k: round(v, 4) for k, v in opts.timings.items()}
     return AuditReport(findings=findings, coverage=coverage, info=info)
 
 
 def _audit_catalog_beside_drift(conn: psycopg.Connection, project: Project, exposed: tuple[str, ...],
-                                history: History, files: list[MigrationFile], info: dict[str, Any],
+                                extra_search_path: tuple[str, ...], history: History,
+                                files: list[MigrationFile], info: dict[str, Any],
                                 opts: AuditOptions) -> tuple[list[Finding], list[CoverageCell]]:
-    """Drift findings, then the catalog's. The drift comparison (mostly libpg_query, which runs
-    without the GIL) goes on a thread while the snapshot waits on the server and the rules run:
-    on 1,000 tables that hides most of its half second."""
+    """Drift findings, then the catalog's, with the runtime statistics only a live database has.
+    The drift comparison (mostly libpg_query, which runs without the GIL) goes on a thread while
+    the snapshot waits on the server and the rules run: on 1,000 tables that hides most of its
+    half second."""
     from concurrent.futures import ThreadPoolExecutor
 
     from toolkit.audit import audit_snapshot
@@ -234,7 +239,8 @@ def _audit_catalog_beside_drift(conn: psycopg.Connection, project: Project, expo
     with ThreadPoolExecutor(max_workers=1) as pool:
         pending = pool.submit(timed_compare)
         t0 = time.perf_counter()
-        snapshot = take_snapshot(conn, exposed_schemas=exposed)
+        snapshot = take_snapshot(conn, exposed_schemas=exposed, extra_search_path=extra_search_path,
+                                 statistics=True)
         opts.timings["snapshot"] = time.perf_counter() - t0
         t0 = time.perf_counter()
         result = audit_snapshot(snapshot, source_map=None, settings=project.settings)

@@ -28,7 +28,8 @@ def probe_report(project: Project, opts: AuditOptions, progress: Progress) -> Au
                                  "and run again)")
         t0 = time.perf_counter()
         with db.connect() as conn:
-            snapshot = take_snapshot(conn, exposed_schemas=project.exposed_schemas)
+            snapshot = take_snapshot(conn, exposed_schemas=project.exposed_schemas,
+                                     extra_search_path=project.config.extra_search_path)
         opts.timings["snapshot"] = time.perf_counter() - t0
         progress("probing the exposed tables as anon, user A and user B")
         t0 = time.perf_counter()
