@@ -151,6 +151,14 @@ def matrix_rows(cells: Iterable[CoverageCell]) -> dict[str, dict[tuple[str, str]
     return dict(sorted(rows.items()))
 
 
+def row_label(name: str, cells: dict[tuple[str, str], CoverageCell]) -> str:
+    """The table's name, marked when only GraphQL serves it (its schema is not exposed over REST
+    but is on the search path of pg_graphql's requests)."""
+    if cells and all(c.surfaces == ("graphql",) for c in cells.values()):
+        return f"{name} (GraphQL only)"
+    return name
+
+
 def sorted_cells(cells: Iterable[CoverageCell]) -> list[CoverageCell]:
     role_order = {r: i for i, r in enumerate(API_ROLES)}
     cmd_order = {c: i for i, c in enumerate(COMMANDS)}
