@@ -31,6 +31,9 @@ class RuleInfo:
     category: Category
     summary: str  # one line, shown by `supakit rules` and in SARIF
     stage: str  # audit | lint | probe | check | apply
+    # The Supabase advisor (splinter) lints this rule covers, as splinter names them:
+    # "0013_rls_disabled_in_public". docs/advisors.md says where supakit differs.
+    advisors: tuple[str, ...] = ()
 
     @property
     def doc_path(self) -> str:

@@ -105,6 +105,8 @@ def index_markdown() -> str:
         "",
         f"{len(rules)} rules. Every finding names its rule id; `supakit rules RULE_ID` prints the page.",
         "Levels are defaults: a rule may raise or lower the level of one finding (the page says when).",
+        "The Supabase advisor column names the lint of Supabase's own linter (splinter) a rule covers;",
+        "[coming from the Supabase advisors](../advisors.md) compares the two lint by lint.",
     ]
     for stage in stages:
         in_stage = [r for r in rules if r.stage == stage]
@@ -114,11 +116,16 @@ def index_markdown() -> str:
         out += ["", f"## {title}", ""]
         if when:
             out += [when, ""]
-        out += ["| rule | level | category | summary |", "| --- | --- | --- | --- |"]
+        advisors = any(r.advisors for r in in_stage)
+        head = ["rule", "level", "category", "summary"] + (["Supabase advisor"] if advisors else [])
+        out += ["| " + " | ".join(head) + " |", "|" + " --- |" * len(head)]
         for r in sorted(in_stage, key=lambda r: r.id):
             link = Path(doc_path_for(r.id)).name
             summary = r.summary.replace("|", "\\|")
-            out.append(f"| [`{r.id}`]({link}) | {r.level.value} | {r.category.value} | {summary} |")
+            row = [f"[`{r.id}`]({link})", r.level.value, r.category.value, summary]
+            if advisors:
+                row.append(", ".join(f"`{a}`" for a in r.advisors) or "—")
+            out.append("| " + " | ".join(row) + " |")
     return "\n".join(out) + "\n"
 
 

@@ -32,6 +32,9 @@ OWNER_COLUMN_NAMES = frozenset({
     "organisation_id", "organization_id", "tenant_id", "team_id", "account_id", "workspace_id",
 })
 AUTH_USERS = "auth.users"
+# Platform tables whose policies the project writes and a Supabase server checks row by row:
+# Realtime Authorization (storage.objects policies have rules of their own).
+PROJECT_POLICED_TABLES = ("realtime.messages",)
 OBJECT_TYPES = {"r": "table", "p": "table", "v": "view", "m": "materialized view",
                 "f": "foreign table"}
 _DISABLES_RLS = re.compile(r"\bdisable\s+row\s+level\s+security\b", re.IGNORECASE)
@@ -95,6 +98,11 @@ class AuditContext:
                    if t.kind in kinds and self.exposure.is_user_table(t)]
             self._user_tables[kinds] = got
         return got
+
+    def policy_tables(self) -> list[Table]:
+        """Tables whose policies are the project's: its own, and realtime.messages."""
+        platform = [t for t in (self.snapshot.table(i) for i in PROJECT_POLICED_TABLES) if t]
+        return self.user_tables() + platform
 
     def user_functions(self) -> list[Function]:
         return [f for f in self.snapshot.functions if self.exposure.is_user_function(f)]

@@ -5,7 +5,18 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from toolkit.audit.context import AuditContext
-from toolkit.audit.rules import exposure, functions, indexes, policies, rls, storage
+from toolkit.audit.rules import (
+    exposure,
+    functions,
+    graphql,
+    indexes,
+    policies,
+    queues,
+    rls,
+    statistics,
+    storage,
+    upgrades,
+)
 from toolkit.model import Finding
 
 Check = Callable[[AuditContext], Iterable[Finding]]
@@ -17,6 +28,10 @@ CHECKS: tuple[Check, ...] = (
     *functions.CHECKS,
     *storage.CHECKS,
     *indexes.CHECKS,
+    *graphql.CHECKS,
+    *queues.CHECKS,
+    *upgrades.CHECKS,
+    *statistics.CHECKS,
 )
 
 __all__ = ["CHECKS", "Check"]

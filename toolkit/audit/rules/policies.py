@@ -1,5 +1,6 @@
 """Policy quality: always-true writes, missing WITH CHECK, predicates that ignore the row,
-user_metadata, per-row auth calls, overlapping permissive policies."""
+user_metadata, per-row auth calls, overlapping permissive policies. On the project's tables and
+on realtime.messages, whose policies the project writes for Realtime Authorization."""
 
 from __future__ import annotations
 
@@ -22,7 +23,8 @@ from toolkit.registry import RuleInfo, register
 POLICY_ALWAYS_TRUE = register(RuleInfo(
     id="policy_always_true", level=Level.WARN, category=Category.SECURITY,
     summary="A permissive write policy (or WITH CHECK) for an API role is literally true; error when anon.",
-    stage="audit"))
+    stage="audit",
+    advisors=("0024_permissive_rls_policy",)))
 UPDATE_WITHOUT_WITH_CHECK = register(RuleInfo(
     id="update_without_with_check", level=Level.WARN, category=Category.SECURITY,
     summary="An UPDATE policy without WITH CHECK whose USING leaves the owner column free to change.",
@@ -34,21 +36,24 @@ POLICY_NOT_ROW_SCOPED = register(RuleInfo(
 USER_METADATA_IN_POLICY = register(RuleInfo(
     id="user_metadata_in_policy", level=Level.ERROR, category=Category.SECURITY,
     summary="A policy trusts user_metadata, which every signed-in user can edit for themselves.",
-    stage="audit"))
+    stage="audit",
+    advisors=("0015_rls_references_user_metadata",)))
 AUTH_FUNCTION_NOT_WRAPPED = register(RuleInfo(
     id="auth_function_not_wrapped", level=Level.WARN, category=Category.PERFORMANCE,
     summary="A policy calls auth.uid()/jwt()/role()/email() or current_setting() once per row.",
-    stage="audit"))
+    stage="audit",
+    advisors=("0003_auth_rls_initplan",)))
 MULTIPLE_PERMISSIVE_POLICIES = register(RuleInfo(
     id="multiple_permissive_policies", level=Level.WARN, category=Category.PERFORMANCE,
     summary="Two or more permissive policies apply to the same role and command; all run for every row.",
-    stage="audit"))
+    stage="audit",
+    advisors=("0006_multiple_permissive_policies",)))
 
 WRITE_COMMANDS = ("insert", "update", "delete")
 
 
 def _policies(ctx: AuditContext) -> Iterator[tuple[Table, Policy]]:
-    for t in ctx.user_tables():
+    for t in ctx.policy_tables():
         for p in t.policies:
             yield t, p
 
@@ -219,7 +224,7 @@ def auth_function_not_wrapped(ctx: AuditContext) -> Iterator[Finding]:
 
 
 def multiple_permissive_policies(ctx: AuditContext) -> Iterator[Finding]:
-    for t in ctx.user_tables():
+    for t in ctx.policy_tables():
         if not t.rls:
             continue
         by_key: dict[tuple[str, str], list[Policy]] = defaultdict(list)

@@ -11,15 +11,18 @@ from toolkit.registry import RuleInfo, register
 RLS_DISABLED = register(RuleInfo(
     id="rls_disabled", level=Level.ERROR, category=Category.SECURITY,
     summary="An API role can reach the table through the Data API and row level security is off.",
-    stage="audit"))
+    stage="audit",
+    advisors=("0013_rls_disabled_in_public",)))
 POLICY_WITHOUT_RLS = register(RuleInfo(
     id="policy_without_rls", level=Level.ERROR, category=Category.SECURITY,
     summary="The table has policies but row level security is off, so none of them applies.",
-    stage="audit"))
+    stage="audit",
+    advisors=("0007_policy_exists_rls_disabled",)))
 RLS_NO_POLICY = register(RuleInfo(
     id="rls_no_policy", level=Level.INFO, category=Category.SECURITY,
     summary="RLS is on and the table has no policy: API roles are denied every row.",
-    stage="audit"))
+    stage="audit",
+    advisors=("0008_rls_enabled_no_policy",)))
 
 
 def rls_disabled(ctx: AuditContext) -> Iterator[Finding]:
