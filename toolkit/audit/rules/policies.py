@@ -24,7 +24,7 @@ POLICY_ALWAYS_TRUE = register(RuleInfo(
     id="policy_always_true", level=Level.WARN, category=Category.SECURITY,
     summary="A permissive write policy (or WITH CHECK) for an API role is literally true; error when anon.",
     stage="audit",
-    advisors=("0024_permissive_rls_policy",)))
+    advisors=("0024_rls_policy_always_true",)))
 UPDATE_WITHOUT_WITH_CHECK = register(RuleInfo(
     id="update_without_with_check", level=Level.WARN, category=Category.SECURITY,
     summary="An UPDATE policy without WITH CHECK whose USING leaves the owner column free to change.",
