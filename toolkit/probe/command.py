@@ -57,7 +57,7 @@ def summary_line(summary: dict[str, Any]) -> str:
     parts = [f"probed {summary.get('tables_probed', 0)} of {summary.get('tables_exposed', 0)} "
              "exposed tables"]
     if summary.get("buckets_probed"):
-        parts.append(f"{summary['buckets_probed']} private bucket(s)")
+        parts.append(f"{summary['buckets_probed']} bucket(s)")
     if summary.get("seconds") is not None:
         parts.append(f"{summary['seconds']:.2f} s")
     return "supakit: " + ", ".join(parts)

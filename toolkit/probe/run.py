@@ -99,8 +99,9 @@ class Run:
                 self.findings.append(skipped_finding(vctx, result.table, result.skipped))
                 continue
             if result.bucket is not None:
+                kind = "public" if result.public_bucket else "private"
                 self.findings += table_findings(vctx, result, obj=ObjectRef("bucket", None, result.bucket),
-                                                what=f"private bucket '{result.bucket}'")
+                                                what=f"{kind} bucket '{result.bucket}'")
             else:
                 self.findings += table_findings(vctx, result)
         for identity, reason in sorted(left.items()):
@@ -183,12 +184,12 @@ class Run:
         return users, failed
 
     def _storage(self, conn: psycopg.Connection, prober: Prober) -> None:
-        from toolkit.probe.storage import private_buckets, probe_bucket
+        from toolkit.probe.storage import probe_bucket, probe_buckets
 
         objects = self.snapshot.table("storage.objects")
         if objects is None or not self.snapshot.buckets_known:
             return
-        for bucket in private_buckets(conn, self.snapshot, objects):
-            result = probe_bucket(conn, prober, objects, bucket, self.users)
+        for bucket, public in probe_buckets(conn, self.snapshot, objects):
+            result = probe_bucket(conn, prober, objects, bucket, self.users, public)
             self.results.append(result)
             self.summary["buckets_probed"] += int(not result.skipped)

@@ -39,6 +39,11 @@ FIX = {
     EXPECTATION_MISMATCH.id: "Change the policies until the probe sees the declared access, or "
                              "correct the declaration in [tool.supakit.expect].",
 }
+# Reading a public bucket's files needs no policy (their URLs are public); a SELECT that works
+# there lets the caller list every file name, which is a warning, not a leak of content.
+LISTING_FIX = ("Drop the SELECT policy: files of a public bucket are served by URL without one. If "
+               "clients must list files, make the bucket private and scope the policy to the "
+               "caller's folder, e.g. (storage.foldername(name))[1] = (select auth.uid())::text.")
 _VERBS = {"select": "read", "insert": "insert", "update": "update", "delete": "delete"}
 
 
@@ -70,7 +75,7 @@ def _location(ctx: Context, table: Table, attempts: list[Attempt]) -> Location |
 
 def _finding(ctx: Context, rule: RuleInfo, obj: ObjectRef, table: Table, message: str,
              attempts: list[Attempt], extra: dict[str, Any] | None = None,
-             level: Level | None = None) -> Finding:
+             level: Level | None = None, fix: str | None = None) -> Finding:
     policies = sorted({p for a in attempts for p in a.policies})
     evidence: dict[str, Any] = {"table": table.identity, "rls": table.rls,
                                 "requests": [a.evidence() for a in attempts]}
@@ -83,7 +88,7 @@ def _finding(ctx: Context, rule: RuleInfo, obj: ObjectRef, table: Table, message
         names = [p.split(" on ", 1)[0] for p in policies]
         message += f" (allowed by {'policy' if len(names) == 1 else 'policies'} {_join(names)})"
     return Finding(rule=rule.id, level=level or rule.level, category=rule.category, object=obj,
-                   message=message, remediation=FIX.get(rule.id, ""),
+                   message=message, remediation=fix or FIX.get(rule.id, ""),
                    location=_location(ctx, table, attempts), evidence=evidence)
 
 
@@ -98,12 +103,16 @@ def table_findings(ctx: Context, result: TableResult, obj: ObjectRef | None = No
     def undeclared(a: Attempt) -> bool:
         return a.command not in declared
 
+    listing: dict[str, Any] = {}
+    if result.public_bucket:
+        listing = {"level": Level.WARN, "fix": LISTING_FIX, "extra": {"listing": True}}
     anon_read = [a for a in allowed if a.caller == "anon" and a.command == "select" and undeclared(a)]
     if anon_read:
         a = anon_read[0]
+        verb, things = ("listed", "files") if listing else ("read", "rows")
         yield _finding(ctx, PROBE_ANON_READ, obj, t,
-                       f"anon (no sign-in) read {a.rows} of the {a.targeted} rows the probe created "
-                       f"in {what}", anon_read)
+                       f"anon (no sign-in) {verb} {a.rows} of the {a.targeted} {things} the probe "
+                       f"created in {what}", anon_read, **listing)
     anon_write = [a for a in allowed if a.caller == "anon" and a.command != "select" and undeclared(a)]
     if anon_write:
         yield _finding(ctx, PROBE_ANON_WRITE, obj, t,
@@ -113,8 +122,9 @@ def table_findings(ctx: Context, result: TableResult, obj: ObjectRef | None = No
                   and undeclared(a)]
     if cross_read:
         who = _join([{"B": "user B", "D": "an anonymous sign-in user"}[a.caller] for a in cross_read])
-        yield _finding(ctx, PROBE_CROSS_USER_READ, obj, t,
-                       f"{who} read user A's rows in {what}", cross_read)
+        done = "listed user A's files" if listing else "read user A's rows"
+        yield _finding(ctx, PROBE_CROSS_USER_READ, obj, t, f"{who} {done} in {what}", cross_read,
+                       **listing)
     cross_write = [a for a in allowed if a.caller == "B" and a.purpose == "write" and undeclared(a)]
     if cross_write:
         yield _finding(ctx, PROBE_CROSS_USER_WRITE, obj, t,

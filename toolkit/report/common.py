@@ -98,14 +98,14 @@ def summarize(report: AuditReport) -> Summary:
 
 
 def probe_phrase(info: dict[str, Any]) -> str | None:
-    """"probed 30 of 30 tables, 1 private bucket" — or None when the probe did not run."""
+    """"probed 30 of 30 tables, 1 bucket" — or None when the probe did not run."""
     probe = info.get("probe")
     if not isinstance(probe, dict) or probe.get("disabled") or "tables_probed" not in probe:
         return None
     text = f"probed {probe['tables_probed']} of {probe.get('tables_exposed', probe['tables_probed'])} tables"
     buckets = probe.get("buckets_probed")
     if buckets:
-        text += f", {plural(int(buckets), 'private bucket')}"
+        text += f", {plural(int(buckets), 'bucket')}"
     return text
 
 
