@@ -104,22 +104,35 @@ join pg_namespace n on n.oid = c.relnamespace
 where c.relkind in ('r', 'p', 'v', 'm', 'f') and {_not_system('n')}
 """
 
-# The reg* OID-alias types, and every type that holds one: arrays, domains, ranges, composites.
-# pg_upgrade refuses most of them in user columns (it cannot carry the OIDs over).
+# The reg* OID-alias types, and every type that holds one: arrays, domains, ranges and composite
+# types (CREATE TYPE ... AS; a table's row type used as a column type is not followed). pg_upgrade
+# refuses most of them in user columns (it cannot carry the OIDs over). Only built-in reg* types
+# and types created after initdb (oid >= 16384) can hold one, which keeps the edges few.
 REG_TYPES = ("regclass", "regcollation", "regconfig", "regdictionary", "regnamespace", "regoper",
              "regoperator", "regproc", "regprocedure", "regrole", "regtype")
 _REG_CTE = f"""
-with recursive holds(inner_type, outer_type) as materialized (
-    select t.typelem, t.oid from pg_type t where t.typelem <> 0 and t.typlen = -1
-    union all select t.typbasetype, t.oid from pg_type t where t.typbasetype <> 0
-    union all select r.rngsubtype, r.rngtypid from pg_range r
-    union all select a.atttypid, c.reltype from pg_attribute a join pg_class c on c.oid = a.attrelid
-               where c.reltype <> 0 and a.attnum > 0 and not a.attisdropped
-),
-reg(oid, name) as (
+with recursive base(oid, name) as materialized (
     select t.oid, t.typname::text from pg_type t
      where t.typnamespace = 'pg_catalog'::regnamespace
        and t.typname in ({", ".join(f"'{t}'" for t in REG_TYPES)})
+),
+holds(inner_type, outer_type) as materialized (
+    select x.inner_type, x.outer_type
+      from pg_type t,
+           lateral (select case when t.typbasetype <> 0 then t.typbasetype else t.typelem end,
+                           t.oid) x(inner_type, outer_type)
+     where (t.typbasetype <> 0 or (t.typelem <> 0 and t.typlen = -1))
+       and (x.inner_type >= 16384 or x.inner_type in (select oid from base))
+    union all
+    select r.rngsubtype, r.rngtypid from pg_range r
+     where r.rngsubtype >= 16384 or r.rngsubtype in (select oid from base)
+    union all
+    select a.atttypid, c.reltype from pg_class c join pg_attribute a on a.attrelid = c.oid
+     where c.relkind = 'c' and a.attnum > 0 and not a.attisdropped
+       and (a.atttypid >= 16384 or a.atttypid in (select oid from base))
+),
+reg(oid, name) as (
+    select oid, name from base
     union
     select h.outer_type, reg.name from reg join holds h on h.inner_type = reg.oid
 ),

@@ -46,7 +46,7 @@ class Exposure:
         self.snapshot = snapshot
         self._schemas: dict[str, Schema] = {s.name: s for s in snapshot.schemas}
         self._reach: dict[tuple[str, str], frozenset[str]] = {}
-        self._surfaces: dict[str, tuple[str, ...]] = {}
+        self._surfaces: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
         self.graphql = (any(e.name == "pg_graphql" for e in snapshot.extensions)
                         and self.schema_exposed(GRAPHQL_ENDPOINT_SCHEMA))
         self._graphql_schemas = frozenset(snapshot.extra_search_path) if self.graphql else frozenset()
@@ -61,6 +61,14 @@ class Exposure:
 
     def surfaces(self, table: Table) -> tuple[str, ...]:
         """How the table can be served, grants aside: rest, graphql, storage, realtime."""
+        return self._served(table)[0]
+
+    def api_surfaces(self, table: Table) -> tuple[str, ...]:
+        """The Data API's surfaces (REST, GraphQL) that serve the table."""
+        return self._served(table)[1]
+
+    def _served(self, table: Table) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """(every surface, the Data API's), computed once per table."""
         got = self._surfaces.get(table.identity)
         if got is None:
             out = []
@@ -71,13 +79,9 @@ class Exposure:
             service = SERVICE_TABLES.get(table.identity)
             if service:
                 out.append(service)
-            got = self._surfaces[table.identity] = tuple(out)
+            got = (tuple(out), tuple(s for s in out if s in API_SURFACES))
+            self._surfaces[table.identity] = got
         return got
-
-    def api_surfaces(self, table: Table) -> tuple[str, ...]:
-        """The Data API's surfaces (REST, GraphQL) that serve the table."""
-        surfaces = self.surfaces(table)
-        return surfaces if surfaces == ("rest",) else tuple(s for s in surfaces if s in API_SURFACES)
 
     def has_usage(self, schema: str, role: str) -> bool:
         sch = self._schemas.get(schema)

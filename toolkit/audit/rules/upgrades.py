@@ -35,14 +35,18 @@ def _primary_columns(table: Table | None) -> frozenset[str] | None:
 
 
 def foreign_key_to_auth_unique(ctx: AuditContext) -> Iterator[Finding]:
+    primary: dict[str, frozenset[str] | None] = {}
+    prefix = f"{AUTH_SCHEMA}."
     for t in ctx.user_tables():
         for fk in t.foreign_keys:
-            if fk.inherited or not fk.ref_table.startswith(f"{AUTH_SCHEMA}."):
+            if fk.inherited or not fk.ref_table.startswith(prefix):
                 continue
-            ref = ctx.snapshot.table(fk.ref_table)
-            if ref is None or _primary_columns(ref) == frozenset(fk.ref_columns):
+            if fk.ref_table not in primary:
+                primary[fk.ref_table] = _primary_columns(ctx.snapshot.table(fk.ref_table))
+            ref_pk = primary[fk.ref_table]
+            if ref_pk == frozenset(fk.ref_columns) or ctx.snapshot.table(fk.ref_table) is None:
                 continue
-            pk = sorted(_primary_columns(ref) or ())
+            pk = sorted(ref_pk or ())
             target = f"{fk.ref_table} ({', '.join(fk.ref_columns)})"
             yield ctx.finding(
                 FOREIGN_KEY_TO_AUTH_UNIQUE,
@@ -67,7 +71,8 @@ def unsupported_reg_type(ctx: AuditContext) -> Iterator[Finding]:
     for t in ctx.user_tables("rpm"):
         if t.partition_of:
             continue
-        cols = {c.name: sorted(set(c.reg_types) - UPGRADABLE_REG_TYPES) for c in t.columns}
+        cols = {c.name: sorted(set(c.reg_types) - UPGRADABLE_REG_TYPES)
+                for c in t.columns if c.reg_types}
         cols = {name: types for name, types in cols.items() if types}
         if not cols:
             continue
