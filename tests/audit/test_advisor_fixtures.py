@@ -12,6 +12,7 @@ import pytest
 from toolkit.model import AuditReport
 from toolkit.pipeline import AuditOptions, audit
 from toolkit.project import find_project
+from toolkit.report import render
 from toolkit.suppress import apply_suppressions
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
@@ -54,3 +55,6 @@ def test_fixture_reports_exactly_its_mistake(engine, name: str) -> None:  # type
         banners = {c.surfaces for c in report.coverage if c.table == "banners"}
         assert banners == {("graphql",)}
         assert report.info["probe"]["tables_probed"] == 3  # products, carts and, through GraphQL, banners
+        assert "storefront.banners (GraphQL only)" in render(report, "text")
+        assert "banners (GraphQL only)" in render(report, "html")
+        assert "carts (GraphQL only)" not in render(report, "html")
