@@ -39,8 +39,8 @@ def _scoped(ctx: AuditContext, p: Policy, command: str) -> bool:
 
 def _public_only(ctx: AuditContext, buckets: list[str]) -> bool:
     """Every bucket named is a known public one."""
-    known = {b.id: b for b in ctx.snapshot.buckets}
-    return bool(buckets) and all(b in known and known[b].public for b in buckets)
+    found = [ctx.snapshot.bucket(b) for b in buckets]
+    return bool(found) and all(b is not None and b.public for b in found)
 
 
 def storage_policy_not_owner_scoped(ctx: AuditContext) -> Iterator[Finding]:
