@@ -35,9 +35,10 @@ lint: $(STAMP)
 bench: setup
 	$(BIN)/python -m tests.bench
 
-# The rule index is generated from the registry; a test fails when it is stale.
+# Rule pages' headers, the rule index and the squawk table come from the registry; a test fails
+# when they are stale (docs/contributing.md).
 docs: $(STAMP)
-	$(BIN)/python -m toolkit.rules_doc --index > docs/rules/index.md
+	$(BIN)/python -m toolkit.rule_pages
 
 # docs/img/html-report.png: the HTML report of tests/fixtures/report_demo in the system Chromium.
 docs-screenshot: setup

@@ -147,7 +147,7 @@ def test_audit_reports_both_and_uses_the_platforms_auth_uid(engine, project_fact
               using ((select auth.uid()) = user_id) with check ((select auth.uid()) = user_id);
         """})
     report = audit(project, AuditOptions(engine="local", probe=False), lambda _m: None)
-    assert report.info["incomplete"] is False
+    assert report.incomplete is False
     found = [(f.level, f.location.file, f.location.line, f.evidence["supakit"])  # type: ignore[union-attr]
              for f in report.findings if f.rule == "platform_schema_modified"]
     rel = "supabase/migrations/20240101000000_old_helpers.sql"
@@ -175,5 +175,5 @@ def test_only_policies_and_triggers_give_no_finding(engine, project_factory) -> 
           with check (bucket_id = 'avatars' and (storage.foldername(name))[1] = (select auth.uid())::text);
     """})
     report = audit(project, AuditOptions(engine="local", probe=False), lambda _m: None)
-    assert report.info["incomplete"] is False
+    assert report.incomplete is False
     assert [f for f in report.findings if f.rule == "platform_schema_modified"] == []

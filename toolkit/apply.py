@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from toolkit.errors import EngineError, MigrationError
+from toolkit.errors import EngineError, MigrationError, first_line
 from toolkit.extensions import ExtensionGate, StatementRefused
 from toolkit.migrations import MigrationFile, read_sql_file
 from toolkit.model import Location, SourceEvent, SourceMap
@@ -101,7 +101,7 @@ class ApplyResult:
 
 def _error_message(e: Any) -> tuple[str, str | None]:
     diag = getattr(e, "diag", None)
-    primary = (diag.message_primary if diag else None) or str(e).strip().splitlines()[0]
+    primary = (diag.message_primary if diag else None) or first_line(e)
     hint = diag.message_hint if diag else None
     sqlstate = diag.sqlstate if diag else None
     msg = primary
@@ -175,12 +175,7 @@ class Applier:
         self._last_seq = 0
 
     def __enter__(self) -> Applier:
-        import psycopg
-
-        try:
-            self._conn = self.db.connect(autocommit=True)
-        except psycopg.Error as e:
-            raise MigrationError(f"cannot connect to the database: {e}") from None
+        self._conn = self.db.connect(autocommit=True)
         self._gate = ExtensionGate(self.db, self._conn, absent=self._absent)
         self._privileges = PrivilegeGate(self._conn, self._gate)
         self._trace = bool(

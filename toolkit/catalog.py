@@ -15,6 +15,7 @@ import json
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
+from toolkit.engine.base import database_errors
 from toolkit.model import (
     DEFAULT_EXTRA_SEARCH_PATH,
     Bucket,
@@ -348,6 +349,7 @@ def _search_path(config: list[str]) -> str | None:
     return None
 
 
+@database_errors()
 def take_snapshot(conn: psycopg.Connection, exposed_schemas: tuple[str, ...], *,
                   extra_search_path: tuple[str, ...] = DEFAULT_EXTRA_SEARCH_PATH,
                   statistics: bool = False) -> Snapshot:

@@ -88,11 +88,7 @@ def handle_errors(fn: F) -> F:
         except Terminated as t:
             click.echo("supakit: terminated; throwaway databases stopped and removed", err=True)
             sys.exit(128 + t.signum)
-        except Exception as e:  # a database that died under us, a broken pipe, ...
-            import psycopg
-
-            if isinstance(e, psycopg.Error):
-                fail(f"database error: {str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__}")
+        except Exception as e:  # a broken pipe, a file we cannot read, ...
             if isinstance(e, BrokenPipeError):
                 sys.exit(EXIT_ERROR)
             if isinstance(e, OSError):
@@ -150,11 +146,19 @@ def load_project(project_dir: Path | None, config_file: Path | None) -> Any:
     return project
 
 
+def checked_rules(project: Any) -> Any:
+    """The project, once its rule settings are known to name real rules: a typo there is a
+    configuration error before any work, not after it."""
+    project.rules  # noqa: B018  (validates on first use)
+    return project
+
+
 def emit_report(report: Any, project: Any, *, fmt: str, output: Path | None, fail_on: str | None,
                 baseline: Path | None, write_baseline: Path | None) -> None:
     from toolkit.report import render
     from toolkit.suppress import apply_suppressions, configured_baseline, write_baseline_file
 
+    report.findings = project.rules.apply(report.findings)
     if write_baseline is not None:
         apply_suppressions(report, project, baseline=None)
         n = write_baseline_file(report, write_baseline)
@@ -233,7 +237,7 @@ def audit(ctx: click.Context, obj: Ctx, project_dir: Path | None, config_file: P
         from toolkit.engine.url import redact
 
         click.echo(f"supakit: auditing the live database {redact(db_url)} from the environment", err=True)
-    project = load_project(project_dir, config_file)
+    project = checked_rules(load_project(project_dir, config_file))
     opts = AuditOptions(engine=engine, exposure=exposure, keep_going=keep_going, probe=not no_probe,
                         db_url=db_url, pending_only=pending_only, seed=not no_seed,
                         statement_timeout=statement_timeout)
@@ -396,20 +400,21 @@ def lint(obj: Ctx, paths: tuple[Path, ...], project_dir: Path | None, config_fil
     """Static checks of migration files, no database. Without PATHS: the project's migrations
     folder, including folder checks (duplicate versions, skipped and stray files)."""
     from toolkit.lint import lint_project
-    from toolkit.model import AuditReport
+    from toolkit.model import RunResult, Stage
 
-    project = _lint_target(project_dir, config_file, paths)
-    findings = []
-    stages = ["lint"]
+    project = checked_rules(_lint_target(project_dir, config_file, paths))
+    report = RunResult(stages=(Stage.LINT,))
     if not paths:
         from toolkit.checks.folder import check_folder
 
-        findings += check_folder(project)
-        stages.append("check")
+        report.findings += check_folder(project)
+        report.stages += (Stage.CHECK,)
     result = lint_project(project, list(paths), squawk=False if no_squawk else None)
     obj.progress(f"linted {result.files} files, {result.statements} statements")
-    report = AuditReport(findings=findings + result.findings,
-                         info={**result.info, "project": str(project.root), "stages": stages})
+    report.findings += result.findings
+    report.timings = result.timings
+    report.info = {"command": "lint", "files": result.files, "statements": result.statements,
+                   "project": str(project.root)}
     emit_report(report, project, fmt=fmt, output=output, fail_on=fail_on, baseline=baseline,
                 write_baseline=write_baseline)
 
@@ -436,7 +441,7 @@ def check(obj: Ctx, project_dir: Path | None, config_file: Path | None, fmt: str
     scratch on a throwaway database, audit and probe. One report, one exit code."""
     from toolkit.checks.gate import CheckOptions, run_check
 
-    project = load_project(project_dir, config_file)
+    project = checked_rules(load_project(project_dir, config_file))
     opts = CheckOptions(base=base, engine=engine, exposure=exposure, probe=not no_probe, seed=not no_seed,
                         squawk=False if no_squawk else None, statement_timeout=statement_timeout)
     with obj.live():
@@ -476,7 +481,7 @@ def probe(obj: Ctx, project_dir: Path | None, config_file: Path | None, fmt: str
     from toolkit.pipeline import AuditOptions
     from toolkit.probe.command import probe_report, summary_line
 
-    project = load_project(project_dir, config_file)
+    project = checked_rules(load_project(project_dir, config_file))
     with obj.live():
         report = probe_report(project, AuditOptions(engine=engine, exposure=exposure, seed=not no_seed,
                                                     statement_timeout=statement_timeout), obj.progress)
@@ -514,7 +519,7 @@ def diff(obj: Ctx, name: str, project_dir: Path | None, config_file: Path | None
     from toolkit.naming import migration_slug
 
     migration_slug(name)  # a bad name fails before any database starts
-    project = load_project(project_dir, config_file)
+    project = checked_rules(load_project(project_dir, config_file))
     with obj.live():
         result = run_diff(project, DiffOptions(name, dry_run=dry_run, schemas=schemas,
                                                allow_destructive=allow_destructive, audit=not no_audit,

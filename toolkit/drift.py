@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from toolkit.model import Category, Finding, Level, Location, ObjectRef
+from toolkit.model import Category, Finding, Level, Location, ObjectRef, Stage
 from toolkit.registry import RuleInfo, register
 from toolkit.sql.split import SqlSyntaxError, split_statements
 
@@ -25,19 +25,24 @@ if TYPE_CHECKING:
 PENDING_MIGRATION = register(RuleInfo(
     id="pending_migration", level=Level.INFO, category=Category.HYGIENE,
     summary="A local migration the database has not applied yet; the next deploy will run it.",
-    stage="drift"))
+    stage=Stage.DRIFT,
+    fix="Review it with `supakit audit --db-url URL --pending-only` before deploying."))
 UNKNOWN_REMOTE_MIGRATION = register(RuleInfo(
     id="unknown_remote_migration", level=Level.ERROR, category=Category.HYGIENE,
     summary="The database applied a migration version that has no file in supabase/migrations/.",
-    stage="drift"))
+    stage=Stage.DRIFT))
 EDITED_AFTER_APPLY = register(RuleInfo(
     id="edited_after_apply", level=Level.ERROR, category=Category.HYGIENE,
     summary="A migration file differs from the statements the database recorded when it ran.",
-    stage="drift"))
+    stage=Stage.DRIFT,
+    fix="Restore the file to what was applied and put the change in a new migration "
+        "(`supakit new NAME`)."))
 MIGRATION_HISTORY_UNAVAILABLE = register(RuleInfo(
     id="migration_history_unavailable", level=Level.INFO, category=Category.HYGIENE,
     summary="The database has no readable supabase_migrations.schema_migrations; drift not checked.",
-    stage="drift"))
+    stage=Stage.DRIFT,
+    fix="Audit with a role that can read the history table, or ignore this when the database is "
+        "not managed with `supabase db push`."))
 
 HISTORY_TABLE = "supabase_migrations.schema_migrations"
 HISTORY = f"select version, name, statements from {HISTORY_TABLE} order by version"
@@ -186,13 +191,9 @@ def compare(history: History, files: Sequence[MigrationFile]) -> Drift:
     """Pure: findings for every difference between the recorded history and the local files."""
     drift = Drift()
     if history.applied is None:
-        drift.findings.append(Finding(
-            rule=MIGRATION_HISTORY_UNAVAILABLE.id, level=MIGRATION_HISTORY_UNAVAILABLE.level,
-            category=MIGRATION_HISTORY_UNAVAILABLE.category,
-            object=ObjectRef("table", "supabase_migrations", "schema_migrations"),
-            message=f"migration drift was not checked: {history.reason}",
-            remediation="Audit with a role that can read the history table, or ignore this when the "
-                        "database is not managed with `supabase db push`."))
+        drift.findings.append(MIGRATION_HISTORY_UNAVAILABLE.finding(
+            ObjectRef("table", "supabase_migrations", "schema_migrations"),
+            f"migration drift was not checked: {history.reason}"))
         return drift
     applied = {m.version: m for m in history.applied}
     local = {mf.version: mf for mf in files}
@@ -209,11 +210,9 @@ def compare(history: History, files: Sequence[MigrationFile]) -> Drift:
     for rec in history.applied:
         if rec.version not in local:
             label = f"{rec.version}_{rec.name}" if rec.name else rec.version
-            drift.findings.append(Finding(
-                rule=UNKNOWN_REMOTE_MIGRATION.id, level=UNKNOWN_REMOTE_MIGRATION.level,
-                category=UNKNOWN_REMOTE_MIGRATION.category,
-                object=ObjectRef("migration", None, rec.version),
-                message=f"the database applied migration {label}, which has no file in supabase/migrations/",
+            drift.findings.append(UNKNOWN_REMOTE_MIGRATION.finding(
+                ObjectRef("migration", None, rec.version),
+                f"the database applied migration {label}, which has no file in supabase/migrations/",
                 remediation="Restore the file from history (or `supabase migration fetch`), or, if the "
                             f"migration was reverted by hand, `supabase migration repair --status reverted {rec.version}`.",
                 evidence={"version": rec.version, "name": rec.name}))
@@ -226,11 +225,8 @@ def _pending(mf: MigrationFile, last_applied: str | None) -> Finding:
     if out_of_order:
         message += (f" (it is older than the latest applied migration {last_applied}, so "
                     "`supabase db push` needs --include-all)")
-    return Finding(
-        rule=PENDING_MIGRATION.id, level=PENDING_MIGRATION.level, category=PENDING_MIGRATION.category,
-        object=ObjectRef("migration", None, mf.version), location=Location(mf.rel, 1, 1),
-        message=message,
-        remediation="Review it with `supakit audit --db-url URL --pending-only` before deploying.",
+    return PENDING_MIGRATION.finding(
+        ObjectRef("migration", None, mf.version), message, location=Location(mf.rel, 1, 1),
         evidence={"version": mf.version, "file": mf.rel, "out_of_order": out_of_order})
 
 
@@ -241,13 +237,11 @@ def _edited(mf: MigrationFile, rec: AppliedMigration) -> Finding | None:
     if index is None:
         return None
     line = _statement_line(text, index)
-    return Finding(
-        rule=EDITED_AFTER_APPLY.id, level=EDITED_AFTER_APPLY.level, category=EDITED_AFTER_APPLY.category,
-        object=ObjectRef("migration", None, mf.version), location=Location(mf.rel, 1, 1),
-        message=f"{mf.rel} was edited after this database applied it: statement {index + 1} "
-                f"(line {line}) differs from what ran, so the edit will never reach this database",
-        remediation="Restore the file to what was applied and put the change in a new migration "
-                    "(`supakit new NAME`).",
+    return EDITED_AFTER_APPLY.finding(
+        ObjectRef("migration", None, mf.version),
+        f"{mf.rel} was edited after this database applied it: statement {index + 1} "
+        f"(line {line}) differs from what ran, so the edit will never reach this database",
+        location=Location(mf.rel, 1, 1),
         evidence={"version": mf.version, "file": mf.rel, "statement": index + 1, "line": line,
                   "applied_statements": len(rec.statements)})
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
+
 
 class SupakitError(Exception):
     """A usage, configuration, engine or apply problem. The message is shown as is."""
@@ -19,3 +22,21 @@ class ConfigError(SupakitError):
 
 class MigrationError(SupakitError):
     """A migration could not be read or applied; the message names file:line:col."""
+
+
+def first_line(error: BaseException | str, *, lines: int = 1, fallback: str | None = None) -> str:
+    """The first non-empty line(s) of an error's text, for a one-line message: psycopg, git and
+    squawk put hints and context on the lines after. Without text: `fallback`, else the
+    exception's type name."""
+    found = [ln.strip() for ln in str(error).splitlines() if ln.strip()][:lines]
+    if found:
+        return " ".join(found)
+    if fallback is not None:
+        return fallback
+    return type(error).__name__ if isinstance(error, BaseException) else ""
+
+
+def did_you_mean(word: str, choices: Iterable[str], *, cutoff: float = 0.6) -> str:
+    """"; did you mean 'x'?" with the closest choice, or "" when none is close."""
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=cutoff)
+    return f"; did you mean '{close[0]}'?" if close else ""

@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from toolkit.engine.base import database_errors
+
 if TYPE_CHECKING:
     import psycopg
 
@@ -73,6 +75,7 @@ def parse_schemas(value: str) -> tuple[str, ...]:
     return tuple(out)
 
 
+@database_errors()
 def read_deployment(conn: psycopg.Connection) -> Deployment:
     """One query, in a read-only transaction on a read-only connection."""
     with conn.transaction():

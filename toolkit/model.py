@@ -5,9 +5,12 @@ This module imports nothing else of ours, so any stage can use it.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import time
 import types
 import typing
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from enum import Enum
 from typing import Any
@@ -27,6 +30,20 @@ class Category(str, Enum):
     SECURITY = "security"
     PERFORMANCE = "performance"
     HYGIENE = "hygiene"
+
+
+class Stage(str, Enum):
+    """Which part of a run reports a rule, in the order a change meets them. The values are what
+    reports, `supakit rules` and a run's `stages` print."""
+
+    LINT = "lint"  # migration files, no database
+    CHECK = "check"  # the migrations folder and its history (git base, lock file)
+    APPLY = "apply"  # applying the migrations to a throwaway database
+    AUDIT = "audit"  # the catalog snapshot
+    PROBE = "probe"  # requests as synthetic users on a throwaway database
+    DRIFT = "drift"  # a live database's migration history against the files
+    DIFF = "diff"  # `supakit diff`: the declared schemas against the migrations
+    SUPPRESSION = "suppression"  # the suppressions themselves, judged after every other stage
 
 
 @dataclass(frozen=True)
@@ -155,12 +172,19 @@ class CoverageCell:
 
 
 @dataclass
-class AuditReport:
-    """Everything a reporter renders. `info` holds run facts: project, engine, exposure, applied
-    migrations, apply failures, stubbed extensions, probe summary, timings."""
+class RunResult:
+    """What one command produced, for the reporters and the suppressions.
+
+    `stages` are the stages that ran (the suppressions run after them, whenever a report is
+    made); `incomplete` says migrations failed, so the database stages saw part of the schema;
+    `timings` are seconds per step. `info` holds the other run facts reports show: project,
+    command, engine, exposure, applied migrations, failures, stubbed extensions, probe summary."""
 
     findings: list[Finding] = field(default_factory=list)
     coverage: list[CoverageCell] = field(default_factory=list)
+    stages: tuple[Stage, ...] = ()
+    incomplete: bool = False
+    timings: dict[str, float] = field(default_factory=dict)
     info: dict[str, Any] = field(default_factory=dict)
 
     def active(self) -> list[Finding]:
@@ -169,6 +193,17 @@ class AuditReport:
     def worst(self) -> Level | None:
         levels = [f.level for f in self.active()]
         return max(levels, key=lambda lv: lv.rank) if levels else None
+
+    @contextlib.contextmanager
+    def timed(self, step: str) -> Iterator[None]:
+        t0 = time.perf_counter()
+        yield
+        self.timings[step] = time.perf_counter() - t0
+
+    def report_info(self) -> dict[str, Any]:
+        """`info` with the typed facts folded in, as the JSON report prints it."""
+        return {**self.info, "stages": [s.value for s in self.stages], "incomplete": self.incomplete,
+                "timings": {k: round(v, 4) for k, v in self.timings.items()}}
 
 
 # ---------------------------------------------------------------------------------------------

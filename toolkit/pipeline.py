@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
+from toolkit.engine.base import database_errors
 from toolkit.errors import MigrationError
 from toolkit.migrations import discover
-from toolkit.model import AuditReport, Category, CoverageCell, Finding, Level, Location, ObjectRef
+from toolkit.model import Finding, RunResult, Stage
 from toolkit.pause import pause_point
+from toolkit.pipeline_rules import failed_migration, platform_findings, skipped_files
 from toolkit.progress import Progress
 
 if TYPE_CHECKING:
@@ -32,130 +34,81 @@ class AuditOptions:
     pending_only: bool = False  # with db_url: lint only the migrations the database has not applied
     seed: bool = True
     statement_timeout: float | None = None  # seconds; None: the statement_timeout setting
-    timings: dict[str, float] = field(default_factory=dict)
 
 
 def _skipped_findings(project: Project) -> list[Finding]:
-    disc = discover(project.migrations_dir, project.root)
-    return [
-        Finding(
-            rule="migration_file_skipped",
-            level=Level.WARN,
-            category=Category.HYGIENE,
-            object=ObjectRef("file", None, rel),
-            message=f"{rel}: {why}",
-            remediation="Rename it to <14-digit UTC timestamp>_<snake_case_name>.sql or move it out of supabase/migrations/.",
-            location=Location(rel, 1, 1),
-        )
-        for rel, why in disc.skipped
-    ]
+    return skipped_files(discover(project.migrations_dir, project.root))
 
 
-def start_and_apply(
-    project: Project,
-    opts: AuditOptions,
-    progress: Progress,
-) -> tuple[Database, ApplyResult]:
-    """A throwaway database with the project applied. The caller closes the database."""
+def start_and_apply(project: Project, opts: AuditOptions, progress: Progress,
+                    run: RunResult | None = None) -> tuple[Database, ApplyResult]:
+    """A throwaway database with the project applied. The caller closes the database. `run`
+    collects the engine and apply timings."""
     from toolkit.apply import apply_project
     from toolkit.engine import get_engine
 
+    run = run if run is not None else RunResult()
     exposure = project.exposure_mode(opts.exposure)
-    t0 = time.perf_counter()
-    engine = get_engine(opts.engine, major=project.config.major_version)
-    db = engine.start(exposure=exposure)
-    opts.timings["engine"] = time.perf_counter() - t0
+    with run.timed("engine"):
+        db = get_engine(opts.engine, major=project.config.major_version).start(exposure=exposure)
     try:
-        t0 = time.perf_counter()
-        result = apply_project(db, project, seed=opts.seed, keep_going=opts.keep_going, progress=progress,
-                               statement_timeout=opts.statement_timeout)
-        opts.timings["apply"] = time.perf_counter() - t0
+        with run.timed("apply"):
+            result = apply_project(db, project, seed=opts.seed, keep_going=opts.keep_going,
+                                   progress=progress, statement_timeout=opts.statement_timeout)
     except BaseException:
         db.close()
         raise
     return db, result
 
 
-def audit(project: Project, opts: AuditOptions, progress: Progress) -> AuditReport:
-    """Run the whole audit and return the report (findings not yet filtered by suppressions)."""
+@database_errors()
+def audit(project: Project, opts: AuditOptions, progress: Progress) -> RunResult:
+    """Run the whole audit and return the result (findings not yet filtered by suppressions)."""
     if opts.db_url:
         return audit_url(project, opts, progress)
-    info: dict[str, Any] = {"project": str(project.root), "exposed_schemas": list(project.exposed_schemas)}
-    findings = _skipped_findings(project)
-    db, apply_result = start_and_apply(project, opts, progress)
-    info.update(
+    run = RunResult(info={"project": str(project.root), "exposed_schemas": list(project.exposed_schemas)})
+    run.findings += _skipped_findings(project)
+    db, applied = start_and_apply(project, opts, progress, run)
+    run.incomplete = not applied.complete
+    run.info.update(
         engine=db.kind,
         throwaway=True,
         exposure=db.exposure,
-        applied=len(apply_result.applied),
-        statements=apply_result.statements,
-        failures=[str(f) for f in apply_result.failures],
-        incomplete=not apply_result.complete,
-        stubbed_extensions=list(apply_result.stubbed_extensions),
-        skipped_statements=list(apply_result.skipped_statements),
+        applied=len(applied.applied),
+        statements=applied.statements,
+        failures=[str(f) for f in applied.failures],
+        stubbed_extensions=list(applied.stubbed_extensions),
+        skipped_statements=list(applied.skipped_statements),
     )
     with db:
         from toolkit.audit import audit_snapshot
         from toolkit.catalog import take_snapshot
+        from toolkit.facts import Facts
 
-        t0 = time.perf_counter()
-        with db.connect() as conn:
+        with run.timed("snapshot"), db.connect() as conn:
             pause_point("snapshot")
             snapshot = take_snapshot(conn, exposed_schemas=project.exposed_schemas,
                                      extra_search_path=project.config.extra_search_path)
-        opts.timings["snapshot"] = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        source_map = apply_result.source_map
-        result = audit_snapshot(snapshot, source_map=source_map, settings=project.settings)
-        findings += result.findings
-        opts.timings["rules"] = time.perf_counter() - t0
-        if opts.probe and db.throwaway and apply_result.complete:
-            try:
-                from toolkit.probe import run_probe
-            except ImportError:
-                run_probe = None  # type: ignore[assignment]
-            if run_probe is not None:
-                t0 = time.perf_counter()
+        with run.timed("rules"):
+            facts = Facts(snapshot, applied.source_map)
+            result = audit_snapshot(snapshot, settings=project.settings, facts=facts)
+        run.findings += result.findings
+        run.coverage = result.coverage
+        run.info.update(result.info)
+        if opts.probe and db.throwaway and applied.complete:
+            from toolkit.probe import run_probe
+
+            with run.timed("probe"):
                 pause_point("probe")
-                probe_result = run_probe(db, snapshot, source_map=source_map, settings=project.settings,
+                probe_result = run_probe(db, snapshot, settings=project.settings, facts=facts,
                                          progress=progress)
-                findings += probe_result.findings
-                info["probe"] = probe_result.summary
-                opts.timings["probe"] = time.perf_counter() - t0
-    findings += platform_findings(apply_result)
-    for failure in apply_result.failures:
-        findings.append(
-            Finding(
-                rule="migration_failed",
-                level=Level.ERROR,
-                category=Category.HYGIENE,
-                object=ObjectRef("file", None, failure.file),
-                message=f"migration did not apply: {failure.message}",
-                remediation="Fix the statement; everything after it in this file was not applied, so the audit is incomplete.",
-                location=failure.location,
-            )
-        )
-    info["timings"] = {k: round(v, 4) for k, v in opts.timings.items()}
-    info.update(result.info)
-    return AuditReport(findings=findings, coverage=result.coverage, info=info)
-
-
-def platform_findings(result: ApplyResult) -> list[Finding]:
-    """platform_schema_modified, one per statement a hosted project refuses in auth/storage/realtime."""
-    out = []
-    for change in result.platform_changes:
-        t = change.target
-        out.append(Finding(
-            rule="platform_schema_modified",
-            level=Level.WARN if change.action == "no_effect" else Level.ERROR,
-            category=Category.HYGIENE,
-            object=ObjectRef("table" if t.kind in ("index", "policy", "trigger") else t.kind, t.schema, t.name),
-            message=change.message,
-            remediation=change.remediation,
-            location=change.location,
-            evidence={"operation": t.op, "supakit": change.action, "owner": change.owner},
-        ))
-    return out
+            run.findings += probe_result.findings
+            run.info["probe"] = probe_result.summary
+    run.findings += platform_findings(applied)
+    run.findings += [failed_migration(failure) for failure in applied.failures]
+    # CHECK: suppressions of folder rules are judged here too, as they always were.
+    run.stages = (Stage.CHECK, Stage.APPLY, Stage.AUDIT) + ((Stage.PROBE,) if "probe" in run.info else ())
+    return run
 
 
 def exposed_schemas_for(project: Project, deployed: tuple[str, ...] | None) -> tuple[tuple[str, ...], str]:
@@ -168,7 +121,8 @@ def exposed_schemas_for(project: Project, deployed: tuple[str, ...] | None) -> t
     return project.config.api_schemas, "config.toml"
 
 
-def audit_url(project: Project, opts: AuditOptions, progress: Progress) -> AuditReport:
+@database_errors()
+def audit_url(project: Project, opts: AuditOptions, progress: Progress) -> RunResult:
     """A deployed database: read only, no shim, no apply, no probe. Adds the migration drift; with
     `pending_only` the catalog is not audited and only the pending files are linted."""
     from toolkit.drift import compare, read_history
@@ -176,50 +130,47 @@ def audit_url(project: Project, opts: AuditOptions, progress: Progress) -> Audit
     from toolkit.live import read_deployment
 
     assert opts.db_url is not None
-    findings = _skipped_findings(project)
     files = discover(project.migrations_dir, project.root).files
     db = UrlDatabase(opts.db_url)
-    info: dict[str, Any] = {"project": str(project.root), "engine": "url", "database": redact(opts.db_url),
-                            "throwaway": False}
-    coverage: list[CoverageCell] = []
+    run = RunResult(findings=_skipped_findings(project),
+                    info={"project": str(project.root), "engine": "url", "database": redact(opts.db_url),
+                          "throwaway": False})
     progress(f"connecting to {redact(opts.db_url)}")
     with db, db.connect() as conn:
         t0 = time.perf_counter()
         deployed = read_deployment(conn)
         exposed, source = exposed_schemas_for(project, deployed.db_schemas)
-        info.update(exposure=deployed.exposure, exposed_schemas=list(exposed), exposed_schemas_from=source,
-                    server_version=deployed.server_version, user=deployed.user)
-        progress(f"exposed schemas {', '.join(exposed)} (from {source}); behaves like exposure {deployed.exposure}")
+        run.info.update(exposure=deployed.exposure, exposed_schemas=list(exposed),
+                        exposed_schemas_from=source, server_version=deployed.server_version,
+                        user=deployed.user)
+        progress(f"exposed schemas {', '.join(exposed)} (from {source}); behaves like exposure "
+                 f"{deployed.exposure}")
         history = read_history(conn)
         # Which stages ran decides which suppressions can be called unused.
-        drift_stage = ["drift"] if history.applied is not None else []
+        drift_stage = (Stage.DRIFT,) if history.applied is not None else ()
         if opts.pending_only:
             drift = compare(history, files)
-            findings += drift.findings
-            info.update(drift.info)
-            opts.timings["drift"] = time.perf_counter() - t0
-            info.update(command="audit --pending-only", stages=["check", "lint", *drift_stage])
+            run.timings["drift"] = time.perf_counter() - t0
+            run.findings += drift.findings
+            run.info.update(drift.info, command="audit --pending-only")
+            run.stages = (Stage.CHECK, Stage.LINT, *drift_stage)
             if drift.pending:
                 from toolkit.lint import lint_paths
 
-                t0 = time.perf_counter()
-                findings += lint_paths([mf.path for mf in drift.pending], project)
-                opts.timings["lint"] = time.perf_counter() - t0
+                with run.timed("lint"):
+                    run.findings += lint_paths([mf.path for mf in drift.pending], project)
             progress(f"{len(drift.pending)} pending migrations would be applied")
         else:
-            info.update(command="audit --db-url", stages=["check", "audit", *drift_stage])
+            run.info["command"] = "audit --db-url"
+            run.stages = (Stage.CHECK, Stage.AUDIT, *drift_stage)
             extra = deployed.db_extra_search_path or project.config.extra_search_path
-            found, coverage = _audit_catalog_beside_drift(conn, project, exposed, extra, history, files,
-                                                          info, opts)
-            findings += found
-    info["timings"] = {k: round(v, 4) for k, v in opts.timings.items()}
-    return AuditReport(findings=findings, coverage=coverage, info=info)
+            _audit_catalog_beside_drift(conn, project, exposed, extra, history, files, run)
+    return run
 
 
 def _audit_catalog_beside_drift(conn: psycopg.Connection, project: Project, exposed: tuple[str, ...],
                                 extra_search_path: tuple[str, ...], history: History,
-                                files: list[MigrationFile], info: dict[str, Any],
-                                opts: AuditOptions) -> tuple[list[Finding], list[CoverageCell]]:
+                                files: list[MigrationFile], run: RunResult) -> None:
     """Drift findings, then the catalog's, with the runtime statistics only a live database has.
     The drift comparison (mostly libpg_query, which runs without the GIL) goes on a thread while
     the snapshot waits on the server and the rules run: on 1,000 tables that hides most of its
@@ -231,24 +182,21 @@ def _audit_catalog_beside_drift(conn: psycopg.Connection, project: Project, expo
     from toolkit.drift import Drift, compare
 
     def timed_compare() -> Drift:
-        t0 = time.perf_counter()
-        drift = compare(history, files)
-        opts.timings["drift"] = time.perf_counter() - t0
-        return drift
+        with run.timed("drift"):
+            return compare(history, files)
 
     with ThreadPoolExecutor(max_workers=1) as pool:
         pending = pool.submit(timed_compare)
-        t0 = time.perf_counter()
-        snapshot = take_snapshot(conn, exposed_schemas=exposed, extra_search_path=extra_search_path,
-                                 statistics=True)
-        opts.timings["snapshot"] = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        result = audit_snapshot(snapshot, source_map=None, settings=project.settings)
-        opts.timings["rules"] = time.perf_counter() - t0
+        with run.timed("snapshot"):
+            snapshot = take_snapshot(conn, exposed_schemas=exposed, extra_search_path=extra_search_path,
+                                     statistics=True)
+        with run.timed("rules"):
+            result = audit_snapshot(snapshot, source_map=None, settings=project.settings)
         drift = pending.result()
-    info.update(drift.info)
-    info.update(result.info)
-    return drift.findings + result.findings, result.coverage
+    run.info.update(drift.info)
+    run.info.update(result.info)
+    run.findings += drift.findings + result.findings
+    run.coverage = result.coverage
 
 
 __all__ = ["AuditOptions", "MigrationError", "audit", "audit_url", "exposed_schemas_for", "start_and_apply"]

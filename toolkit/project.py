@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-import difflib
+import functools
 import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from toolkit.errors import ConfigError
+from toolkit.errors import ConfigError, did_you_mean
 from toolkit.model import DEFAULT_EXTRA_SEARCH_PATH
+
+if TYPE_CHECKING:
+    from toolkit.rule_settings import RuleSettings
 
 DEFAULT_API_SCHEMAS = ("public", "graphql_public")
 
@@ -32,6 +35,7 @@ SETTINGS_DEFAULTS: dict[str, Any] = {
     "ignore": [],  # [{rule = "...", object = "public.t", reason = "..."}]
     "baseline": None,
     "lint": {},
+    "rules": {},  # disable = [...], levels = {rule_id = "warn"} (rule_settings.py)
     "expect": {},
     "probe": {},
     "sensitive_columns": [],
@@ -66,6 +70,13 @@ class Project:
     def exposed_schemas(self) -> tuple[str, ...]:
         override = self.settings.get("schemas")
         return tuple(override) if override else self.config.api_schemas
+
+    @functools.cached_property
+    def rules(self) -> RuleSettings:
+        """Which rules are off or re-levelled ([tool.supakit.rules]), checked against the registry."""
+        from toolkit.rule_settings import rule_settings
+
+        return rule_settings(self.settings, str(self.settings_file or "settings"))
 
     def exposure_mode(self, option: str | None = None) -> str:
         """config.toml's auto_expose_new_tables=false wins, then the option, then settings, then legacy."""
@@ -170,8 +181,7 @@ def validate_settings(raw: dict[str, Any], source: Path | None) -> dict[str, Any
     out = dict(SETTINGS_DEFAULTS)
     for key, value in raw.items():
         if key not in SETTINGS_DEFAULTS:
-            close = difflib.get_close_matches(key, SETTINGS_DEFAULTS.keys(), n=1)
-            hint = f"; did you mean '{close[0]}'?" if close else ""
+            hint = did_you_mean(key, SETTINGS_DEFAULTS)
             if key == "tool" and source is not None and source.name != "pyproject.toml":
                 hint = f" (in {source.name} the settings sit at the top level, without [tool.supakit])"
             raise ConfigError(f"{where}: unknown key '{key}'{hint}")
@@ -232,7 +242,7 @@ def validate_ignore_entry(item: Any, where: str) -> None:
         raise ConfigError(f"{where} needs a 'rule' and a 'reason'")
     for key in item:
         if key not in IGNORE_KEYS:
-            raise ConfigError(f"{where}: unknown key '{key}'{_hint(str(key), IGNORE_KEYS)} "
+            raise ConfigError(f"{where}: unknown key '{key}'{did_you_mean(str(key), IGNORE_KEYS)} "
                               f"(use {', '.join(IGNORE_KEYS)})")
     for key in IGNORE_KEYS:
         if key in item and not isinstance(item[key], str):
@@ -241,7 +251,7 @@ def validate_ignore_entry(item: Any, where: str) -> None:
         raise ConfigError(f"{where} needs a 'rule' and a 'reason'")
 
 
-_IGNORE_EXAMPLE = {"rule": "rls_disabled", "object": "public.countries", "reason": "reference data"}
+_IGNORE_EXAMPLE = {"rule": "rls_*", "object": "public.countries", "reason": "reference data"}
 _NAME_LISTS = {"schemas": ("schema names", '["public", "api"]'),
                "sensitive_columns": ("column names or patterns", '["ssn", "profiles.phone"]'),
                "absent_extensions": ("extension names", '["timescaledb"]')}
@@ -260,9 +270,11 @@ def _check_value_types(out: dict[str, Any], where: str) -> None:
     if baseline is not None and (not isinstance(baseline, str) or not baseline.strip() or "\x00" in baseline):
         raise ConfigError(f'{where}: baseline must be a file path, e.g. baseline = "supakit-baseline.json"')
     from toolkit.lint.settings import lint_settings
+    from toolkit.rule_settings import check_shape
 
     try:
-        lint_settings(out, known_rules=None)
+        lint_settings(out)
+        check_shape(out)
     except ConfigError as e:
         raise ConfigError(f"{where}: {e}") from None
 
@@ -272,10 +284,6 @@ EXPECT_LEVELS = ("public", "authenticated", "tenant", "owner", "none")
 EXPECT_COMMANDS = ("select", "insert", "update", "delete", "all")
 PROBE_SETTINGS = {"enabled": bool, "storage": bool, "skip": list}
 
-
-def _hint(word: str, choices: tuple[str, ...] | list[str]) -> str:
-    close = difflib.get_close_matches(word, choices, n=1)
-    return f"; did you mean '{close[0]}'?" if close else ""
 
 
 def validate_expect(raw: Any, where: str) -> dict[str, dict[str, str]]:
@@ -301,11 +309,11 @@ def _expect_table(name: str, spec: Any, where: str) -> dict[str, str]:
     for command, level in spec.items():
         if command not in EXPECT_COMMANDS:
             raise ConfigError(f"{where}: expect.{name}: unknown command '{command}'"
-                              f"{_hint(str(command), EXPECT_COMMANDS)} "
+                              f"{did_you_mean(str(command), EXPECT_COMMANDS)} "
                               f"(use {', '.join(EXPECT_COMMANDS)})")
         if level not in EXPECT_LEVELS:
             raise ConfigError(f"{where}: expect.{name}.{command} = {level!r} is not an access level"
-                              f"{_hint(str(level), EXPECT_LEVELS)} (use {', '.join(EXPECT_LEVELS)})")
+                              f"{did_you_mean(str(level), EXPECT_LEVELS)} (use {', '.join(EXPECT_LEVELS)})")
     return {str(k): str(v) for k, v in spec.items()}
 
 
@@ -314,7 +322,7 @@ def validate_probe(raw: Any, where: str) -> None:
         raise ConfigError(f"{where}: probe must be a table, e.g. [tool.supakit.probe] skip = [...]")
     for key, value in raw.items():
         if key not in PROBE_SETTINGS:
-            raise ConfigError(f"{where}: probe: unknown key '{key}'{_hint(key, list(PROBE_SETTINGS))}"
+            raise ConfigError(f"{where}: probe: unknown key '{key}'{did_you_mean(key, list(PROBE_SETTINGS))}"
                               f" (use {', '.join(PROBE_SETTINGS)})")
         if not isinstance(value, PROBE_SETTINGS[key]):
             raise ConfigError(f"{where}: probe.{key} must be a "

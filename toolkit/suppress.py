@@ -19,27 +19,28 @@ from typing import TYPE_CHECKING, Any
 
 from toolkit.errors import ConfigError, SupakitError
 from toolkit.migrations import discover, read_sql_file
-from toolkit.model import AuditReport, Category, Finding, Level, Location, ObjectRef
+from toolkit.model import Category, Finding, Level, Location, ObjectRef, RunResult, Stage
 from toolkit.registry import RuleInfo, all_rules, register
 from toolkit.sql.split import SqlSyntaxError, Statement, split_statements
 
 if TYPE_CHECKING:
     from toolkit.project import Project
+    from toolkit.rule_settings import RuleSettings
 
 UNUSED_SUPPRESSION = register(RuleInfo(
     id="unused_suppression", level=Level.INFO, category=Category.HYGIENE,
     summary="A supakit-ignore comment, config ignore entry or baseline entry that suppresses nothing.",
-    stage="check"))
+    stage=Stage.SUPPRESSION))
 SUPPRESSION_WITHOUT_REASON = register(RuleInfo(
     id="suppression_without_reason", level=Level.WARN, category=Category.HYGIENE,
     summary="A supakit-ignore comment without a `-- reason`; it suppresses nothing until it has one.",
-    stage="check"))
+    stage=Stage.SUPPRESSION))
 
 BASELINE_VERSION = 1
 DIRECTIVE = re.compile(r"--\s*supakit-ignore(?P<whole>-file)?(?![\w-])\s*:?(?P<rest>.*)$")
 # Stages whose rules only run against a database; their suppressions cannot be judged unused
 # when that database is incomplete.
-DATABASE_STAGES = frozenset({"audit", "probe"})
+DATABASE_STAGES = frozenset({Stage.AUDIT, Stage.PROBE})
 
 
 @dataclass
@@ -150,16 +151,17 @@ def fingerprint(f: Finding) -> str:
     return f"{f.rule}:{f.object}:{message_hash(f.message)}"
 
 
-def apply_suppressions(report: AuditReport, project: Project, baseline: Path | None) -> None:
+def apply_suppressions(report: RunResult, project: Project, baseline: Path | None) -> None:
     """Mark suppressed findings (`suppressed_by` = inline | config | baseline) and append
     findings for suppressions that are broken or suppress nothing."""
     entries = _config_entries(project)
     files = _load_files(report, project)
     _apply_inline(report, files)
+    rules = project.rules
     known = {r.id: r for r in all_rules()}
-    ran = _stages_ran(report, known)
-    meta = [m for src in files.values() for d in src.directives
-            for m in _directive_findings(d, ran, known)]
+    judge = _Judge(_stages_ran(report), known, rules)
+    meta = rules.apply(m for src in files.values() for d in src.directives
+                       for m in _directive_findings(d, judge))
     for f in report.findings + meta:
         for entry in entries:
             if entry.matches(f):
@@ -169,13 +171,13 @@ def apply_suppressions(report: AuditReport, project: Project, baseline: Path | N
     stale: list[dict[str, Any]] = []
     if baseline is not None:
         stale = _apply_baseline(report, baseline)
-    meta += _unused_config(entries, project, ran, known)
+    meta += rules.apply(_unused_config(entries, project, judge))
     if baseline is not None:
-        meta += _stale_baseline(stale, baseline, project, ran, known)
+        meta += rules.apply(_stale_baseline(stale, baseline, project, judge))
     report.findings.extend(meta)
 
 
-def _load_files(report: AuditReport, project: Project) -> dict[str, SourceFile]:
+def _load_files(report: RunResult, project: Project) -> dict[str, SourceFile]:
     paths: dict[str, Path] = {}
     try:
         for mf in discover(project.migrations_dir, project.root).files:
@@ -199,7 +201,7 @@ def _load_files(report: AuditReport, project: Project) -> dict[str, SourceFile]:
     return files
 
 
-def _apply_inline(report: AuditReport, files: dict[str, SourceFile]) -> None:
+def _apply_inline(report: RunResult, files: dict[str, SourceFile]) -> None:
     """A finding an earlier stage already suppressed still marks the comment as used."""
     for f in report.findings:
         if f.location is None:
@@ -214,66 +216,47 @@ def _apply_inline(report: AuditReport, files: dict[str, SourceFile]) -> None:
 
 
 def _config_entries(project: Project) -> list[ConfigEntry]:
-    where = str(project.settings_file) if project.settings_file else "settings"
-    out: list[ConfigEntry] = []
-    for i, item in enumerate(project.settings.get("ignore") or []):
-        if not isinstance(item, dict):
-            raise ConfigError(f"{where}: ignore[{i}] must be a table with rule, object and reason")
-        rule, obj, reason = item.get("rule"), item.get("object"), item.get("reason")
-        if not isinstance(rule, str) or not isinstance(reason, str) or not reason.strip():
-            raise ConfigError(f"{where}: ignore[{i}] needs a 'rule' and a 'reason' (strings)")
-        if obj is not None and not isinstance(obj, str):
-            raise ConfigError(f"{where}: ignore[{i}].object must be a string such as \"public.t\"")
-        unknown = set(item) - {"rule", "object", "reason"}
-        if unknown:
-            raise ConfigError(f"{where}: ignore[{i}] has unknown key '{sorted(unknown)[0]}' "
-                              "(allowed: rule, object, reason)")
-        out.append(ConfigEntry(i, rule, obj, reason))
-    return out
+    """The `ignore` entries, which `project.validate_settings` checked when the settings were read."""
+    return [ConfigEntry(i, item["rule"], item.get("object"), item["reason"])
+            for i, item in enumerate(project.settings.get("ignore") or [])]
 
 
-def _stages_ran(report: AuditReport, known: dict[str, RuleInfo]) -> set[str]:
-    """Stages whose rules ran in this report, so a suppression for a rule that never ran (say an
-    audit rule during `supakit lint`) is not called unused."""
-    info = report.info
-    if info.get("stages"):
-        ran = {str(s) for s in info["stages"]}
-    else:
-        ran = {"check"}
-        if info.get("engine"):
-            ran |= {"audit", "apply"}
-        if info.get("probe"):
-            ran.add("probe")
-        for f in report.findings:
-            rule = known.get(f.rule)
-            if rule is not None:
-                ran.add(rule.stage)
-    if info.get("incomplete"):
+def _stages_ran(report: RunResult) -> set[Stage]:
+    """Stages whose rules ran, so a suppression for a rule that never ran (say an audit rule
+    during `supakit lint`) is not called unused. The suppressions themselves always run."""
+    ran = set(report.stages)
+    if report.incomplete:
         ran -= DATABASE_STAGES
-    return ran
+    return ran | {Stage.SUPPRESSION}
 
 
-def _judgeable(rule_id: str, ran: set[str], known: dict[str, RuleInfo]) -> bool:
-    rule = known.get(rule_id)
-    return rule is None or rule.stage in ran
+@dataclass(frozen=True)
+class _Judge:
+    """Whether a suppression naming a rule can be called unused: only when the rule ran."""
 
+    ran: set[Stage]
+    known: dict[str, RuleInfo]
+    rules: RuleSettings
 
-def _unknown_hint(rule_id: str, known: dict[str, RuleInfo]) -> str:
-    if "*" in rule_id or rule_id in known:
-        return ""
-    close = difflib.get_close_matches(rule_id, list(known), n=1, cutoff=0.6)
-    return f" (no rule is named '{rule_id}'; did you mean '{close[0]}'?)" if close else (
-        f" (no rule is named '{rule_id}')")
+    def judgeable(self, rule_id: str) -> bool:
+        rule = self.known.get(rule_id)
+        return self.rules.enabled(rule_id) and (rule is None or rule.stage in self.ran)
+
+    def hint(self, rule_id: str) -> str:
+        if "*" in rule_id or rule_id in self.known:
+            return ""
+        close = difflib.get_close_matches(rule_id, list(self.known), n=1, cutoff=0.6)
+        return f" (no rule is named '{rule_id}'; did you mean '{close[0]}'?)" if close else (
+            f" (no rule is named '{rule_id}')")
 
 
 def _meta(rule: RuleInfo, where: Location, message: str, remediation: str,
           evidence: dict[str, Any]) -> Finding:
-    return Finding(rule=rule.id, level=rule.level, category=rule.category,
-                   object=ObjectRef("file", None, where.file), message=message,
-                   remediation=remediation, location=where, evidence=evidence)
+    return rule.finding(ObjectRef("file", None, where.file), message, location=where,
+                        remediation=remediation, evidence=evidence)
 
 
-def _directive_findings(d: Directive, ran: set[str], known: dict[str, RuleInfo]) -> list[Finding]:
+def _directive_findings(d: Directive, judge: _Judge) -> list[Finding]:
     where = Location(d.file, d.line, d.column)
     kind = "supakit-ignore-file" if d.whole_file else "supakit-ignore"
     if not d.rules:
@@ -287,19 +270,18 @@ def _directive_findings(d: Directive, ran: set[str], known: dict[str, RuleInfo])
                       {"rules": list(d.rules)})]
     out = []
     for rule_id in d.rules:
-        if rule_id in d.used or not _judgeable(rule_id, ran, known):
+        if rule_id in d.used or not judge.judgeable(rule_id):
             continue
         scope = "this file" if d.whole_file else "the statement it annotates"
         out.append(_meta(UNUSED_SUPPRESSION, where,
-                         f"{kind} for {rule_id} suppresses nothing in {scope}{_unknown_hint(rule_id, known)}",
+                         f"{kind} for {rule_id} suppresses nothing in {scope}{judge.hint(rule_id)}",
                          "Remove the rule id from the comment, or move the comment onto or directly "
                          "above the statement that creates the object.",
                          {"kind": "inline", "rule": rule_id}))
     return out
 
 
-def _unused_config(entries: list[ConfigEntry], project: Project, ran: set[str],
-                   known: dict[str, RuleInfo]) -> list[Finding]:
+def _unused_config(entries: list[ConfigEntry], project: Project, judge: _Judge) -> list[Finding]:
     out = []
     source = project.settings_file
     rel = project.rel(source) if source else "supakit.toml"
@@ -307,13 +289,13 @@ def _unused_config(entries: list[ConfigEntry], project: Project, ran: set[str],
     seen: Counter[str] = Counter()
     for entry in entries:
         seen[entry.rule] += 1
-        if entry.used or not _judgeable(entry.rule, ran, known):
+        if entry.used or not judge.judgeable(entry.rule):
             continue
         line = _nth_line_with(lines, f'"{entry.rule}"', seen[entry.rule]) or 1
         target = f" for {entry.object}" if entry.object else ""
         out.append(_meta(UNUSED_SUPPRESSION, Location(rel, line, 1),
                          f"ignore entry {entry.index + 1} ({entry.rule}{target}) suppresses nothing"
-                         f"{_unknown_hint(entry.rule, known)}",
+                         f"{judge.hint(entry.rule)}",
                          "Delete the entry, or fix its rule id or object pattern.",
                          {"kind": "config", "rule": entry.rule, "object": entry.object}))
     return out
@@ -355,7 +337,7 @@ def _key(e: dict[str, Any]) -> tuple[str, str, str]:
     return (str(e["rule"]), str(e["object"]), str(e["message_hash"]))
 
 
-def write_baseline_file(report: AuditReport, path: Path) -> int:
+def write_baseline_file(report: RunResult, path: Path) -> int:
     """Record every active finding as accepted. Returns how many were written. Findings about
     suppressions themselves are left out: a baseline must not hide a broken ignore comment."""
     meta = {UNUSED_SUPPRESSION.id, SUPPRESSION_WITHOUT_REASON.id}
@@ -399,7 +381,7 @@ def read_baseline_file(path: Path) -> list[dict[str, Any]]:
     return items
 
 
-def _apply_baseline(report: AuditReport, path: Path) -> list[dict[str, Any]]:
+def _apply_baseline(report: RunResult, path: Path) -> list[dict[str, Any]]:
     """Suppress one active finding per baseline entry; return the entries left unmatched."""
     items = read_baseline_file(path)
     budget = Counter(_key(e) for e in items)
@@ -418,8 +400,8 @@ def _apply_baseline(report: AuditReport, path: Path) -> list[dict[str, Any]]:
 
 
 def _stale_baseline(stale: list[dict[str, Any]], path: Path, project: Project,
-                    ran: set[str], known: dict[str, RuleInfo]) -> list[Finding]:
-    judged = [e for e in stale if _judgeable(str(e["rule"]), ran, known)]
+                    judge: _Judge) -> list[Finding]:
+    judged = [e for e in stale if judge.judgeable(str(e["rule"]))]
     if not judged:
         return []
     rel = project.rel(path)

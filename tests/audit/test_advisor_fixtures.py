@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from toolkit.model import AuditReport
+from toolkit.model import RunResult
 from toolkit.pipeline import AuditOptions, audit
 from toolkit.project import find_project
 from toolkit.report import render
@@ -37,7 +37,7 @@ EXPECTED: dict[str, tuple[set[tuple[str, str, str]], set[tuple[str, str]]]] = {
 }
 
 
-def _audit(name: str) -> AuditReport:
+def _audit(name: str) -> RunResult:
     project = find_project(FIXTURES / name)
     report = audit(project, AuditOptions(engine="local"), lambda _m: None)
     apply_suppressions(report, project, baseline=None)
@@ -47,7 +47,7 @@ def _audit(name: str) -> AuditReport:
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_fixture_reports_exactly_its_mistake(engine, name: str) -> None:  # type: ignore[no-untyped-def]
     report = _audit(name)
-    assert report.info["incomplete"] is False, report.info["failures"]
+    assert report.incomplete is False, report.info["failures"]
     active, suppressed = EXPECTED[name]
     assert {(f.level.value, f.rule, str(f.object)) for f in report.active()} == active
     assert {(f.rule, str(f.object)) for f in report.findings if f.suppressed_by} == suppressed

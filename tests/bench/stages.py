@@ -139,7 +139,7 @@ def size_stages(engine: LocalEngine, n: int, reps: Repeats, root: Path,
     from toolkit.audit import audit_snapshot
     from toolkit.catalog import take_snapshot
     from toolkit.migrations import discover
-    from toolkit.model import AuditReport
+    from toolkit.model import RunResult, Stage
     from toolkit.probe import run_probe
     from toolkit.report import render
     from toolkit.suppress import apply_suppressions
@@ -180,7 +180,8 @@ def size_stages(engine: LocalEngine, n: int, reps: Repeats, root: Path,
                 lambda: run_probe(db, snapshot, source_map=source_map, settings=project.settings), reps.probe)
             out.probe = {k: probe.summary.get(k) for k in PROBE_KEYS}
             findings += probe.findings
-        report = AuditReport(findings=findings, coverage=result.coverage, info=dict(result.info))
+        report = RunResult(findings=findings, coverage=result.coverage, info=dict(result.info),
+                           stages=(Stage.CHECK, Stage.APPLY, Stage.AUDIT, Stage.PROBE))
 
         fresh = iter([copy.deepcopy(report) for _ in range(reps.report)])
 

@@ -38,7 +38,7 @@ def test_fixture_applies_cleanly(engine, name: str) -> None:  # type: ignore[no-
 def test_fixture_audits_without_findings_about_its_platform_pieces(engine, name: str) -> None:  # type: ignore[no-untyped-def]
     project = find_project(FIXTURES / name)
     report = audit(project, AuditOptions(engine="local"), lambda _m: None)
-    assert report.info["incomplete"] is False
+    assert report.incomplete is False
     assert report.info["stubbed_extensions"] == EXPECTED[name][0]
     assert [f for f in report.findings if f.level is Level.ERROR] == []
     assert [f for f in report.findings if f.object.schema in ("extensions", "net", "vault", "cron", "stripe")] == []

@@ -18,7 +18,7 @@ from toolkit.cli import main
 from toolkit.errors import ConfigError
 from toolkit.extensions import absent_extensions_setting
 from toolkit.lint import lint_project
-from toolkit.model import AuditReport
+from toolkit.model import RunResult
 from toolkit.project import (
     SETTINGS_DEFAULTS,
     Project,
@@ -108,7 +108,7 @@ def test_whatever_passes_validation_never_breaks_a_later_reader(tmp_path: Path, 
     try:
         absent_extensions_setting(checked["absent_extensions"], project.settings_file)
         lint_project(project, squawk=False)
-        apply_suppressions(AuditReport(findings=[], coverage=[], info={}), project,
+        apply_suppressions(RunResult(findings=[], coverage=[], info={}), project,
                            configured_baseline(project, None))
     except ConfigError:
         pass

@@ -9,8 +9,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from toolkit.lint.rules import LINT_RULES
+from toolkit.lint import rules as _lint_rules  # noqa: F401  (registers the lint checks)
 from toolkit.lint.source import LintContext, ParsedFile
+from toolkit.model import Stage
+from toolkit.registry import checks
 from toolkit.sql.split import SourceText, SqlSyntaxError, Statement, split_statements
 
 # Every code point, lone surrogates and NUL included: a str can hold them even if a file cannot.
@@ -100,5 +102,5 @@ def test_text_the_parser_cannot_see_whole_is_a_syntax_error(name: str) -> None:
 @pytest.mark.parametrize("text", NASTY.values(), ids=NASTY.keys())
 def test_every_lint_rule_survives_nasty_inputs(text: str) -> None:
     pf = ParsedFile.parse(Path("/p/supabase/migrations/x.sql"), "supabase/migrations/x.sql", text)
-    for _, rule in LINT_RULES:
+    for _, rule in checks(Stage.LINT):
         list(rule(pf, LintContext()))

@@ -14,8 +14,10 @@ from hypothesis import strategies as st
 from tests.conftest import write_project
 from toolkit.cli import main
 from toolkit.lint import lint_project
-from toolkit.lint.rules import LINT_RULES
+from toolkit.lint import rules as _lint_rules  # noqa: F401  (registers the lint checks)
 from toolkit.lint.source import LintContext, ParsedFile
+from toolkit.model import Stage
+from toolkit.registry import checks
 
 
 def run(*args: str) -> tuple[int, str, str]:
@@ -106,7 +108,7 @@ def test_nul_bytes_are_a_syntax_error_at_their_position(tmp_path: Path) -> None:
 
 def _all_rules(text: str) -> None:
     pf = ParsedFile.parse(Path("/p/supabase/migrations/x.sql"), "supabase/migrations/x.sql", text)
-    for _, fn in LINT_RULES:
+    for _, fn in checks(Stage.LINT):
         list(fn(pf, LintContext()))
 
 

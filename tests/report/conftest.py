@@ -1,4 +1,4 @@
-"""A hand-built AuditReport that exercises every renderer branch; no database needed."""
+"""A hand-built RunResult that exercises every renderer branch; no database needed."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from toolkit.model import AuditReport, Category, CoverageCell, Finding, Level, Location, ObjectRef
+from toolkit.model import Category, CoverageCell, Finding, Level, Location, ObjectRef, RunResult
 
 COMMANDS = ("select", "insert", "update", "delete")
 
@@ -19,7 +19,7 @@ def cells(table: str, anon: tuple[str, ...], auth: tuple[str, ...]) -> list[Cove
     return out
 
 
-def build_report() -> AuditReport:
+def build_report() -> RunResult:
     inv = ObjectRef("table", "public", "invoices")
     notes = ObjectRef("table", "public", "notes")
     findings = [
@@ -48,11 +48,10 @@ def build_report() -> AuditReport:
         + cells("notes", ("no RLS",) * 4, ("no RLS",) * 4)
         + cells("clean", ("denied",) * 4, ("row-scoped",) * 4)
     )
-    info = {"engine": "local", "exposure": "legacy", "applied": 2, "statements": 14,
-            "timings": {"engine": 0.21, "apply": 0.4}, "failures": [], "incomplete": False}
-    return AuditReport(findings=findings, coverage=coverage, info=info)
+    info = {"engine": "local", "exposure": "legacy", "applied": 2, "statements": 14, "failures": []}
+    return RunResult(findings=findings, coverage=coverage, info=info, timings={"engine": 0.21, "apply": 0.4})
 
 
 @pytest.fixture
-def report() -> AuditReport:
+def report() -> RunResult:
     return build_report()

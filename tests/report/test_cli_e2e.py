@@ -25,14 +25,7 @@ def project(root: Path, sql: str) -> Path:
     return root
 
 
-@pytest.fixture
-def auditor(engine: object) -> None:
-    mod = pytest.importorskip("toolkit.audit")
-    if not hasattr(mod, "audit_snapshot"):
-        pytest.skip("toolkit.audit has no audit_snapshot yet")
-
-
-@pytest.mark.usefixtures("auditor")
+@pytest.mark.usefixtures("engine")
 def test_audit_json_then_inline_suppression_then_baseline(tmp_path: Path) -> None:
     root = project(tmp_path / "p", TABLE)
     code, out, err = audit(root, "--format", "json")

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from toolkit.cli import emit_report
-from toolkit.model import AuditReport, Category, Finding, Level, Location, ObjectRef
+from toolkit.model import Category, Finding, Level, Location, ObjectRef, RunResult
 from toolkit.project import Project
 
 MIG = "supabase/migrations/20240101000000_a.sql"
@@ -26,7 +26,7 @@ def findings() -> list[Finding]:
             for t, line in (("countries", 2), ("notes", 3))]
 
 
-def run(project: Project, report: AuditReport, capsys: pytest.CaptureFixture[str], **kw: object) -> tuple[int, str]:
+def run(project: Project, report: RunResult, capsys: pytest.CaptureFixture[str], **kw: object) -> tuple[int, str]:
     opts: dict[str, object] = {"fmt": "json", "output": None, "fail_on": None, "baseline": None,
                                "write_baseline": None}
     opts.update(kw)
@@ -42,7 +42,7 @@ def project(project_factory: Callable[..., Project]) -> Project:
 
 def test_inline_suppression_reaches_the_json_and_exit_code(project: Project,
                                                            capsys: pytest.CaptureFixture[str]) -> None:
-    code, out = run(project, AuditReport(findings=findings()), capsys)
+    code, out = run(project, RunResult(findings=findings()), capsys)
     doc = json.loads(out)
     assert code == 1
     assert doc["summary"]["error"] == 1 and doc["summary"]["suppressed"] == 1
@@ -52,13 +52,13 @@ def test_inline_suppression_reaches_the_json_and_exit_code(project: Project,
 def test_baseline_round_trip_through_the_cli(project: Project, tmp_path: Path,
                                              capsys: pytest.CaptureFixture[str]) -> None:
     base = tmp_path / "baseline.json"
-    code, _ = run(project, AuditReport(findings=findings()), capsys, write_baseline=base)
+    code, _ = run(project, RunResult(findings=findings()), capsys, write_baseline=base)
     assert code == 0
     assert [e["object"] for e in json.loads(base.read_text())["findings"]] == ["public.notes"]
-    code, out = run(project, AuditReport(findings=findings()), capsys, baseline=base)
+    code, out = run(project, RunResult(findings=findings()), capsys, baseline=base)
     assert code == 0 and json.loads(out)["summary"]["suppressed"] == 2
 
 
 def test_fail_on_warn_counts_only_active_findings(project: Project, capsys: pytest.CaptureFixture[str]) -> None:
-    code, _ = run(project, AuditReport(findings=findings()[:1]), capsys, fail_on="warn")
+    code, _ = run(project, RunResult(findings=findings()[:1]), capsys, fail_on="warn")
     assert code == 0

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from toolkit.model import AuditReport, Category, Finding, Level, Location, ObjectRef
+from toolkit.model import Category, Finding, Level, Location, ObjectRef, RunResult
 from toolkit.report import render
 from toolkit.report.github import escape_data, escape_property
 
@@ -10,7 +10,7 @@ def unescape(s: str) -> str:
             .replace("%25", "%"))
 
 
-def test_one_command_per_active_finding(report: AuditReport) -> None:
+def test_one_command_per_active_finding(report: RunResult) -> None:
     lines = render(report, "github").splitlines()
     assert len(lines) == 4
     assert lines[0].startswith(
@@ -24,7 +24,7 @@ def test_tricky_message_is_escaped_and_round_trips() -> None:
     msg = "100% open: a,b\r\nsecond line %0A literal"
     f = Finding("r", Level.WARN, Category.SECURITY, ObjectRef("table", "public", "t"), msg,
                 location=Location("supabase/migrations/1_a,b:c.sql", 2, 5))
-    (line,) = render(AuditReport(findings=[f]), "github").splitlines()
+    (line,) = render(RunResult(findings=[f]), "github").splitlines()
     head, _, body = line.partition("::")[2].partition("::")
     assert "\n" not in line and "\r" not in line
     assert unescape(body) == msg
@@ -36,15 +36,15 @@ def test_escaping_rules() -> None:
     assert escape_property("a%b\nc\rd:e,f") == "a%25b%0Ac%0Dd%3Ae%2Cf"
 
 
-def test_finding_without_location_names_its_object(report: AuditReport) -> None:
+def test_finding_without_location_names_its_object(report: RunResult) -> None:
     line = next(x for x in render(report, "github").splitlines() if "search_path" in x)
     assert line.startswith("::warning title=function_search_path_mutable::public.f(uuid): ")
 
 
-def test_remediation_is_a_second_line(report: AuditReport) -> None:
+def test_remediation_is_a_second_line(report: RunResult) -> None:
     line = next(x for x in render(report, "github").splitlines() if "rls_disabled" in x)
     assert line.endswith("%0Aalter table public.notes enable row level security;")
 
 
 def test_clean_report_prints_nothing() -> None:
-    assert render(AuditReport(), "github") == ""
+    assert render(RunResult(), "github") == ""

@@ -9,7 +9,16 @@ from pathlib import Path
 
 import pytest
 
-from toolkit.model import AuditReport, Category, CoverageCell, Finding, Level, Location, ObjectRef
+from toolkit.model import (
+    Category,
+    CoverageCell,
+    Finding,
+    Level,
+    Location,
+    ObjectRef,
+    RunResult,
+    Stage,
+)
 from toolkit.report import html, render
 
 from .conftest import build_report, cells
@@ -69,7 +78,7 @@ def section(page: str, start: str, end: str) -> str:
     return page[page.index(start):page.index(end, page.index(start))]
 
 
-def test_one_self_contained_file_that_fetches_nothing(report: AuditReport) -> None:
+def test_one_self_contained_file_that_fetches_nothing(report: RunResult) -> None:
     page = render(report, "html")
     parsed = Page(page)
     assert parsed.loads == []
@@ -82,7 +91,7 @@ def test_one_self_contained_file_that_fetches_nothing(report: AuditReport) -> No
     assert "fetch(" not in js and "XMLHttpRequest" not in js and "import(" not in js
 
 
-def test_heat_map_has_a_row_per_table_coloured_by_state(report: AuditReport) -> None:
+def test_heat_map_has_a_row_per_table_coloured_by_state(report: RunResult) -> None:
     rows = {r["key"]: r for r in Page(render(report, "html")).rows}
     assert set(rows) == {"public.clean", "public.invoices", "public.notes"}
     invoices = rows["public.invoices"]["cells"]
@@ -93,7 +102,7 @@ def test_heat_map_has_a_row_per_table_coloured_by_state(report: AuditReport) -> 
     assert [r["key"] for r in order] == ["public.notes", "public.invoices", "public.clean"]
 
 
-def test_rows_with_findings_link_to_their_group(report: AuditReport) -> None:
+def test_rows_with_findings_link_to_their_group(report: RunResult) -> None:
     page = render(report, "html")
     parsed = Page(page)
     rows = {r["key"]: r for r in parsed.rows}
@@ -108,13 +117,13 @@ def test_cell_titles_name_policies_and_where_they_were_written() -> None:
     cov = [CoverageCell("public", "docs", "authenticated", "select", "row-scoped", ("owner reads", "admins"),
                        (Location(MIG, 7, 1), None)),
            CoverageCell("public", "docs", "anon", "select", "denied")]
-    parsed = Page(render(AuditReport(coverage=cov), "html"))
+    parsed = Page(render(RunResult(coverage=cov), "html"))
     by_text = {c["text"]: c for c in parsed.rows[0]["cells"]}  # type: ignore[attr-defined]
     assert by_text["row"]["title"] == "owner reads · 20240101000000_init.sql:7\nadmins"
     assert by_text["deny"]["title"] == ""
 
 
-def test_findings_grouped_worst_first_with_fix(report: AuditReport) -> None:
+def test_findings_grouped_worst_first_with_fix(report: RunResult) -> None:
     findings = section(render(report, "html"), '<section id="findings">', '<section><details id="suppressed">')
     groups = re.findall(r'<h3><code>([^<]+)</code></h3>', findings)
     assert groups[0] == "public.notes"  # the only error
@@ -135,9 +144,9 @@ def test_user_strings_are_escaped_everywhere() -> None:
                                         "sql": f"select * from {NASTY_TABLE}"}]})
     stale = Finding("unused_suppression", Level.INFO, Category.HYGIENE, ObjectRef("file", None, MIG),
                     f"ignore for {NASTY_TABLE} suppresses nothing", location=Location(MIG, 1, 1))
-    info = {"project": "/nonexistent/<blink>", "failures": [f"{MIG}:1:1: {NASTY_TABLE}"], "incomplete": True,
+    info = {"project": "/nonexistent/<blink>", "failures": [f"{MIG}:1:1: {NASTY_TABLE}"],
             "stubbed_extensions": [NASTY_TABLE]}
-    page = render(AuditReport(findings=[f, stale], coverage=cov, info=info), "html")
+    page = render(RunResult(findings=[f, stale], coverage=cov, info=info, incomplete=True), "html")
     assert "<script>alert" not in page and "<img" not in page and "<blink>" not in page
     assert page.count("<script>") == 1  # the report's own
     assert "&lt;script&gt;alert(&#x27;t&#x27;)&lt;/script&gt;" in page  # in attributes
@@ -160,7 +169,7 @@ def test_source_lines_around_the_finding_are_read_and_escaped(tmp_path: Path) ->
     outside = [Finding("r", Level.WARN, Category.SECURITY, ObjectRef("table", "public", "u"), "m",
                        location=Location(path, 1, 1))
                for path in ("../secret.sql", "supabase/../../secret.sql", str(tmp_path / "secret.sql"))]
-    page = render(AuditReport(findings=[f, *outside], info={"project": str(root / "supabase" / "..")}), "html")
+    page = render(RunResult(findings=[f, *outside], info={"project": str(root / "supabase" / "..")}), "html")
     src = re.findall(r'<pre class="src">(.*?)</pre>', page, re.S)
     assert src[0].splitlines() == [
         "<i>10</i>-- line 10", "<i>11</i>-- line 11",
@@ -175,7 +184,7 @@ def test_long_lines_are_cut_and_context_shrinks_to_fit(tmp_path: Path) -> None:
     (tmp_path / MIG).write_text("\n".join(["x" * 300] * 5) + "\n")
     f = Finding("r", Level.WARN, Category.SECURITY, ObjectRef("table", "public", "t"), "m",
                 location=Location(MIG, 3, 1))
-    src = re.findall(r'<pre class="src">(.*?)</pre>', render(AuditReport(findings=[f],
+    src = re.findall(r'<pre class="src">(.*?)</pre>', render(RunResult(findings=[f],
                                                                           info={"project": str(tmp_path)}), "html"), re.S)
     shown = src[0].splitlines()
     assert len(shown) < 5 and any(line.startswith("<mark><i>3</i>") for line in shown)
@@ -190,7 +199,7 @@ def test_a_huge_report_stays_under_the_page_budget(tmp_path: Path, monkeypatch: 
     fs = [Finding("r", Level.ERROR if n < 10 else Level.WARN, Category.SECURITY,
                   ObjectRef("table", "public", f"t{n}"), f"message {n}", location=Location(MIG, n + 1, 1))
           for n in range(2000)]
-    report = AuditReport(findings=fs, info={"project": str(tmp_path)})
+    report = RunResult(findings=fs, info={"project": str(tmp_path)})
     monkeypatch.setattr(html, "PAGE_BUDGET", 0)
     bare = len(render(report, "html").encode())  # everything but the source excerpts
     assert "Source lines are left out of the last 2000 findings" in render(report, "html")
@@ -219,7 +228,7 @@ def test_suppressed_and_unused_suppressions_are_collapsed() -> None:
     assert '<span class="badge lvl-info">2 info</span>' in page  # still counted
 
 
-def test_rules_are_embedded_with_their_summary_and_page(report: AuditReport) -> None:
+def test_rules_are_embedded_with_their_summary_and_page(report: RunResult) -> None:
     page = render(report, "html")
     rules = page[page.index('<section id="rules">'):]
     assert '<details class="rule" id="rule-rls_disabled">' in rules
@@ -228,7 +237,7 @@ def test_rules_are_embedded_with_their_summary_and_page(report: AuditReport) -> 
     assert 'href="#rule-rls_disabled"' in page
 
 
-def test_header_facts(report: AuditReport, tmp_path: Path) -> None:
+def test_header_facts(report: RunResult, tmp_path: Path) -> None:
     report.info.update(project=str(tmp_path), probe={"tables_probed": 3, "tables_exposed": 4})
     page = render(report, "html")
     header = section(page, '<header class="top">', "</header>")
@@ -257,27 +266,27 @@ def test_commit_of_a_git_checkout(tmp_path: Path) -> None:
     git("commit", "-qm", "one")
     head = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=tmp_path, capture_output=True,
                           text=True).stdout.strip()
-    assert html.facts(AuditReport(info={"project": str(tmp_path)})).commit == head
+    assert html.run_facts(RunResult(info={"project": str(tmp_path)})).commit == head
     (tmp_path / "a.sql").write_text("select 2;\n")
-    assert html.facts(AuditReport(info={"project": str(tmp_path)})).commit == f"{head} + changes"
+    assert html.run_facts(RunResult(info={"project": str(tmp_path)})).commit == f"{head} + changes"
 
 
 def test_lint_and_probe_reports_have_no_heat_map() -> None:
-    page = render(AuditReport(findings=build_report().findings[:1], info={"stages": ["lint", "check"]}), "html")
+    page = render(RunResult(findings=build_report().findings[:1], stages=(Stage.LINT, Stage.CHECK)), "html")
     assert '<section id="coverage">' not in page and "<title>supakit lint:" in page
     assert 'href="#coverage"' not in page
-    assert "<title>supakit probe:" in render(AuditReport(info={"stages": ["probe"]}), "html")
+    assert "<title>supakit probe:" in render(RunResult(stages=(Stage.PROBE,)), "html")
 
 
 def test_incomplete_database_banner() -> None:
-    rep = AuditReport(coverage=cells("t", ("denied",) * 4, ("denied",) * 4),
-                      info={"incomplete": True, "failures": [f"{MIG}:4:1: relation \"x\" does not exist"]})
+    rep = RunResult(coverage=cells("t", ("denied",) * 4, ("denied",) * 4), incomplete=True,
+                    info={"failures": [f"{MIG}:4:1: relation \"x\" does not exist"]})
     banner = section(render(rep, "html"), '<div class="banner">', "</div>")
     assert "The database is incomplete" in banner
     assert f"<code>{MIG}:4:1: relation \"x\" does not exist</code>" in banner
 
 
 def test_empty_report_is_a_complete_page() -> None:
-    page = render(AuditReport(), "html")
+    page = render(RunResult(), "html")
     assert page.startswith("<!doctype html>") and page.rstrip().endswith("</html>")
     assert "<p>No findings.</p>" in page and "no errors or warnings" in page

@@ -6,11 +6,11 @@ import random
 import pytest
 
 from toolkit.errors import ConfigError
-from toolkit.model import AuditReport, Finding
+from toolkit.model import Finding, RunResult
 from toolkit.report import render
 
 
-def test_top_level_keys_in_a_stable_order(report: AuditReport) -> None:
+def test_top_level_keys_in_a_stable_order(report: RunResult) -> None:
     doc = json.loads(render(report, "json"))
     assert list(doc) == ["version", "tool", "project", "exposure", "summary", "coverage",
                          "findings", "suppressed", "info"]
@@ -19,7 +19,7 @@ def test_top_level_keys_in_a_stable_order(report: AuditReport) -> None:
     assert doc["exposure"] == "legacy"
 
 
-def test_summary_counts_active_findings_and_suppressed_apart(report: AuditReport) -> None:
+def test_summary_counts_active_findings_and_suppressed_apart(report: RunResult) -> None:
     doc = json.loads(render(report, "json"))
     assert doc["summary"] == {"error": 1, "warn": 2, "info": 1, "suppressed": 1, "tables": 3,
                               "incomplete": False}
@@ -27,7 +27,7 @@ def test_summary_counts_active_findings_and_suppressed_apart(report: AuditReport
     assert "no_primary_key" not in [f["rule"] for f in doc["findings"]]
 
 
-def test_findings_sorted_by_file_line_rule_then_unlocated_last(report: AuditReport) -> None:
+def test_findings_sorted_by_file_line_rule_then_unlocated_last(report: RunResult) -> None:
     doc = json.loads(render(report, "json"))
     keys = [(f["location"] or {}).get("file", "~") + f":{(f['location'] or {}).get('line', 0)}:{f['rule']}"
             for f in doc["findings"]]
@@ -39,7 +39,7 @@ def test_findings_sorted_by_file_line_rule_then_unlocated_last(report: AuditRepo
     ]
 
 
-def test_output_does_not_depend_on_input_order(report: AuditReport) -> None:
+def test_output_does_not_depend_on_input_order(report: RunResult) -> None:
     first = render(report, "json")
     for seed in range(5):
         random.Random(seed).shuffle(report.findings)
@@ -48,7 +48,7 @@ def test_output_does_not_depend_on_input_order(report: AuditReport) -> None:
         assert render(report, "json") == first
 
 
-def test_coverage_cells_round_trip_and_evidence_is_serialisable(report: AuditReport) -> None:
+def test_coverage_cells_round_trip_and_evidence_is_serialisable(report: RunResult) -> None:
     doc = json.loads(render(report, "json"))
     first = doc["coverage"][0]
     assert first == {"schema": "public", "table": "clean", "role": "anon", "command": "select",
@@ -59,10 +59,10 @@ def test_coverage_cells_round_trip_and_evidence_is_serialisable(report: AuditRep
 
 
 def test_an_empty_report_is_still_a_complete_document() -> None:
-    doc = json.loads(render(AuditReport(), "json"))
+    doc = json.loads(render(RunResult(), "json"))
     assert doc["summary"]["error"] == 0 and doc["findings"] == [] and doc["exposure"] is None
 
 
-def test_unknown_format_is_a_config_error(report: AuditReport) -> None:
+def test_unknown_format_is_a_config_error(report: RunResult) -> None:
     with pytest.raises(ConfigError, match="unknown report format 'yaml'"):
         render(report, "yaml")

@@ -2,11 +2,11 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from toolkit.model import AuditReport, Category, Finding, Level, Location, ObjectRef
+from toolkit.model import Category, Finding, Level, Location, ObjectRef, RunResult
 from toolkit.report import render
 
 
-def parse(report: AuditReport) -> ET.Element:
+def parse(report: RunResult) -> ET.Element:
     return ET.fromstring(render(report, "junit").encode("utf-8"))
 
 
@@ -14,13 +14,13 @@ def suites(root: ET.Element) -> dict[str, ET.Element]:
     return {s.get("name", ""): s for s in root.iter("testsuite")}
 
 
-def test_valid_xml_with_one_suite_per_table_and_object(report: AuditReport) -> None:
+def test_valid_xml_with_one_suite_per_table_and_object(report: RunResult) -> None:
     root = parse(report)
     assert root.tag == "testsuites"
     assert list(suites(root)) == ["public.clean", "public.invoices", "public.notes", "public.f(uuid)"]
 
 
-def test_error_and_warn_findings_fail_info_does_not(report: AuditReport) -> None:
+def test_error_and_warn_findings_fail_info_does_not(report: RunResult) -> None:
     root = parse(report)
     s = suites(root)
     notes = s["public.notes"]
@@ -35,13 +35,13 @@ def test_error_and_warn_findings_fail_info_does_not(report: AuditReport) -> None
     assert root.get("tests") == str(sum(int(x.get("tests", "0")) for x in s.values()))
 
 
-def test_clean_table_shows_a_passing_case(report: AuditReport) -> None:
+def test_clean_table_shows_a_passing_case(report: RunResult) -> None:
     clean = suites(parse(report))["public.clean"]
     (case,) = clean.findall("testcase")
     assert clean.get("failures") == "0" and case.find("failure") is None
 
 
-def test_suppressed_findings_are_not_test_failures(report: AuditReport) -> None:
+def test_suppressed_findings_are_not_test_failures(report: RunResult) -> None:
     names = [c.get("name") for c in parse(report).iter("testcase")]
     assert not any(n and n.startswith("no_primary_key") for n in names)
 
@@ -49,12 +49,12 @@ def test_suppressed_findings_are_not_test_failures(report: AuditReport) -> None:
 def test_control_characters_do_not_break_the_xml() -> None:
     f = Finding("r", Level.ERROR, Category.SECURITY, ObjectRef("table", "public", "t\x01"),
                 "bad \x00 byte & <tag> \ud800", location=Location("a.sql", 1, 1))
-    root = parse(AuditReport(findings=[f]))
+    root = parse(RunResult(findings=[f]))
     assert root.find("testsuite/testcase/failure").get("message") == "bad \ufffd byte & <tag> \ufffd"  # type: ignore[union-attr]
 
 
 def test_incomplete_database_is_an_error_case() -> None:
-    root = parse(AuditReport(info={"incomplete": True, "failures": ["m.sql:3:1: syntax error"]}))
+    root = parse(RunResult(incomplete=True, info={"failures": ["m.sql:3:1: syntax error"]}))
     mig = suites(root)["migrations"]
     assert mig.find("testcase/error").text == "m.sql:3:1: syntax error"  # type: ignore[union-attr]
     assert root.get("errors") == "1"

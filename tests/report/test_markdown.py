@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import re
 
-from toolkit.model import AuditReport, Category, Finding, Level, Location, ObjectRef
+from toolkit.model import Category, Finding, Level, Location, ObjectRef, RunResult
 from toolkit.report import markdown, render
 
 
@@ -21,7 +21,7 @@ def cells(row: str) -> list[str]:
     return [c.strip() for c in re.split(r"(?<!\\)\|", row)[1:-1]]
 
 
-def test_marker_title_and_summary(report: AuditReport) -> None:
+def test_marker_title_and_summary(report: RunResult) -> None:
     md = render(report, "markdown")
     lines = md.splitlines()
     assert lines[0] == "<!-- supakit-report -->"
@@ -31,7 +31,7 @@ def test_marker_title_and_summary(report: AuditReport) -> None:
     assert "3 tables audited" in md and "1 suppressed (inline 1)" in md
 
 
-def test_coverage_matrix_is_a_table_with_nine_columns(report: AuditReport) -> None:
+def test_coverage_matrix_is_a_table_with_nine_columns(report: RunResult) -> None:
     md = render(report, "markdown")
     rows = table_rows(md, next(x for x in md.splitlines() if x.startswith("| table |")))
     assert len(rows) == 2 + 3
@@ -42,7 +42,7 @@ def test_coverage_matrix_is_a_table_with_nine_columns(report: AuditReport) -> No
     assert cells(invoices)[5:] == ["row", "pred", "**OPEN**", "deny"]
 
 
-def test_pipes_and_html_in_messages_are_escaped(report: AuditReport) -> None:
+def test_pipes_and_html_in_messages_are_escaped(report: RunResult) -> None:
     md = render(report, "markdown")
     rows = table_rows(md, "| level | rule | location | message |")
     assert all(len(cells(r)) == 4 for r in rows)
@@ -51,7 +51,7 @@ def test_pipes_and_html_in_messages_are_escaped(report: AuditReport) -> None:
     assert "[`policy_always_true`](docs/rules/policy_always_true.md)" in row
 
 
-def test_info_findings_are_collapsed(report: AuditReport) -> None:
+def test_info_findings_are_collapsed(report: RunResult) -> None:
     md = render(report, "markdown")
     details = md[md.index("<details>"):md.index("</details>")]
     assert "<summary>1 info finding</summary>" in details
@@ -62,13 +62,13 @@ def test_info_findings_are_collapsed(report: AuditReport) -> None:
 def test_long_reports_stay_under_the_comment_limit() -> None:
     fs = [Finding("r", Level.ERROR, Category.SECURITY, ObjectRef("table", "public", f"t{i}"), "x" * 400,
                   location=Location("a.sql", i + 1, 1)) for i in range(400)]
-    md = render(AuditReport(findings=fs), "markdown")
+    md = render(RunResult(findings=fs), "markdown")
     assert len(md) < 65_536
     assert re.search(r"_\d+ more not shown", md)
 
 
 def test_clean_report_says_so() -> None:
-    md = render(AuditReport(), "markdown")
+    md = render(RunResult(), "markdown")
     assert "✅" in md and "No findings." in md
 
 
@@ -77,7 +77,7 @@ def test_cell_escaping() -> None:
     assert markdown.code("x`y|z") == "`` x`y\\|z ``"
 
 
-def test_suppressions_counted_by_kind(report: AuditReport) -> None:
+def test_suppressions_counted_by_kind(report: RunResult) -> None:
     report.findings[0].suppressed_by = "inline ignore at a.sql:3: reason"
     report.findings[1].suppressed_by = "baseline"
     assert "3 suppressed (baseline 1, inline 2)" in render(report, "markdown")
@@ -92,7 +92,7 @@ def test_huge_matrix_keeps_alarming_tables_within_the_limit() -> None:
     cov += [CoverageCell("public", "zz_leaky", "anon", "select", "open")]
     fs = [Finding("r", Level.ERROR, Category.SECURITY, ObjectRef("table", "public", "zz_leaky"), "leak",
                   location=Location("a.sql", 1, 1))]
-    md = render(AuditReport(findings=fs, coverage=cov), "markdown")
+    md = render(RunResult(findings=fs, coverage=cov), "markdown")
     assert len(md) < 65_536
     assert "`public.zz_leaky` | **OPEN**" in md
     assert re.search(r"_\d+ more tables not shown", md)

@@ -5,16 +5,16 @@ from pathlib import Path
 
 import pytest
 
-from toolkit.model import AuditReport, Category, Finding, Level, Location, ObjectRef
+from toolkit.model import Category, Finding, Level, Location, ObjectRef, RunResult
 from toolkit.registry import all_rules
 from toolkit.report import render
 
 
-def sarif(report: AuditReport) -> dict:  # type: ignore[type-arg]
+def sarif(report: RunResult) -> dict:  # type: ignore[type-arg]
     return json.loads(render(report, "sarif"))
 
 
-def test_required_top_level_fields(report: AuditReport) -> None:
+def test_required_top_level_fields(report: RunResult) -> None:
     doc = sarif(report)
     assert doc["version"] == "2.1.0"
     assert doc["$schema"].endswith("sarif-2.1.0.json")
@@ -23,7 +23,7 @@ def test_required_top_level_fields(report: AuditReport) -> None:
     assert run["invocations"][0]["executionSuccessful"] is True
 
 
-def test_driver_rules_come_from_the_registry(report: AuditReport) -> None:
+def test_driver_rules_come_from_the_registry(report: RunResult) -> None:
     rules = {r["id"]: r for r in sarif(report)["runs"][0]["tool"]["driver"]["rules"]}
     for info in all_rules():
         d = rules[info.id]
@@ -34,7 +34,7 @@ def test_driver_rules_come_from_the_registry(report: AuditReport) -> None:
     assert rules["unused_suppression"]["defaultConfiguration"]["level"] == "note"
 
 
-def test_every_result_points_at_its_rule_and_its_line(report: AuditReport) -> None:
+def test_every_result_points_at_its_rule_and_its_line(report: RunResult) -> None:
     run = sarif(report)["runs"][0]
     rules = run["tool"]["driver"]["rules"]
     by_rule = {r["ruleId"]: r for r in run["results"]}
@@ -52,7 +52,7 @@ def test_every_result_points_at_its_rule_and_its_line(report: AuditReport) -> No
         "public.anyone can update on public.invoices"
 
 
-def test_finding_without_a_file_gets_a_logical_location(report: AuditReport) -> None:
+def test_finding_without_a_file_gets_a_logical_location(report: RunResult) -> None:
     run = sarif(report)["runs"][0]
     fn = next(r for r in run["results"] if r["ruleId"] == "function_search_path_mutable")
     loc = fn["locations"][0]
@@ -61,14 +61,14 @@ def test_finding_without_a_file_gets_a_logical_location(report: AuditReport) -> 
     assert loc["logicalLocations"] == [{"fullyQualifiedName": "public.f(uuid)", "kind": "function"}]
 
 
-def test_suppressed_findings_carry_a_sarif_suppression(report: AuditReport) -> None:
+def test_suppressed_findings_carry_a_sarif_suppression(report: RunResult) -> None:
     run = sarif(report)["runs"][0]
     sup = [r for r in run["results"] if "suppressions" in r]
     assert [r["ruleId"] for r in sup] == ["no_primary_key"]
     assert sup[0]["suppressions"][0]["kind"] == "inSource"
 
 
-def test_docs_url_makes_help_links_absolute(report: AuditReport, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_docs_url_makes_help_links_absolute(report: RunResult, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SUPAKIT_DOCS_URL", "https://example.org/supakit/blob/main/")
     driver = sarif(report)["runs"][0]["tool"]["driver"]
     assert driver["informationUri"] == "https://example.org/supakit/blob/main"
@@ -82,13 +82,13 @@ def test_paths_are_relative_to_the_git_checkout(tmp_path: Path) -> None:
     app.mkdir(parents=True)
     f = Finding("x_rule", Level.ERROR, Category.SECURITY, ObjectRef("table", "public", "t"), "m",
                 location=Location("supabase/migrations/1_a.sql", 3, 1))
-    run = sarif(AuditReport(findings=[f], info={"project": str(app)}))["runs"][0]
+    run = sarif(RunResult(findings=[f], info={"project": str(app)}))["runs"][0]
     uri = run["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
     assert uri == "apps/web/supabase/migrations/1_a.sql"
 
 
 def test_incomplete_run_is_not_successful() -> None:
-    rep = AuditReport(info={"incomplete": True, "failures": ["supabase/migrations/1_a.sql:4:1: boom"]})
+    rep = RunResult(incomplete=True, info={"failures": ["supabase/migrations/1_a.sql:4:1: boom"]})
     inv = sarif(rep)["runs"][0]["invocations"][0]
     assert inv["executionSuccessful"] is False
     assert "1_a.sql:4:1: boom" in inv["toolExecutionNotifications"][0]["message"]["text"]

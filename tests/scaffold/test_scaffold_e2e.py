@@ -63,7 +63,7 @@ def test_scaffold_lints_clean(tmp_path: Path, combo: str) -> None:
 def test_scaffold_audits_clean(engine: Any, tmp_path: Path, combo: str) -> None:
     project = _scaffold(tmp_path, COMBOS[combo])
     report = audit(project, AuditOptions(engine="local", seed=False), lambda _msg: None)
-    assert report.info["applied"] == len(COMBOS[combo]) and not report.info["incomplete"]
+    assert report.info["applied"] == len(COMBOS[combo]) and not report.incomplete
     apply_suppressions(report, project, baseline=None)  # as the CLI does before it reports
     assert _loud(report.findings) == []
     assert not [f for f in report.findings if f.rule == "unused_suppression"]

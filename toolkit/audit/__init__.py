@@ -5,10 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from toolkit.audit import rules  # noqa: F401  (registers the audit checks)
 from toolkit.audit.context import AuditContext
 from toolkit.audit.coverage import coverage_matrix, coverage_tables
-from toolkit.audit.rules import CHECKS
-from toolkit.model import CoverageCell, Finding, Snapshot, SourceMap
+from toolkit.facts import Facts
+from toolkit.model import CoverageCell, Finding, Snapshot, SourceMap, Stage
+from toolkit.registry import checks
 
 
 @dataclass
@@ -19,10 +21,11 @@ class AuditResult:
 
 
 def audit_snapshot(snapshot: Snapshot, source_map: SourceMap | None = None,
-                   settings: dict[str, Any] | None = None) -> AuditResult:
-    """Run every audit rule and build the coverage matrix."""
-    ctx = AuditContext(snapshot, source_map, settings or {})
-    findings = [f for check in CHECKS for f in check(ctx)]
+                   settings: dict[str, Any] | None = None, *, facts: Facts | None = None) -> AuditResult:
+    """Run every audit rule and build the coverage matrix. `facts` are the run's, when the
+    pipeline already computed them for this snapshot."""
+    ctx = AuditContext(facts or Facts(snapshot, source_map), settings or {})
+    findings = [f for _, check in checks(Stage.AUDIT) for f in check(ctx)]
     findings.sort(key=lambda f: (f.rule, str(f.object), f.message))
     coverage = coverage_matrix(ctx)
     tables = coverage_tables(ctx)

@@ -12,15 +12,15 @@ never open anything.
 from __future__ import annotations
 
 from toolkit.audit.context import AuditContext
-from toolkit.audit.exposure import is_platform_schema
+from toolkit.facts import is_platform_schema
 from toolkit.model import API_ROLES, COMMANDS, CoverageCell, Location, Policy, Table
 
 
 def cells(ctx: AuditContext, table: Table) -> list[CoverageCell]:
     """The table's eight cells, each with where its policies were created (when files are known)."""
     where: dict[str, Location | None] = {}
-    if ctx.source_map is not None:
-        where = {p.name: ctx.policy_location(p) for p in table.policies}
+    if ctx.facts.source_map is not None:
+        where = {p.name: ctx.locate.policy(p) for p in table.policies}
     surfaces = ctx.exposure.api_surfaces(table)
     out = []
     for role in API_ROLES:

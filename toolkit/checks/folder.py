@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING
 
 from toolkit.checks import (
     DUPLICATE_MIGRATION_VERSION,
-    MIGRATION_FILE_SKIPPED,
     MIGRATION_VERSION_LENGTH,
     SEED_IN_MIGRATIONS,
     STRAY_FILE_IN_MIGRATIONS,
@@ -17,6 +16,7 @@ from toolkit.checks import (
 from toolkit.errors import MigrationError
 from toolkit.migrations import discover
 from toolkit.model import Finding, Location, ObjectRef
+from toolkit.pipeline_rules import skipped_file
 from toolkit.registry import RuleInfo
 
 if TYPE_CHECKING:
@@ -25,12 +25,12 @@ if TYPE_CHECKING:
 HARMLESS = {".gitkeep", ".keep"}
 SEED_NAME = re.compile(r"(?i)^seeds?([_.-].*)?\.sql$")
 STANDARD_LENGTH = 14
-_RENAME = "Rename it to <YYYYMMDDHHMMSS>_<snake_case_name>.sql (only if it was never applied anywhere)."
 
 
-def _finding(info: RuleInfo, rel: str, message: str, remediation: str, **evidence: object) -> Finding:
-    return Finding(rule=info.id, level=info.level, category=info.category, object=ObjectRef("file", None, rel),
-                   message=message, remediation=remediation, location=Location(rel, 1, 1), evidence=dict(evidence))
+def _finding(info: RuleInfo, rel: str, message: str, remediation: str | None = None,
+             **evidence: object) -> Finding:
+    return info.finding(ObjectRef("file", None, rel), message, location=Location(rel, 1, 1),
+                        remediation=remediation, evidence=evidence)
 
 
 def _entry_finding(p: Path, rel: str, why: str) -> Finding | None:
@@ -44,7 +44,7 @@ def _entry_finding(p: Path, rel: str, why: str) -> Finding | None:
                         "the CLI skips it: it never runs on `supabase db reset`",
                         "Move it to supabase/seed.sql (or list it under [db.seed] sql_paths in config.toml).")
     if p.name.lower().endswith(".sql"):
-        return _finding(MIGRATION_FILE_SKIPPED, rel, f"{rel}: {why}", _RENAME)
+        return skipped_file(rel, why)
     return _finding(STRAY_FILE_IN_MIGRATIONS, rel, f"{rel} is not a migration: the CLI ignores it, and it hides "
                     "in reviews of this folder", "Delete it or move it out of supabase/migrations/ (and add it to .gitignore).")
 

@@ -10,7 +10,8 @@ from toolkit.checks import DUPLICATE_MIGRATION_VERSION
 from toolkit.checks.folder import check_folder
 from toolkit.checks.lockfile import check_lock, lock_path
 from toolkit.errors import MigrationError
-from toolkit.model import AuditReport, Finding
+from toolkit.model import Finding, RunResult, Stage
+from toolkit.pipeline_rules import MIGRATION_FILE_SKIPPED
 from toolkit.progress import Progress
 
 if TYPE_CHECKING:
@@ -39,19 +40,18 @@ def _dedupe(findings: list[Finding]) -> list[Finding]:
     return out
 
 
-def run_check(project: Project, opts: CheckOptions, progress: Progress) -> AuditReport:
+def run_check(project: Project, opts: CheckOptions, progress: Progress) -> RunResult:
     from toolkit.checks.immutability import check_against_base
     from toolkit.lint import lint_project
     from toolkit.pipeline import AuditOptions, audit
 
-    timings: dict[str, float] = {}
     t0 = time.perf_counter()
     static = check_folder(project)
     if opts.base:
         progress(f"comparing migrations with {opts.base}")
         static += check_against_base(project, opts.base)
     static += check_lock(project)
-    timings["folder_and_history"] = time.perf_counter() - t0
+    folder_and_history = time.perf_counter() - t0
     progress("linting migrations")
     lint = lint_project(project, squawk=opts.squawk)
     static += lint.findings
@@ -68,17 +68,18 @@ def run_check(project: Project, opts: CheckOptions, progress: Progress) -> Audit
     except MigrationError as e:
         more = f" ({blocking} error(s) from the static checks too; see `supakit lint`)" if blocking else ""
         raise MigrationError(f"{e}{more}") from None
+    # The folder check names skipped entries more precisely (stray file, seed, ...) than the apply.
     already = {f.object.name for f in static}
     from_audit = [f for f in report.findings
-                  if not (f.rule == "migration_file_skipped" and f.object.name in already)]
+                  if not (f.rule == MIGRATION_FILE_SKIPPED.id and f.object.name in already)]
     report.findings = _dedupe(static + from_audit)
-    stages = ["check", "lint", "apply", "audit"] + (["probe"] if report.info.get("probe") else [])
+    report.stages = (Stage.CHECK, Stage.LINT, Stage.APPLY, Stage.AUDIT) + (
+        (Stage.PROBE,) if Stage.PROBE in report.stages else ())
     report.info.update(
         command="check",
-        stages=stages,
         base=opts.base,
         lock_file=project.rel(lock_path(project)) if lock_path(project).is_file() else None,
         lint=lint.info,
     )
-    report.info.setdefault("timings", {}).update({k: round(v, 4) for k, v in timings.items()})
+    report.timings["folder_and_history"] = folder_and_history
     return report

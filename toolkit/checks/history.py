@@ -32,9 +32,9 @@ class Entry:
 
 def _f(info: RuleInfo, rel: str, message: str, remediation: str, source: str, *, located: bool = True,
        **evidence: object) -> Finding:
-    return Finding(rule=info.id, level=info.level, category=info.category, object=ObjectRef("file", None, rel),
-                   message=message, remediation=remediation, location=Location(rel, 1, 1) if located else None,
-                   evidence={"source": source, **evidence})
+    return info.finding(ObjectRef("file", None, rel), message, remediation=remediation,
+                        location=Location(rel, 1, 1) if located else None,
+                        evidence={"source": source, **evidence})
 
 
 def compare(before: list[Entry], now: list[Entry], *, folder: str, source: str, against: str) -> list[Finding]:

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from toolkit.checks.history import Entry, compare
-from toolkit.errors import SupakitError
+from toolkit.errors import SupakitError, first_line
 from toolkit.migrations import CLI_PATTERN, discover
 from toolkit.model import Finding
 
@@ -27,16 +27,15 @@ def _git(args: list[str], cwd: Path, stdin: bytes | None = None) -> subprocess.C
         raise SupakitError(f"git {args[0]} did not answer within {GIT_TIMEOUT} s") from None
 
 
-def _first_line(proc: subprocess.CompletedProcess[bytes]) -> str:
-    text = proc.stderr.decode("utf-8", "replace").strip()
-    return text.splitlines()[0] if text else f"exit code {proc.returncode}"
+def _stderr(proc: subprocess.CompletedProcess[bytes]) -> str:
+    return first_line(proc.stderr.decode("utf-8", "replace"), fallback=f"exit code {proc.returncode}")
 
 
 def repo_root(project: Project) -> Path:
     proc = _git(["rev-parse", "--show-toplevel"], project.root)
     if proc.returncode != 0:
         raise SupakitError(f"{project.root} is not inside a git repository, so --base cannot be checked "
-                           f"({_first_line(proc)})")
+                           f"({_stderr(proc)})")
     return Path(proc.stdout.decode().strip())
 
 
@@ -52,7 +51,7 @@ def resolve_ref(root: Path, ref: str) -> str:
 def entries_at(root: Path, commit: str, folder: str) -> list[Entry]:
     proc = _git(["ls-tree", "-z", commit, "--", f"{folder}/"], root)
     if proc.returncode != 0:
-        raise SupakitError(f"git ls-tree failed: {_first_line(proc)}")
+        raise SupakitError(f"git ls-tree failed: {_stderr(proc)}")
     out = []
     for record in proc.stdout.decode("utf-8", "surrogateescape").split("\0"):
         if not record:
@@ -71,7 +70,7 @@ def entries_now(root: Path, paths: list[Path]) -> list[Entry]:
         return []
     proc = _git(["hash-object", "--stdin-paths"], root, "\n".join(str(p) for p in paths).encode())
     if proc.returncode != 0:
-        raise SupakitError(f"git hash-object failed: {_first_line(proc)}")
+        raise SupakitError(f"git hash-object failed: {_stderr(proc)}")
     shas = proc.stdout.decode().split()
     return [Entry(p.name, sha) for p, sha in zip(paths, shas, strict=True)]
 

@@ -82,9 +82,9 @@ def write_lock(project: Project) -> tuple[Path, int]:
 def _mismatch(project: Project, message: str, remediation: str, *, line: int = 1,
               level: Level | None = None) -> Finding:
     rel = project.rel(lock_path(project))
-    return Finding(rule=LOCK_MISMATCH.id, level=level or LOCK_MISMATCH.level, category=LOCK_MISMATCH.category,
-                   object=ObjectRef("file", None, rel), message=message, remediation=remediation,
-                   location=Location(rel, line, 1), evidence={"source": "lock"})
+    return LOCK_MISMATCH.finding(ObjectRef("file", None, rel), message, remediation=remediation,
+                                 location=Location(rel, line, 1), evidence={"source": "lock"},
+                                 level=level)
 
 
 def read_lock(project: Project) -> tuple[list[LockLine], str | None, list[Finding]]:

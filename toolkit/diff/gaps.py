@@ -7,14 +7,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from toolkit.model import Category, Finding, Level, ObjectRef, Snapshot, SourceMap, Table
+from toolkit.model import Category, Finding, Level, ObjectRef, Snapshot, SourceMap, Stage, Table
 from toolkit.registry import RuleInfo, register
 
+# Reported by `supakit diff` (toolkit/diff/run.py) from the two snapshots it compares.
 DIFF_NOT_EXPRESSED = register(RuleInfo(
-    id="diff_not_expressed", level=Level.WARN, category=Category.SECURITY,
+    id="diff_not_expressed", level=Level.WARN, category=Category.SECURITY, stage=Stage.DIFF,
     summary="The declared schemas change something `supakit diff` cannot write (view options, FORCE RLS, "
-            "function, schema or column privileges); add it to the migration by hand.",
-    stage="diff"))
+            "function, schema or column privileges); add it to the migration by hand."))
 
 
 def _roles(values: tuple[str, ...]) -> str:
@@ -143,12 +143,12 @@ def not_expressed(now: Snapshot, want: Snapshot, schemas: set[str], declared: So
     An error when the migration would leave more access than the schemas declare."""
     out = []
     for gap in _differences(now, want, schemas):
-        out.append(Finding(
-            rule=DIFF_NOT_EXPRESSED.id, level=Level.ERROR if gap.wider else Level.WARN, category=Category.SECURITY,
-            object=gap.ref, message=f"{gap.ref} differs in {gap.what}; the differ (migra) does not write this change"
+        out.append(DIFF_NOT_EXPRESSED.finding(
+            gap.ref, f"{gap.ref} differs in {gap.what}; the differ (migra) does not write this change"
             + (", so the migration leaves more access than declared" if gap.wider else ""),
             remediation=f"Add it to the new migration by hand, e.g. `{gap.fix}`, then run `supakit diff` again.",
             location=declared.created(*gap.key) if declared is not None else None,
+            level=Level.ERROR if gap.wider else None,
             evidence={"differs": gap.what, "fix": gap.fix, "wider": gap.wider}))
     return out
 

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from toolkit.diff.destructive import Destructive, classify
 from toolkit.errors import MigrationError
 from toolkit.migrations import discover
-from toolkit.model import AuditReport, Finding, SourceMap
+from toolkit.model import Finding, RunResult, SourceMap, Stage
 from toolkit.pause import pause_point
 from toolkit.progress import Progress, Step
 
@@ -46,7 +46,6 @@ class DiffOptions:
     db_url: str | None = None
     engine: str = "auto"
     exposure: str | None = None
-    timings: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -58,7 +57,7 @@ class DiffResult:
     refused: bool = False
     path: Path | None = None
     notes: list[str] = field(default_factory=list)
-    report: AuditReport = field(default_factory=AuditReport)
+    report: RunResult = field(default_factory=lambda: RunResult(stages=(Stage.DIFF,)))
 
     @property
     def changed(self) -> bool:
@@ -119,7 +118,8 @@ def run_diff(project: Project, opts: DiffOptions, progress: Progress) -> DiffRes
 
     differ.require()
     differ.check_requested(opts.schemas)
-    timed = _Timer(opts.timings)
+    report = RunResult(stages=(Stage.DIFF,))
+    timed = _Timer(report.timings)
     absent = absent_extensions_setting(project.settings.get("absent_extensions"), project.settings_file)
     migrations = discover(project.migrations_dir, project.root).files
     declared = None
@@ -168,7 +168,7 @@ def run_diff(project: Project, opts: DiffOptions, progress: Progress) -> DiffRes
             applied = timed("apply", lambda: apply_migrations(db, migrations, progress=progress,
                                                               absent_extensions=absent))
             source = f"the live database {redact(url)}"
-        result = DiffResult(source=source)
+        result = DiffResult(source=source, report=report)
         _diff_into(result, project, opts, db, target, applied,
                    declared_apply.source_map if declared_apply else None, timed, progress)
     return result
@@ -227,8 +227,8 @@ def _diff_into(result: DiffResult, project: Project, opts: DiffOptions, db: Data
 
     gaps = not_expressed(snapshot_now, snapshot_want, set(scope.user), declared_map)
     result.refused = bool(result.destructive) and not opts.allow_destructive
-    result.report = AuditReport(findings=gaps, info={"project": str(project.root), "command": "diff",
-                                                       "stages": ["diff"], "source": result.source})
+    result.report.findings = gaps
+    result.report.info = {"project": str(project.root), "command": "diff", "source": result.source}
     if not stmts or result.refused or opts.dry_run:
         return
     from toolkit.scaffold import new_migration
@@ -242,7 +242,7 @@ def _diff_into(result: DiffResult, project: Project, opts: DiffOptions, db: Data
                                 if ev.location.file == PENDING_FILE else ev for ev in events])
         result.report.findings += timed("audit", lambda: baseline.introduced(project, db, rel, snapshot_now,
                                                                              source_map))
-        result.report.info["stages"] = ["diff", "lint", "audit", "probe"]
+        result.report.stages = (Stage.DIFF, Stage.LINT, Stage.AUDIT, Stage.PROBE)
 
 
 @dataclass
@@ -271,10 +271,12 @@ def _key(f: Finding) -> tuple[str, str]:
 
 def _audit(project: Project, db: Database, snapshot: Snapshot, source_map: SourceMap) -> list[Finding]:
     from toolkit.audit import audit_snapshot
+    from toolkit.facts import Facts
     from toolkit.probe import run_probe
 
-    findings = audit_snapshot(snapshot, source_map=source_map, settings=project.settings).findings
-    return findings + run_probe(db, snapshot, source_map=source_map, settings=project.settings).findings
+    facts = Facts(snapshot, source_map)
+    findings = audit_snapshot(snapshot, settings=project.settings, facts=facts).findings
+    return findings + run_probe(db, snapshot, settings=project.settings, facts=facts).findings
 
 
 def _policy_notes(parsed: list[Statement]) -> list[str]:

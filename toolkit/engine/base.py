@@ -2,12 +2,28 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import TYPE_CHECKING
 
+from toolkit.errors import EngineError, first_line
+
 if TYPE_CHECKING:
     import psycopg
+
+
+@contextlib.contextmanager
+def database_errors(what: str = "database error") -> Iterator[None]:
+    """A psycopg error inside (a server that died, a refused query) becomes an EngineError with
+    its first line; usable as a decorator too."""
+    import psycopg
+
+    try:
+        yield
+    except psycopg.Error as e:
+        raise EngineError(f"{what}: {first_line(e)}") from None
 
 
 @dataclass
@@ -32,7 +48,8 @@ class Database:
         import psycopg
 
         dsn = self.superuser_dsn if superuser and self.superuser_dsn else self.dsn
-        return psycopg.connect(dsn, autocommit=autocommit)
+        with database_errors("cannot connect to the database"):
+            return psycopg.connect(dsn, autocommit=autocommit)
 
     def sibling(self, name: str) -> Database:
         """A copy of this database as it is now, in the same cluster (a throwaway one): a second

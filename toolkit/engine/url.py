@@ -6,6 +6,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from toolkit.engine.base import Database
+from toolkit.errors import EngineError, first_line
 
 if TYPE_CHECKING:
     import psycopg
@@ -40,12 +41,10 @@ class UrlDatabase(Database):
         import psycopg
         from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
-        from toolkit.errors import EngineError
-
         try:
             params = conninfo_to_dict(self.dsn)
         except psycopg.Error as e:
-            raise EngineError(f"invalid database URL {redact(self.dsn)}: {_first_line(e)}") from None
+            raise EngineError(f"invalid database URL {redact(self.dsn)}: {_brief(e)}") from None
         options = " ".join(f"-c {k}={v}" for k, v in SESSION_OPTIONS.items())
         if params.get("options"):
             options = f"{params['options']} {options}"
@@ -55,11 +54,11 @@ class UrlDatabase(Database):
         try:
             conn = psycopg.connect(make_conninfo("", **params), autocommit=autocommit)
         except psycopg.Error as e:
-            raise EngineError(f"cannot connect to {redact(self.dsn)}: {_first_line(e)}") from None
+            raise EngineError(f"cannot connect to {redact(self.dsn)}: {_brief(e)}") from None
         conn.read_only = True
         return conn
 
 
-def _first_line(e: BaseException) -> str:
-    lines = [ln.strip() for ln in str(e).strip().splitlines() if ln.strip()]
-    return redact(" ".join(lines[:2])) if lines else type(e).__name__
+def _brief(e: BaseException) -> str:
+    """libpq says which host it tried on the first line and why it failed on the second."""
+    return redact(first_line(e, lines=2))

@@ -11,12 +11,13 @@ from typing import TYPE_CHECKING
 
 from toolkit.errors import MigrationError, SupakitError
 from toolkit.lint.ignores import apply_inline_ignores
-from toolkit.lint.rules import LINT_RULES
-from toolkit.lint.rules.files import MIGRATION_NOT_UTF8
+from toolkit.lint.rules.files import MIGRATION_NOT_UTF8  # (and, with its package, every lint check)
 from toolkit.lint.settings import LintSettings, lint_settings
 from toolkit.lint.source import LintContext, ParsedFile
 from toolkit.migrations import decode_sql, discover, read_bytes
-from toolkit.model import Finding, Location, ObjectRef
+from toolkit.model import Finding, Location, ObjectRef, Stage
+from toolkit.registry import checks
+from toolkit.rule_settings import SQUAWK
 
 if TYPE_CHECKING:
     from toolkit.project import Project
@@ -59,11 +60,10 @@ def _read(path: Path, rel: str) -> tuple[str | None, bool, Finding | None]:
     text, problem = decode_sql(data)
     if problem is not None:
         line, col = problem.line, problem.column
-        return None, False, Finding(
-            rule=MIGRATION_NOT_UTF8.id, level=MIGRATION_NOT_UTF8.level, category=MIGRATION_NOT_UTF8.category,
-            object=ObjectRef("file", None, rel), location=Location(rel, line, col),
-            message=f"{rel}:{line}:{col}: not valid UTF-8 (byte 0x{problem.byte:02x}); nothing in it was checked",
-            remediation="Save the file as UTF-8.")
+        return None, False, MIGRATION_NOT_UTF8.finding(
+            ObjectRef("file", None, rel),
+            f"{rel}:{line}:{col}: not valid UTF-8 (byte 0x{problem.byte:02x}); nothing in it was checked",
+            location=Location(rel, line, col))
     return text, data.startswith(b"\xef\xbb\xbf"), None
 
 
@@ -71,8 +71,8 @@ def lint_project(project: Project, paths: Sequence[Path] | None = None, *, squaw
                  squawk_binary: str | None = None) -> LintResult:
     from toolkit.lint.squawk import SquawkOptions, SquawkRun
 
-    known = {info.id for info, _ in LINT_RULES}
-    settings: LintSettings = lint_settings(project.settings, known)
+    settings: LintSettings = lint_settings(project.settings)
+    rules = project.rules
     use_squawk = settings.squawk if squawk is None else squawk
     ctx = LintContext(exposed_schemas=tuple(project.exposed_schemas))
     result = LintResult()
@@ -92,7 +92,8 @@ def lint_project(project: Project, paths: Sequence[Path] | None = None, *, squaw
     result.timings["read"] = time.perf_counter() - t0
     run = None
     if use_squawk:
-        opts = SquawkOptions(exclude=settings.squawk_exclude, include=settings.squawk_include,
+        off = sorted(r for r in rules.disabled if r.startswith(SQUAWK))
+        opts = SquawkOptions(exclude=settings.squawk_exclude + off, include=settings.squawk_include,
                              pg_version=project.config.major_version, binary=squawk_binary)
         run = SquawkRun([t[0] for t in texts], opts, project.root)
     try:
@@ -101,9 +102,9 @@ def lint_project(project: Project, paths: Sequence[Path] | None = None, *, squaw
         result.timings["parse"] = time.perf_counter() - t0
         t0 = time.perf_counter()
         per_file: dict[str, list[Finding]] = {pf.rel: [] for pf in parsed}
-        rules = [(info, fn) for info, fn in LINT_RULES if info.id not in settings.disable]
+        enabled = [fn for info, fn in checks(Stage.LINT) if rules.enabled(info.id)]
         for pf in parsed:
-            for _, fn in rules:
+            for fn in enabled:
                 per_file[pf.rel].extend(fn(pf, ctx))
         result.timings["rules"] = time.perf_counter() - t0
         if run is not None:

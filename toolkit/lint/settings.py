@@ -1,12 +1,12 @@
-"""`[tool.supakit.lint]`: which squawk rules run and which of our rules are switched off."""
+"""`[tool.supakit.lint]`: whether squawk runs and which of its rules. `disable` is an alias of
+`[tool.supakit.rules] disable`, read by `toolkit.rule_settings`."""
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass, field
 from typing import Any
 
-from toolkit.errors import ConfigError
+from toolkit.errors import ConfigError, did_you_mean
 
 KEYS = ("squawk", "squawk_exclude", "squawk_include", "disable")
 
@@ -16,7 +16,6 @@ class LintSettings:
     squawk: bool = True
     squawk_exclude: list[str] = field(default_factory=list)
     squawk_include: list[str] = field(default_factory=list)
-    disable: list[str] = field(default_factory=list)
 
 
 def _str_list(raw: dict[str, Any], key: str) -> list[str]:
@@ -26,27 +25,15 @@ def _str_list(raw: dict[str, Any], key: str) -> list[str]:
     return list(value)
 
 
-def lint_settings(settings: dict[str, Any], known_rules: set[str] | None) -> LintSettings:
-    """known_rules=None checks the shape only (rule names are checked when lint runs)."""
+def lint_settings(settings: dict[str, Any]) -> LintSettings:
     raw = settings.get("lint") or {}
     if not isinstance(raw, dict):
         raise ConfigError("[tool.supakit.lint] must be a table")
     for key in raw:
         if key not in KEYS:
-            close = difflib.get_close_matches(key, KEYS, n=1)
-            hint = f"; did you mean '{close[0]}'?" if close else ""
-            raise ConfigError(f"[tool.supakit.lint]: unknown key '{key}'{hint}")
+            raise ConfigError(f"[tool.supakit.lint]: unknown key '{key}'{did_you_mean(key, KEYS)}")
     squawk = raw.get("squawk", True)
     if not isinstance(squawk, bool):
         raise ConfigError("[tool.supakit.lint] squawk must be true or false")
-    out = LintSettings(squawk, _str_list(raw, "squawk_exclude"), _str_list(raw, "squawk_include"))
-    for rule in _str_list(raw, "disable"):
-        if rule.startswith("squawk/"):
-            out.squawk_exclude.append(rule)
-        elif known_rules is None or rule in known_rules:
-            out.disable.append(rule)
-        else:
-            close = difflib.get_close_matches(rule, sorted(known_rules), n=1)
-            hint = f"; did you mean '{close[0]}'?" if close else ""
-            raise ConfigError(f"[tool.supakit.lint] disable: unknown rule '{rule}'{hint}")
-    return out
+    _str_list(raw, "disable")
+    return LintSettings(squawk, _str_list(raw, "squawk_exclude"), _str_list(raw, "squawk_include"))

@@ -9,8 +9,7 @@ from typing import Any
 
 from postgast import pg_query_pb2 as pb
 
-from toolkit.model import Category, Finding, Level, Location, ObjectRef
-from toolkit.registry import RuleInfo
+from toolkit.model import Location, ObjectRef
 from toolkit.sql.split import SourceText, SqlSyntaxError, Statement, split_statements
 
 
@@ -106,21 +105,6 @@ def _first_schema(node: Any, default: str) -> str:
             if part and part != "$user":
                 return part
     return default
-
-
-def finding(info: RuleInfo, pf: ParsedFile, location: Location, obj: ObjectRef, message: str,
-            remediation: str, *, level: Level | None = None, evidence: dict[str, Any] | None = None,
-            category: Category | None = None) -> Finding:
-    return Finding(
-        rule=info.id,
-        level=level or info.level,
-        category=category or info.category,
-        object=obj,
-        message=message,
-        remediation=remediation,
-        location=location,
-        evidence=evidence or {},
-    )
 
 
 def stmt_location(pf: ParsedFile, stmt: Statement) -> Location:

@@ -12,12 +12,14 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from toolkit.engine.base import database_errors
 from toolkit.errors import SupakitError
 from toolkit.model import Finding, Snapshot, SourceMap
 from toolkit.progress import Progress, quiet
 
 if TYPE_CHECKING:
     from toolkit.engine.base import Database
+    from toolkit.facts import Facts
     from toolkit.probe.checks import TableResult
 
 
@@ -28,16 +30,21 @@ class ProbeResult:
     tables: list[TableResult] = field(default_factory=list)
 
 
+@database_errors()
 def run_probe(db: Database, snapshot: Snapshot, *, source_map: SourceMap | None = None,
-              settings: dict[str, Any] | None = None, progress: Progress = quiet) -> ProbeResult:
-    """Probe every table the Data API exposes. Refuses any database that is not throwaway."""
+              settings: dict[str, Any] | None = None, facts: Facts | None = None,
+              progress: Progress = quiet) -> ProbeResult:
+    """Probe every table the Data API exposes. Refuses any database that is not throwaway.
+    `facts` are the run's, when the pipeline already computed them for this snapshot."""
     if not db.throwaway:
         raise SupakitError("refusing to probe a database that is not a throwaway one "
                            "(the probe writes rows; it only runs on databases supakit started)")
     from toolkit.probe.run import Run
 
     t0 = time.perf_counter()
-    run = Run(db, snapshot, source_map=source_map, settings=settings or {}, progress=progress)
+    from toolkit.facts import Facts
+
+    run = Run(db, facts or Facts(snapshot, source_map), settings=settings or {}, progress=progress)
     result = run.execute()
     result.summary["seconds"] = round(time.perf_counter() - t0, 3)
     return result

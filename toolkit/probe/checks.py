@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from toolkit.errors import first_line
 from toolkit.model import Table
 from toolkit.probe.scope import primary_key
 from toolkit.probe.session import User, anon_claims, one_request
@@ -19,7 +20,7 @@ from toolkit.probe.synth import Filled, Row, RowSpec, SynthError, Synthesizer
 if TYPE_CHECKING:
     import psycopg
 
-    from toolkit.audit.exposure import Exposure
+    from toolkit.facts import Exposure
 
 TIMEOUT = "5s"
 
@@ -120,7 +121,7 @@ class Prober:
             n = int(first[0]) if count and first else max(rowcount, 0)
         except psycopg.Error as e:
             attempt.sqlstate = e.sqlstate or ""
-            attempt.detail = _first_line(e)
+            attempt.detail = first_line(e)
             if attempt.sqlstate in _AFTER_RLS:
                 attempt.outcome = "allowed"
                 attempt.detail = f"RLS let the row through; only a constraint stopped it: {attempt.detail}"
@@ -325,8 +326,3 @@ class Prober:
                 owner = "A" if filled.scope.kind in ("user", "owner") else caller
                 spec = RowSpec(purpose, 4 if caller == "A" else 6, owner, caller, "A")
                 add(self.insert(caller, filled, spec, purpose))
-
-
-def _first_line(e: BaseException) -> str:
-    text = str(e).strip()
-    return text.splitlines()[0] if text else type(e).__name__

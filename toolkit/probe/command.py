@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import time
 from typing import TYPE_CHECKING, Any
 
 from toolkit.errors import MigrationError
-from toolkit.model import AuditReport
+from toolkit.model import RunResult, Stage
 from toolkit.progress import Progress
 
 if TYPE_CHECKING:
@@ -14,40 +13,37 @@ if TYPE_CHECKING:
     from toolkit.project import Project
 
 
-def probe_report(project: Project, opts: AuditOptions, progress: Progress) -> AuditReport:
+def probe_report(project: Project, opts: AuditOptions, progress: Progress) -> RunResult:
     """The probe's findings and summary as a report. A migration that does not apply is an
     error (exit 2): probing half a schema would prove nothing."""
     from toolkit.catalog import take_snapshot
     from toolkit.pipeline import start_and_apply
     from toolkit.probe import run_probe
 
-    db, applied = start_and_apply(project, opts, progress)
+    run = RunResult(stages=(Stage.PROBE,))
+    db, applied = start_and_apply(project, opts, progress, run)
     with db:
         if not applied.complete:
             raise MigrationError(f"{applied.failures[0]} (nothing was probed; fix the migration "
                                  "and run again)")
-        t0 = time.perf_counter()
-        with db.connect() as conn:
+        with run.timed("snapshot"), db.connect() as conn:
             snapshot = take_snapshot(conn, exposed_schemas=project.exposed_schemas,
                                      extra_search_path=project.config.extra_search_path)
-        opts.timings["snapshot"] = time.perf_counter() - t0
         progress("probing the exposed tables as anon, user A and user B")
-        t0 = time.perf_counter()
-        result = run_probe(db, snapshot, source_map=applied.source_map, settings=project.settings,
-                           progress=progress)
-        opts.timings["probe"] = time.perf_counter() - t0
-        info: dict[str, Any] = {
+        with run.timed("probe"):
+            result = run_probe(db, snapshot, source_map=applied.source_map, settings=project.settings,
+                               progress=progress)
+        run.findings = result.findings
+        run.info = {
             "project": str(project.root),
             "exposed_schemas": list(project.exposed_schemas),
             "engine": db.kind,
             "throwaway": True,
             "exposure": db.exposure,
             "applied": len(applied.applied),
-            "stages": ["probe"],
             "probe": result.summary,
-            "timings": {k: round(v, 4) for k, v in opts.timings.items()},
         }
-    return AuditReport(findings=result.findings, info=info)
+    return run
 
 
 def summary_line(summary: dict[str, Any]) -> str:

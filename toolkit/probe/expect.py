@@ -8,12 +8,15 @@ that succeeded; a declared level that differs either way is an expectation_misma
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
+from toolkit.errors import did_you_mean
 from toolkit.model import COMMANDS, Table
-from toolkit.probe.checks import Attempt, TableResult
 from toolkit.project import EXPECT_LEVELS
+
+if TYPE_CHECKING:
+    from toolkit.probe.checks import Attempt, TableResult
 
 OPENNESS = {level: rank for rank, level in enumerate(reversed(EXPECT_LEVELS))}  # none=0 .. public=4
 # Which attempt shows each level, per command: (caller, purpose).
@@ -56,9 +59,7 @@ def resolve(expect: dict[str, dict[str, str]], tables: list[Table]) -> tuple[
                 continue
         if found is None:
             names = list(by_identity) + list(by_name)
-            close = difflib.get_close_matches(key, names, n=1)
-            hint = f"; did you mean '{close[0]}'?" if close else ""
-            problems.append(f"expect.{key} names no table the Data API exposes{hint}")
+            problems.append(f"expect.{key} names no table the Data API exposes{did_you_mean(key, names)}")
             continue
         levels = {c: spec["all"] for c in COMMANDS} if "all" in spec else {}
         levels.update({c: v for c, v in spec.items() if c != "all"})

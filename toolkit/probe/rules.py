@@ -1,41 +1,177 @@
-"""The probe's rule ids. Each is an observed fact about a throwaway copy of the project, never a
-guess from policy text: a request as anon or as a synthetic user did (or could not do) this."""
+"""The probe's rules. Each is an observed fact about a throwaway copy of the project, never a
+guess from policy text: a request as anon or as a synthetic user did (or could not do) this.
+The checks read one probed table or bucket (`Seen`) each; the probe's runner calls them in the
+order they are registered here."""
 
 from __future__ import annotations
 
-from toolkit.model import Category, Level
-from toolkit.registry import RuleInfo, register
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
-PROBE_ANON_READ = register(RuleInfo(
-    id="probe_anon_read", level=Level.ERROR, category=Category.SECURITY,
+from toolkit.facts import table_ref
+from toolkit.model import Category, Finding, Level, ObjectRef, Stage, Table
+from toolkit.probe import expect as ex
+from toolkit.probe.verdict import Context, Seen, join, observed
+from toolkit.registry import RuleInfo, register, rule
+
+if TYPE_CHECKING:
+    from toolkit.probe.checks import Attempt
+
+PROBE_ANON_READ = RuleInfo(
+    id="probe_anon_read", level=Level.ERROR, category=Category.SECURITY, stage=Stage.PROBE,
     summary="A request with the anon key read rows the probe created for a signed-in user.",
-    stage="probe"))
-PROBE_ANON_WRITE = register(RuleInfo(
-    id="probe_anon_write", level=Level.ERROR, category=Category.SECURITY,
+    fix="Enable RLS and give anon no SELECT policy on this table (or revoke SELECT from anon). "
+        "If the rows really are public, declare it: [tool.supakit.expect.<table>] select = \"public\".")
+PROBE_ANON_WRITE = RuleInfo(
+    id="probe_anon_write", level=Level.ERROR, category=Category.SECURITY, stage=Stage.PROBE,
     summary="A request with the anon key inserted, updated or deleted rows.",
-    stage="probe"))
-PROBE_CROSS_USER_READ = register(RuleInfo(
-    id="probe_cross_user_read", level=Level.ERROR, category=Category.SECURITY,
+    fix="Revoke INSERT/UPDATE/DELETE from anon, or write policies `to authenticated` that tie the "
+        "row to (select auth.uid()).")
+PROBE_CROSS_USER_READ = RuleInfo(
+    id="probe_cross_user_read", level=Level.ERROR, category=Category.SECURITY, stage=Stage.PROBE,
     summary="User B read rows owned by user A (or by A's organisation), which B has no part in.",
-    stage="probe"))
-PROBE_CROSS_USER_WRITE = register(RuleInfo(
-    id="probe_cross_user_write", level=Level.ERROR, category=Category.SECURITY,
+    fix="Scope the SELECT policy to the row's owner or organisation, e.g. using (user_id = "
+        "(select auth.uid())) or using (org_id in (select private.user_org_ids())).")
+PROBE_CROSS_USER_WRITE = RuleInfo(
+    id="probe_cross_user_write", level=Level.ERROR, category=Category.SECURITY, stage=Stage.PROBE,
     summary="User B updated or deleted rows owned by user A (or by A's organisation).",
-    stage="probe"))
-PROBE_OWNER_SPOOF = register(RuleInfo(
-    id="probe_owner_spoof", level=Level.ERROR, category=Category.SECURITY,
+    fix="Scope the UPDATE/DELETE policy's USING to the row's owner or organisation instead of any "
+        "signed-in user.")
+PROBE_OWNER_SPOOF = RuleInfo(
+    id="probe_owner_spoof", level=Level.ERROR, category=Category.SECURITY, stage=Stage.PROBE,
     summary="A user created a row in someone else's name or organisation, or handed their own "
             "row to someone else.",
-    stage="probe"))
-PROBE_SKIPPED = register(RuleInfo(
-    id="probe_skipped", level=Level.INFO, category=Category.HYGIENE,
-    summary="The probe could not fill or test a table, so its access was not proven either way.",
-    stage="probe"))
-EXPECTATION_MISMATCH = register(RuleInfo(
-    id="expectation_mismatch", level=Level.ERROR, category=Category.SECURITY,
+    fix="Add a WITH CHECK that ties the new row to the caller, e.g. with check (user_id = "
+        "(select auth.uid())), and for organisation data with check (org_id in (select "
+        "private.user_org_ids())).")
+EXPECTATION_MISMATCH = RuleInfo(
+    id="expectation_mismatch", level=Level.ERROR, category=Category.SECURITY, stage=Stage.PROBE,
     summary="Who can read or write a table differs from the access declared in "
             "[tool.supakit.expect].",
-    stage="probe"))
+    fix="Change the policies until the probe sees the declared access, or correct the "
+        "declaration in [tool.supakit.expect].")
+# Reported by the probe's runner for what it could not test.
+PROBE_SKIPPED = register(RuleInfo(
+    id="probe_skipped", level=Level.INFO, category=Category.HYGIENE, stage=Stage.PROBE,
+    summary="The probe could not fill or test a table, so its access was not proven either way.",
+    fix="Make the table fillable (see the reason), or exclude it with "
+        "[tool.supakit.probe] skip = [\"schema.table\"]."))
 
-RULES = (PROBE_ANON_READ, PROBE_ANON_WRITE, PROBE_CROSS_USER_READ, PROBE_CROSS_USER_WRITE,
-         PROBE_OWNER_SPOOF, PROBE_SKIPPED, EXPECTATION_MISMATCH)
+_VERBS = {"select": "read", "insert": "insert", "update": "update", "delete": "delete"}
+# A SELECT that works on a public bucket lists every file name: a warning, not a leak of content.
+LISTING_FIX = ("Drop the SELECT policy: files of a public bucket are served by URL without one. If "
+               "clients must list files, make the bucket private and scope the policy to the "
+               "caller's folder, e.g. (storage.foldername(name))[1] = (select auth.uid())::text.")
+
+
+def _listing(seen: Seen) -> dict[str, Any]:
+    """How a read finding changes on a public bucket."""
+    if not seen.listing:
+        return {}
+    return {"level": Level.WARN, "remediation": LISTING_FIX, "extra": {"listing": True}}
+
+
+@rule(PROBE_ANON_READ)
+def anon_read(ctx: Context, seen: Seen) -> Iterator[Finding]:
+    got = [a for a in seen.allowed if a.caller == "anon" and a.command == "select" and seen.undeclared(a)]
+    if got:
+        a = got[0]
+        verb, things = ("listed", "files") if seen.listing else ("read", "rows")
+        yield observed(PROBE_ANON_READ, ctx, seen, f"anon (no sign-in) {verb} {a.rows} of the "
+                       f"{a.targeted} {things} the probe created in {seen.what}", got, **_listing(seen))
+
+
+@rule(PROBE_ANON_WRITE)
+def anon_write(ctx: Context, seen: Seen) -> Iterator[Finding]:
+    got = [a for a in seen.allowed if a.caller == "anon" and a.command != "select" and seen.undeclared(a)]
+    if got:
+        yield observed(PROBE_ANON_WRITE, ctx, seen, f"anon (no sign-in) could "
+                       f"{join([a.command for a in got])} rows in {seen.what}", got)
+
+
+@rule(PROBE_CROSS_USER_READ)
+def cross_user_read(ctx: Context, seen: Seen) -> Iterator[Finding]:
+    got = [a for a in seen.allowed if a.caller in ("B", "D") and a.purpose == "read" and seen.undeclared(a)]
+    if got:
+        who = join([{"B": "user B", "D": "an anonymous sign-in user"}[a.caller] for a in got])
+        done = "listed user A's files" if seen.listing else "read user A's rows"
+        yield observed(PROBE_CROSS_USER_READ, ctx, seen, f"{who} {done} in {seen.what}", got,
+                       **_listing(seen))
+
+
+@rule(PROBE_CROSS_USER_WRITE)
+def cross_user_write(ctx: Context, seen: Seen) -> Iterator[Finding]:
+    got = [a for a in seen.allowed if a.caller == "B" and a.purpose == "write" and seen.undeclared(a)]
+    if got:
+        yield observed(PROBE_CROSS_USER_WRITE, ctx, seen, f"user B could "
+                       f"{join([a.command for a in got])} user A's rows in {seen.what}", got)
+
+
+@rule(PROBE_OWNER_SPOOF)
+def owner_spoof(ctx: Context, seen: Seen) -> Iterator[Finding]:
+    got = [a for a in seen.allowed if a.purpose == "spoof" and seen.undeclared(a)]
+    got += [a for a in seen.allowed if a.purpose in ("handover", "move")
+            and ex.OPENNESS.get(seen.declared.get("update", "owner"), 0) < ex.OPENNESS["authenticated"]]
+    if got:
+        yield observed(PROBE_OWNER_SPOOF, ctx, seen, "; ".join(_spoof_phrase(seen, a) for a in got), got)
+
+
+def _spoof_phrase(seen: Seen, a: Attempt) -> str:
+    what, result = seen.what, seen.result
+    if a.purpose == "handover":
+        return f"user A could hand their row in {what} to user B (UPDATE of {result.filled.scope.owner})"
+    if a.purpose == "move":
+        return f"user A could move their row in {what} into user B's organisation"
+    if result.bucket is not None:
+        return f"user B could upload into user A's folder of {what}"
+    if a.fakes.startswith("membership "):
+        return f"user B could join user A's {a.fakes.split(' ', 1)[1]} by inserting into {what}"
+    return {
+        "name": f"user B could insert a row in {what} in user A's name",
+        "tenant": f"user B could insert a row in {what} into user A's organisation",
+        "parent": f"user B could insert a row in {what} under user A's rows",
+    }.get(a.fakes, f"user B could insert a row in {what}")
+
+
+@rule(EXPECTATION_MISMATCH)
+def expectation_mismatch(ctx: Context, seen: Seen) -> Iterator[Finding]:
+    for command, level in sorted(seen.declared.items()):
+        got = _mismatch(ctx, seen, command, level)
+        if got is not None:
+            yield got
+
+
+def _mismatch(ctx: Context, seen: Seen, command: str, level: str) -> Finding | None:
+    result, what = seen.result, seen.what
+    saw, attempt, sure = ex.observed(result, command)
+    if ex.matches(level, saw, has_peer=ctx.has_peer):
+        return None
+    broader = ex.OPENNESS[saw] > ex.OPENNESS[level]
+    if not broader and not sure:
+        return None
+    if broader and attempt is not None:
+        caller = {"anon": "anon", "B": "user B", "C": "user C (a colleague of A's)",
+                  "A": "user A"}[attempt.caller]
+        done = f"{caller} could {_VERBS[command]} " + (
+            "a row" if command == "insert" else "user A's rows" if attempt.caller != "A" else "their own rows")
+        message = f"{what}: {command} is declared '{level}' but {done} (observed '{saw}')"
+        attempts = [attempt]
+    else:
+        message = f"{what}: {command} is declared '{level}' but the probe saw only '{saw}' access"
+        attempts = [a for a in result.attempts if a.command == command]
+    return observed(EXPECTATION_MISMATCH, ctx, seen, message, attempts,
+                    {"declared": level, "observed": saw, "command": command},
+                    level=None if broader else Level.WARN)
+
+
+def skipped_finding(ctx: Context, table: Table, reason: str) -> Finding:
+    return PROBE_SKIPPED.finding(table_ref(table), f"{table.identity} was not probed: {reason}",
+                                 location=ctx.facts.locate.table(table), evidence={"reason": reason})
+
+
+def expectation_problem(problem: str) -> Finding:
+    """A declaration in [tool.supakit.expect] that names no probed table."""
+    return EXPECTATION_MISMATCH.finding(
+        ObjectRef("file", None, "supakit settings"), problem, level=Level.WARN,
+        remediation="Name a table in an exposed schema, as `table` or `schema.table`.",
+        evidence={"problem": problem})

@@ -5,22 +5,24 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any
 
-from toolkit.audit.context import AuditContext
-from toolkit.audit.exposure import Exposure
-from toolkit.model import Finding, ObjectRef, Snapshot, SourceMap, Table
+from toolkit.errors import first_line
+from toolkit.facts import Facts, table_ref
+from toolkit.model import Finding, ObjectRef, Snapshot, Stage, Table
 from toolkit.probe import ProbeResult
 from toolkit.probe.attribute import attribute
 from toolkit.probe.checks import Prober, TableResult
 from toolkit.probe.expect import resolve
 from toolkit.probe.order import fill_order
+from toolkit.probe.rules import expectation_problem, skipped_finding
 from toolkit.probe.scope import Scopes
 from toolkit.probe.session import User
 from toolkit.probe.synth import Filled, Synthesizer
 from toolkit.probe.typeinfo import load_extras
 from toolkit.probe.users import insert_user, make_user
 from toolkit.probe.values import stable_uuid
-from toolkit.probe.verdict import Context, config_finding, skipped_finding, table_findings
+from toolkit.probe.verdict import Context, Seen
 from toolkit.progress import Progress, Step, quiet
+from toolkit.registry import checks
 
 if TYPE_CHECKING:
     import psycopg
@@ -52,15 +54,15 @@ class _Clock:
 
 
 class Run:
-    def __init__(self, db: Database, snapshot: Snapshot, *, source_map: SourceMap | None,
-                 settings: dict[str, Any], progress: Progress = quiet) -> None:
+    def __init__(self, db: Database, facts: Facts, *, settings: dict[str, Any],
+                 progress: Progress = quiet) -> None:
         self.db = db
         self.progress = progress
-        self.snapshot = snapshot
+        self.facts = facts
+        self.snapshot: Snapshot = facts.snapshot
         self.settings = settings
         self.config = settings.get("probe") or {}
-        self.exposure = Exposure(snapshot)
-        self.ctx = AuditContext(snapshot, source_map, settings)
+        self.exposure = facts.exposure
         self.findings: list[Finding] = []
         self.users: dict[str, User] = {}
         self.results: list[TableResult] = []
@@ -92,18 +94,15 @@ class Run:
             return ProbeResult([], self.summary)
         with self.db.connect(autocommit=True) as conn, conn.transaction(force_rollback=True):
             self._probe(conn, targets, left, expect)
-        vctx = Context(self.ctx, expect, has_peer="C" in self.users)
-        self.findings += [config_finding(vctx, p) for p in problems]
+        vctx = Context(self.facts, expect, has_peer="C" in self.users)
+        self.findings += [expectation_problem(p) for p in problems]
+        probe_checks = checks(Stage.PROBE)
         for result in self.results:
             if result.skipped:
                 self.findings.append(skipped_finding(vctx, result.table, result.skipped))
                 continue
-            if result.bucket is not None:
-                kind = "public" if result.public_bucket else "private"
-                self.findings += table_findings(vctx, result, obj=ObjectRef("bucket", None, result.bucket),
-                                                what=f"{kind} bucket '{result.bucket}'")
-            else:
-                self.findings += table_findings(vctx, result)
+            seen = _seen(result, expect)
+            self.findings += [f for _, check in probe_checks for f in check(vctx, seen)]
         for identity, reason in sorted(left.items()):
             table = self.snapshot.table(identity)
             if table is not None:
@@ -179,8 +178,7 @@ class Run:
                     insert_user(conn, user)
                 users[label] = user
             except psycopg.Error as e:
-                text = str(e).strip().splitlines()
-                failed[label] = text[0] if text else type(e).__name__
+                failed[label] = first_line(e)
         return users, failed
 
     def _storage(self, conn: psycopg.Connection, prober: Prober) -> None:
@@ -193,3 +191,12 @@ class Run:
             result = probe_bucket(conn, prober, objects, bucket, self.users, public)
             self.results.append(result)
             self.summary["buckets_probed"] += int(not result.skipped)
+
+
+def _seen(result: TableResult, expect: dict[str, dict[str, str]]) -> Seen:
+    if result.bucket is not None:
+        kind = "public" if result.public_bucket else "private"
+        return Seen(result, ObjectRef("bucket", None, result.bucket),
+                    f"{kind} bucket '{result.bucket}'", expect.get(result.table.identity, {}))
+    t = result.table
+    return Seen(result, table_ref(t), t.identity, expect.get(t.identity, {}))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from toolkit.errors import first_line
 from toolkit.model import Snapshot, Table
 from toolkit.probe.checks import Attempt, Prober, TableResult, role_of
 from toolkit.probe.scope import Scope
@@ -66,7 +67,7 @@ def probe_bucket(conn: psycopg.Connection, prober: Prober, objects: Table, bucke
                 got = conn.execute(_insert_sql(_values(objects, bucket, name, users[label]),
                                                "tableoid::int8, ctid::text, id::text")).fetchone()
         except psycopg.Error as e:
-            result.skipped = f"could not store an object in bucket {bucket}: {str(e).strip().splitlines()[0]}"
+            result.skipped = f"could not store an object in bucket {bucket}: {first_line(e)}"
             return result
         if got:
             filled.rows[label] = Row({"id": str(got[2])}, int(got[0]), str(got[1]))

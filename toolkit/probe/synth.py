@@ -15,6 +15,7 @@ import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from toolkit.errors import first_line
 from toolkit.model import Column, ForeignKey, Snapshot, Table
 from toolkit.probe.scope import AUTH_USERS, Scope, Scopes, primary_key, unique_keys
 from toolkit.probe.session import User
@@ -158,7 +159,7 @@ class Synthesizer:
                     f"RELEASE SAVEPOINT {sp}"])))
             except psycopg.Error as e:
                 self.conn.execute(f"ROLLBACK TO SAVEPOINT {sp}; RELEASE SAVEPOINT {sp}")
-                last = _first_line(e)
+                last = first_line(e)
                 if e.sqlstate == "23505":
                     found = self._adopt(t, e, values)
                     if found is not None:
@@ -345,8 +346,3 @@ def _returned(cur: psycopg.Cursor[Any]) -> tuple[Any, ...] | None:
             row = tuple(got) if got is not None else None
         if not cur.nextset():
             return row
-
-
-def _first_line(e: BaseException) -> str:
-    text = str(e).strip()
-    return text.splitlines()[0] if text else type(e).__name__

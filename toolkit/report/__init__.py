@@ -1,14 +1,14 @@
-"""Reporters: one module per output format, all fed the same AuditReport."""
+"""Reporters: one module per output format, all fed the same RunResult."""
 
 from __future__ import annotations
 
 from toolkit.errors import ConfigError
-from toolkit.model import AuditReport
+from toolkit.model import RunResult
 
 FORMATS = ("text", "json", "sarif", "junit", "github", "markdown", "html")
 
 
-def render(report: AuditReport, fmt: str, *, color: bool = False) -> str:
+def render(report: RunResult, fmt: str, *, color: bool = False) -> str:
     """The report as text in `fmt`. Suppressed findings are counted, never shown as active."""
     if fmt == "text":
         from toolkit.report import text

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from toolkit.model import AuditReport, CoverageCell, Finding, Level
+from toolkit.model import CoverageCell, Finding, Level, RunResult
 
 LEVELS = (Level.ERROR, Level.WARN, Level.INFO)
 COMMANDS = ("select", "insert", "update", "delete")
@@ -57,11 +57,11 @@ def sorted_findings(findings: Iterable[Finding]) -> list[Finding]:
     return sorted(findings, key=sort_key)
 
 
-def active(report: AuditReport) -> list[Finding]:
+def active(report: RunResult) -> list[Finding]:
     return sorted_findings(report.active())
 
 
-def suppressed(report: AuditReport) -> list[Finding]:
+def suppressed(report: RunResult) -> list[Finding]:
     return sorted_findings(f for f in report.findings if f.suppressed_by)
 
 
@@ -85,7 +85,7 @@ class Summary:
         return ", ".join(parts)
 
 
-def summarize(report: AuditReport) -> Summary:
+def summarize(report: RunResult) -> Summary:
     act = report.active()
     return Summary(
         error=sum(f.level is Level.ERROR for f in act),
@@ -93,7 +93,7 @@ def summarize(report: AuditReport) -> Summary:
         info=sum(f.level is Level.INFO for f in act),
         suppressed=len(report.findings) - len(act),
         tables=len(matrix_rows(report.coverage)),
-        incomplete=bool(report.info.get("incomplete")),
+        incomplete=report.incomplete,
     )
 
 
@@ -169,7 +169,7 @@ def sorted_cells(cells: Iterable[CoverageCell]) -> list[CoverageCell]:
     )
 
 
-def failures(report: AuditReport) -> list[str]:
+def failures(report: RunResult) -> list[str]:
     return [str(x) for x in report.info.get("failures") or []]
 
 
@@ -183,16 +183,14 @@ def stub_notes(info: dict[str, Any]) -> list[str]:
     return out
 
 
-def timings_phrase(info: dict[str, Any]) -> str:
-    t = info.get("timings") or {}
-    if not isinstance(t, dict) or not t:
+def timings_phrase(timings: dict[str, float]) -> str:
+    if not timings:
         return ""
-    parts = [f"{k} {float(v):.2f}s" for k, v in t.items() if isinstance(v, int | float)]
-    total = sum(float(v) for v in t.values() if isinstance(v, int | float))
-    return f"{total:.2f}s ({', '.join(parts)})"
+    parts = [f"{k} {v:.2f}s" for k, v in timings.items()]
+    return f"{sum(timings.values()):.2f}s ({', '.join(parts)})"
 
 
-def repo_path(report: AuditReport, rel: str) -> str:
+def repo_path(report: RunResult, rel: str) -> str:
     """A project-relative path made relative to the enclosing git checkout, as code hosts expect.
 
     When the project sits in a sub-folder of the repository, `supabase/...` alone would point at

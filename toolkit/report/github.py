@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from toolkit.model import AuditReport, Finding, Level
+from toolkit.model import Finding, Level, RunResult
 from toolkit.report import common
 
 COMMAND = {Level.ERROR: "error", Level.WARN: "warning", Level.INFO: "notice"}
@@ -16,7 +16,7 @@ def escape_property(s: str) -> str:
     return escape_data(s).replace(":", "%3A").replace(",", "%2C")
 
 
-def annotation(report: AuditReport, f: Finding) -> str:
+def annotation(report: RunResult, f: Finding) -> str:
     props: list[tuple[str, str]] = []
     if f.location is not None:
         props += [("file", common.repo_path(report, f.location.file)),
@@ -29,6 +29,6 @@ def annotation(report: AuditReport, f: Finding) -> str:
     return f"::{COMMAND[f.level]} {joined}::{escape_data(body)}"
 
 
-def render(report: AuditReport) -> str:
+def render(report: RunResult) -> str:
     lines = [annotation(report, f) for f in common.active(report)]
     return "\n".join(lines) + "\n" if lines else ""

@@ -17,12 +17,12 @@ from html import escape
 from pathlib import Path
 
 from toolkit import __version__
-from toolkit.model import AuditReport, Finding, Location
+from toolkit.model import Finding, Location, RunResult
 from toolkit.report import common, heatmap
+from toolkit.suppress import UNUSED_SUPPRESSION
 
 ASSETS = Path(__file__).with_name("html_assets")
 LEVEL_CLASS = heatmap.LEVEL_CLASS
-UNUSED = "unused_suppression"
 # Source shown around a finding's line: up to CONTEXT_LINES each side within CONTEXT_CHARS, each
 # line cut at MAX_LINE. Hand-written migrations get their five lines, a schema of long one-line
 # statements fewer.
@@ -39,11 +39,11 @@ def text(value: object) -> str:
     return escape(str(value), False)
 
 
-# --- run facts: the one place that reads AuditReport.info ------------------------------------
+# --- run facts: the one place that reads RunResult.info ---------------------------------------
 
 
 @dataclass
-class Facts:
+class RunFacts:
     command: str
     project: str
     project_path: Path | None
@@ -58,15 +58,15 @@ class Facts:
     notes: list[str] = field(default_factory=list)
 
 
-def facts(report: AuditReport) -> Facts:
+def run_facts(report: RunResult) -> RunFacts:
     from toolkit.checks.immutability import head_commit
 
     info = report.info
-    stages = [str(s) for s in info.get("stages") or []]
+    stages = [s.value for s in report.stages]
     command = str(info.get("command") or ("probe" if stages == ["probe"] else
                                           "lint" if stages[:1] == ["lint"] else "audit"))
     root = Path(str(info["project"])).resolve() if info.get("project") else None
-    return Facts(
+    return RunFacts(
         command=command,
         project=f"{root.name} ({root})" if root is not None else "",
         project_path=root,
@@ -74,9 +74,9 @@ def facts(report: AuditReport) -> Facts:
         engine=str(info["engine"]) if info.get("engine") else None,
         exposure=str(info["exposure"]) if info.get("exposure") else None,
         applied=int(info["applied"]) if info.get("applied") is not None else None,
-        duration=common.timings_phrase(info),
+        duration=common.timings_phrase(report.timings),
         probe=common.probe_phrase(info),
-        incomplete=bool(info.get("incomplete")),
+        incomplete=report.incomplete,
         failures=common.failures(report),
         notes=common.stub_notes(info),
     )
@@ -143,12 +143,12 @@ class SourceLines:
 # --- page ----------------------------------------------------------------------------------
 
 
-def render(report: AuditReport) -> str:
-    f = facts(report)
+def render(report: RunResult) -> str:
+    f = run_facts(report)
     summary = common.summarize(report)
     css, js, csp = assets()
-    active = [x for x in report.active() if x.rule != UNUSED]
-    unused = common.sorted_findings(x for x in report.active() if x.rule == UNUSED)
+    active = [x for x in report.active() if x.rule != UNUSED_SUPPRESSION.id]
+    unused = common.sorted_findings(x for x in report.active() if x.rule == UNUSED_SUPPRESSION.id)
     suppressed = common.suppressed(report)
     groups = common.grouped_worst_first(active)
     anchors = {key: f"g{i}" for i, (key, _) in enumerate(groups)}
@@ -178,7 +178,7 @@ def render(report: AuditReport) -> str:
     return "\n".join(head + _with_sources(findings, sources, PAGE_BUDGET - used) + tail)
 
 
-def _header(f: Facts, s: common.Summary, tables: int | None, n_active: int, n_suppressed: int,
+def _header(f: RunFacts, s: common.Summary, tables: int | None, n_active: int, n_suppressed: int,
             n_unused: int) -> str:
     worst = "lvl-error" if s.error else "lvl-warn" if s.warn else "lvl-ok"
     verdict = "errors found" if s.error else "warnings found" if s.warn else "no errors or warnings"
@@ -350,15 +350,11 @@ def _rule(rule_id: str) -> str:
 def _rule_page(rule_id: str) -> str:
     """The rule's documentation page as HTML (raw HTML in the Markdown is escaped), or ""."""
     from toolkit.registry import get
-    from toolkit.rules_doc import doc_file
+    from toolkit.rules_doc import page_text
 
     info = get(rule_id)
-    path = doc_file(info) if info else None
-    if path is None:
-        return ""
-    try:
-        page = path.read_text(encoding="utf-8")
-    except OSError:
+    page = page_text(info) if info else None
+    if page is None:
         return ""
     from markdown_it import MarkdownIt
 

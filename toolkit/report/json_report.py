@@ -7,7 +7,7 @@ from dataclasses import fields
 from typing import Any
 
 from toolkit import __version__
-from toolkit.model import AuditReport, CoverageCell
+from toolkit.model import CoverageCell, RunResult
 from toolkit.report import common
 
 SCHEMA_VERSION = 1
@@ -21,8 +21,8 @@ def _cell(c: CoverageCell) -> dict[str, Any]:
     return d
 
 
-def build(report: AuditReport) -> dict[str, Any]:
-    info = report.info
+def build(report: RunResult) -> dict[str, Any]:
+    info = report.report_info()
     s = common.summarize(report)
     return {
         "version": SCHEMA_VERSION,
@@ -42,5 +42,5 @@ def build(report: AuditReport) -> dict[str, Any]:
     }
 
 
-def render(report: AuditReport) -> str:
+def render(report: RunResult) -> str:
     return json.dumps(build(report), indent=2, ensure_ascii=False, default=common.jsonable) + "\n"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
-from toolkit.model import AuditReport, Finding, Level
+from toolkit.model import Finding, Level, RunResult
 from toolkit.report import common
 
 FAILING = (Level.ERROR, Level.WARN)
@@ -34,7 +34,7 @@ def _finding_case(suite: ET.Element, group: str, f: Finding) -> None:
         ET.SubElement(case, "system-out").text = clean(detail)
 
 
-def build(report: AuditReport) -> ET.Element:
+def build(report: RunResult) -> ET.Element:
     root = ET.Element("testsuites", name="supakit")
     groups = dict(common.grouped(report.active()))
     tables = list(common.matrix_rows(report.coverage))
@@ -55,7 +55,7 @@ def build(report: AuditReport) -> ET.Element:
         suite.set("skipped", "0")
         total += n
         failed += k
-    if report.info.get("incomplete"):
+    if report.incomplete:
         suite = ET.SubElement(root, "testsuite", name="migrations", tests="1", failures="0",
                               errors="1", skipped="0")
         case = _case(suite, "all migrations applied", "supakit.migrations")
@@ -65,11 +65,11 @@ def build(report: AuditReport) -> ET.Element:
         total += 1
     root.set("tests", str(total))
     root.set("failures", str(failed))
-    root.set("errors", "1" if report.info.get("incomplete") else "0")
+    root.set("errors", "1" if report.incomplete else "0")
     return root
 
 
-def render(report: AuditReport) -> str:
+def render(report: RunResult) -> str:
     root = build(report)
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from toolkit.model import AuditReport, Finding, Level
+from toolkit.model import Finding, Level, RunResult
 from toolkit.report import common
 from toolkit.rules_doc import doc_link
 
@@ -28,14 +28,14 @@ def code(s: str) -> str:
     return f"{fence}{pad}{s}{pad}{fence}"
 
 
-def _title(report: AuditReport) -> str:
+def _title(report: RunResult) -> str:
     s = common.summarize(report)
     icon = "❌" if s.error else "⚠️" if s.warn else "✅"
     command = report.info.get("command")
     return f"### {icon} supakit{' ' + str(command) if command else ''}: {s.phrase()}"
 
 
-def _facts(report: AuditReport) -> str:
+def _facts(report: RunResult) -> str:
     s = common.summarize(report)
     info = report.info
     parts = [common.plural(s.tables, "table") + " audited"] if report.coverage else []
@@ -51,20 +51,20 @@ def _facts(report: AuditReport) -> str:
     if s.suppressed:
         by = Counter(common.suppression_kind(f) for f in report.findings if f.suppressed_by)
         parts.append(f"{s.suppressed} suppressed ({', '.join(f'{k} {v}' for k, v in sorted(by.items()))})")
-    timings = common.timings_phrase(info)
+    timings = common.timings_phrase(report.timings)
     if timings:
         parts.append(timings)
     return " · ".join(parts)
 
 
-def _incomplete(report: AuditReport) -> list[str]:
+def _incomplete(report: RunResult) -> list[str]:
     out = ["> [!CAUTION]", "> **The database is incomplete: migrations failed to apply**, so this "
            "audit only covers what applied before the failure."]
     out += [f"> - {cell(x)}" for x in common.failures(report)]
     return out + [""]
 
 
-def _matrix(report: AuditReport, budget: int) -> list[str]:
+def _matrix(report: RunResult, budget: int) -> list[str]:
     """The matrix; past the budget, rows with open or predicate cells win over quiet ones."""
     roles = common.matrix_roles(report.coverage)
     heads = ["table"]
@@ -118,12 +118,12 @@ def _table(findings: list[Finding], budget: int) -> tuple[list[str], int]:
     return out, 0
 
 
-def render(report: AuditReport) -> str:
+def render(report: RunResult) -> str:
     lines = [MARKER, _title(report), "", _facts(report), ""]
     notes = common.stub_notes(report.info)
     if notes:
         lines += [f"- {cell(x)}" for x in notes] + [""]
-    if report.info.get("incomplete"):
+    if report.incomplete:
         lines += _incomplete(report)
     if report.coverage:
         lines += _matrix(report, BUDGET // 2)

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from toolkit import __version__
-from toolkit.model import AuditReport, Finding, Level
+from toolkit.model import Finding, Level, RunResult
 from toolkit.registry import all_rules
 from toolkit.report import common
 from toolkit.rules_doc import doc_link, docs_base
@@ -37,7 +37,7 @@ def _rule_descriptor(rule_id: str, summary: str, level: Level, props: dict[str, 
     }
 
 
-def _location(report: AuditReport, f: Finding) -> dict[str, Any]:
+def _location(report: RunResult, f: Finding) -> dict[str, Any]:
     logical = {"fullyQualifiedName": str(f.object), "kind": f.object.type}
     if f.location is None:
         return {
@@ -54,13 +54,13 @@ def _location(report: AuditReport, f: Finding) -> dict[str, Any]:
     }
 
 
-def build(report: AuditReport) -> dict[str, Any]:
+def build(report: RunResult) -> dict[str, Any]:
     descriptors: list[dict[str, Any]] = []
     index: dict[str, int] = {}
     for r in all_rules():
         index[r.id] = len(descriptors)
         descriptors.append(_rule_descriptor(r.id, r.summary, r.level,
-                                            {"category": r.category.value, "stage": r.stage}))
+                                            {"category": r.category.value, "stage": r.stage.value}))
     findings = common.sorted_findings(report.findings)
     for f in findings:
         if f.rule not in index:
@@ -85,8 +85,8 @@ def build(report: AuditReport) -> dict[str, Any]:
             result["suppressions"] = [{"kind": SUPPRESSION_KIND.get(kind, "external"),
                                        "justification": JUSTIFICATION.get(kind, f.suppressed_by)}]
         results.append(result)
-    invocation: dict[str, Any] = {"executionSuccessful": not report.info.get("incomplete")}
-    if report.info.get("incomplete"):
+    invocation: dict[str, Any] = {"executionSuccessful": not report.incomplete}
+    if report.incomplete:
         invocation["toolExecutionNotifications"] = [
             {"level": "error", "message": {"text": f"migration failed: {x}"}} for x in common.failures(report)
         ]
@@ -106,5 +106,5 @@ def build(report: AuditReport) -> dict[str, Any]:
     }
 
 
-def render(report: AuditReport) -> str:
+def render(report: RunResult) -> str:
     return json.dumps(build(report), indent=2, ensure_ascii=False, default=common.jsonable) + "\n"

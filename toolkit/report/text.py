@@ -8,7 +8,7 @@ import shutil
 from rich.console import Console
 from rich.text import Text
 
-from toolkit.model import AuditReport, Finding, Level
+from toolkit.model import Finding, Level, RunResult
 from toolkit.report import common
 
 STATUS_STYLE = {
@@ -46,9 +46,9 @@ class Out:
         return buf.getvalue()
 
 
-def render(report: AuditReport, *, color: bool = False) -> str:
+def render(report: RunResult, *, color: bool = False) -> str:
     out = Out()
-    if report.info.get("incomplete"):
+    if report.incomplete:
         _incomplete_banner(out, report)
     if report.coverage:
         _matrix(out, report)
@@ -57,7 +57,7 @@ def render(report: AuditReport, *, color: bool = False) -> str:
     return out.render(color)
 
 
-def _incomplete_banner(out: Out, report: AuditReport) -> None:
+def _incomplete_banner(out: Out, report: RunResult) -> None:
     out.add("DATABASE INCOMPLETE: migrations failed to apply, so this audit only covers "
             "what applied before the failure.", "bold white on red")
     out.add("\n")
@@ -66,7 +66,7 @@ def _incomplete_banner(out: Out, report: AuditReport) -> None:
     out.add("\n")
 
 
-def _matrix(out: Out, report: AuditReport) -> None:
+def _matrix(out: Out, report: RunResult) -> None:
     roles = common.matrix_roles(report.coverage)
     rows = common.matrix_rows(report.coverage)
     heads: list[str] = []
@@ -98,7 +98,7 @@ def _matrix(out: Out, report: AuditReport) -> None:
     out.add("\n")
 
 
-def _findings(out: Out, report: AuditReport) -> None:
+def _findings(out: Out, report: RunResult) -> None:
     groups = common.grouped(report.active())
     if not groups:
         out.add("No findings.\n\n", "green")
@@ -121,7 +121,7 @@ def _finding_line(out: Out, f: Finding) -> None:
         out.add(f"      fix: {fix}\n", "dim")
 
 
-def _summary(out: Out, report: AuditReport) -> None:
+def _summary(out: Out, report: RunResult) -> None:
     s = common.summarize(report)
     info = report.info
     parts = [s.phrase()]
@@ -136,7 +136,7 @@ def _summary(out: Out, report: AuditReport) -> None:
         parts.append(f"exposure {info['exposure']}")
     if info.get("applied") is not None:
         parts.append(common.plural(int(info["applied"]), "migration") + " applied")
-    timings = common.timings_phrase(info)
+    timings = common.timings_phrase(report.timings)
     if timings:
         parts.append(timings)
     out.add(" · ".join(parts) + "\n", "bold red" if s.error else "yellow" if s.warn else "green")

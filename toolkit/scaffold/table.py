@@ -189,7 +189,9 @@ def _policies(spec: TableSpec, t: str) -> list[str]:
     base = spec.table[: 63 - len("_select_public")]
     out: list[str] = []
     if spec.public_read:
-        intended = "probe_anon_read, probe_cross_user_read" if spec.owner_column else "probe_anon_read"
+        from toolkit.probe.rules import PROBE_ANON_READ, PROBE_CROSS_USER_READ
+
+        intended = ", ".join(r.id for r in (PROBE_ANON_READ, PROBE_CROSS_USER_READ)[:2 if spec.owner_column else 1])
         out += ["-- Public read: anyone, signed in or not, may read every row.",
                 f"-- supakit-ignore: {intended} -- public read by design (supakit new --public-read)",
                 *_policy(f"{base}_select_public", t, "select", "anon, authenticated", "true", None)]

@@ -1,11 +1,9 @@
-"""Every audit rule, one module per family; importing this package registers them all."""
+"""Every audit rule, one module per family; importing this package registers their checks, which
+`registry.checks(Stage.AUDIT)` hands to the auditor."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-
-from toolkit.audit.context import AuditContext
-from toolkit.audit.rules import (
+from toolkit.audit.rules import (  # noqa: F401  (imported for their registrations)
     exposure,
     functions,
     graphql,
@@ -17,21 +15,3 @@ from toolkit.audit.rules import (
     storage,
     upgrades,
 )
-from toolkit.model import Finding
-
-Check = Callable[[AuditContext], Iterable[Finding]]
-
-CHECKS: tuple[Check, ...] = (
-    *rls.CHECKS,
-    *policies.CHECKS,
-    *exposure.CHECKS,
-    *functions.CHECKS,
-    *storage.CHECKS,
-    *indexes.CHECKS,
-    *graphql.CHECKS,
-    *queues.CHECKS,
-    *upgrades.CHECKS,
-    *statistics.CHECKS,
-)
-
-__all__ = ["CHECKS", "Check"]

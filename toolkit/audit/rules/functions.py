@@ -5,32 +5,30 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from toolkit.audit.context import AuditContext, fmt_list, quote_ident
-from toolkit.model import API_ROLES, Category, Finding, Function, Level, ObjectRef
-from toolkit.registry import RuleInfo, register
+from toolkit.facts import function_ref
+from toolkit.model import API_ROLES, Category, Finding, Function, Level
+from toolkit.registry import RuleInfo, Stage, rule
 
-SECURITY_DEFINER_FUNCTION_EXPOSED = register(RuleInfo(
+SECURITY_DEFINER_FUNCTION_EXPOSED = RuleInfo(
     id="security_definer_function_exposed", level=Level.WARN, category=Category.SECURITY,
     summary="A SECURITY DEFINER function the API roles can call over /rpc; error when anon can.",
-    stage="audit",
+    stage=Stage.AUDIT,
     advisors=("0028_anon_security_definer_function_executable",
-              "0029_authenticated_security_definer_function_executable")))
-FUNCTION_SEARCH_PATH_MUTABLE = register(RuleInfo(
+              "0029_authenticated_security_definer_function_executable"))
+FUNCTION_SEARCH_PATH_MUTABLE = RuleInfo(
     id="function_search_path_mutable", level=Level.WARN, category=Category.SECURITY,
     summary="A function without a pinned search_path resolves names through the caller's path.",
-    stage="audit",
-    advisors=("0011_function_search_path_mutable",)))
+    stage=Stage.AUDIT,
+    advisors=("0011_function_search_path_mutable",))
 
 _KINDS = {"f": "function", "p": "procedure", "a": "aggregate", "w": "window function"}
-
-
-def function_ref(fn: Function) -> ObjectRef:
-    return ObjectRef("function", fn.schema, f"{fn.name}({fn.identity_args})")
 
 
 def _sql_name(fn: Function) -> str:
     return f"{quote_ident(fn.schema)}.{quote_ident(fn.name)}({fn.identity_args})"
 
 
+@rule(SECURITY_DEFINER_FUNCTION_EXPOSED)
 def security_definer_function_exposed(ctx: AuditContext) -> Iterator[Finding]:
     """Trigger functions are left out: PostgREST cannot call them (Postgres refuses a direct
     call of a function returning trigger)."""
@@ -42,8 +40,8 @@ def security_definer_function_exposed(ctx: AuditContext) -> Iterator[Finding]:
             continue
         level = Level.ERROR if "anon" in callers else Level.WARN
         name = _sql_name(fn)
-        yield ctx.finding(
-            SECURITY_DEFINER_FUNCTION_EXPOSED, function_ref(fn),
+        yield SECURITY_DEFINER_FUNCTION_EXPOSED.finding(
+            function_ref(fn),
             f"function {fn.schema}.{fn.name}({fn.identity_args}) runs as its owner {fn.owner} "
             f"(SECURITY DEFINER, RLS bypassed for what it reads) and {fmt_list(callers)} can "
             "call it through /rest/v1/rpc",
@@ -51,11 +49,12 @@ def security_definer_function_exposed(ctx: AuditContext) -> Iterator[Finding]:
                         f"{', authenticated' if 'authenticated' in callers else ''};\n"
                         "-- or move it to a schema the API does not expose (e.g. private), or "
                         f"make it security invoker: alter function {name} security invoker;",
-            location=ctx.function_location(fn), level=level,
+            location=ctx.locate.function(fn), level=level,
             evidence={"roles": callers, "owner": fn.owner, "search_path": fn.search_path},
         )
 
 
+@rule(FUNCTION_SEARCH_PATH_MUTABLE)
 def function_search_path_mutable(ctx: AuditContext) -> Iterator[Finding]:
     for fn in ctx.user_functions():
         if fn.kind not in ("f", "p") or fn.search_path is not None:
@@ -64,17 +63,14 @@ def function_search_path_mutable(ctx: AuditContext) -> Iterator[Finding]:
             continue
         kind = _KINDS.get(fn.kind, "function")
         level = Level.WARN
-        yield ctx.finding(
-            FUNCTION_SEARCH_PATH_MUTABLE, function_ref(fn),
+        yield FUNCTION_SEARCH_PATH_MUTABLE.finding(
+            function_ref(fn),
             f"{kind} {fn.schema}.{fn.name}({fn.identity_args}) has no search_path of its own; "
             "unqualified names in it resolve through the caller's search_path"
             + (" while it runs as its owner" if fn.security_definer else ""),
             remediation=f"alter {'procedure' if fn.kind == 'p' else 'function'} {_sql_name(fn)} "
                         "set search_path = '';\n-- and schema-qualify every name inside it "
                         "(public.t, auth.uid())",
-            location=ctx.function_location(fn), level=level,
+            location=ctx.locate.function(fn), level=level,
             evidence={"security_definer": fn.security_definer, "language": fn.language},
         )
-
-
-CHECKS = (security_definer_function_exposed, function_search_path_mutable)

@@ -7,33 +7,34 @@ import re
 from collections import defaultdict
 from collections.abc import Iterator
 
-from toolkit.audit.context import AuditContext, fmt_list, quote_ident, table_ref
+from toolkit.audit.context import AuditContext, fmt_list, quote_ident
+from toolkit.facts import index_ref, table_ref
 from toolkit.model import Category, Finding, Index, Level, ObjectRef, Policy, Table
-from toolkit.registry import RuleInfo, register
+from toolkit.registry import RuleInfo, Stage, rule
 
-UNINDEXED_FOREIGN_KEY = register(RuleInfo(
+UNINDEXED_FOREIGN_KEY = RuleInfo(
     id="unindexed_foreign_key", level=Level.INFO, category=Category.PERFORMANCE,
     summary="A foreign key whose columns lead no index; warn when a policy reads them.",
-    stage="audit",
-    advisors=("0001_unindexed_foreign_keys",)))
-POLICY_COLUMN_UNINDEXED = register(RuleInfo(
+    stage=Stage.AUDIT,
+    advisors=("0001_unindexed_foreign_keys",))
+POLICY_COLUMN_UNINDEXED = RuleInfo(
     id="policy_column_unindexed", level=Level.WARN, category=Category.PERFORMANCE,
     summary="A column a policy compares with the caller leads no index: every request scans the table.",
-    stage="audit"))
-DUPLICATE_INDEX = register(RuleInfo(
+    stage=Stage.AUDIT)
+DUPLICATE_INDEX = RuleInfo(
     id="duplicate_index", level=Level.WARN, category=Category.PERFORMANCE,
     summary="Two indexes with the same definition on one table.",
-    stage="audit",
-    advisors=("0009_duplicate_index",)))
-REDUNDANT_INDEX = register(RuleInfo(
+    stage=Stage.AUDIT,
+    advisors=("0009_duplicate_index",))
+REDUNDANT_INDEX = RuleInfo(
     id="redundant_index", level=Level.INFO, category=Category.PERFORMANCE,
     summary="An index whose key columns lead another index of the same kind on the same table.",
-    stage="audit"))
-NO_PRIMARY_KEY = register(RuleInfo(
+    stage=Stage.AUDIT)
+NO_PRIMARY_KEY = RuleInfo(
     id="no_primary_key", level=Level.INFO, category=Category.HYGIENE,
     summary="A table without a primary key; warn when the Data API exposes it.",
-    stage="audit",
-    advisors=("0004_no_primary_key",)))
+    stage=Stage.AUDIT,
+    advisors=("0004_no_primary_key",))
 
 _INDEX_NAME = re.compile(r'^(CREATE (?:UNIQUE )?INDEX )(?:"(?:[^"]|"")*"|\S+)( ON )')
 _LOOKUP_METHODS = ("btree", "hash")
@@ -56,14 +57,11 @@ def leads(table: Table, columns: tuple[str, ...], without: Index | None = None) 
     return False
 
 
-def _index_ref(t: Table, i: Index) -> ObjectRef:
-    return ObjectRef("index", t.schema, i.name, parent=t.identity)
-
-
 def _index_name(t: Table, cols: tuple[str, ...]) -> str:
     return quote_ident(f"{t.name}_{'_'.join(cols)}_idx"[:63])
 
 
+@rule(UNINDEXED_FOREIGN_KEY)
 def unindexed_foreign_key(ctx: AuditContext) -> Iterator[Finding]:
     for t in ctx.user_tables():
         for fk in t.foreign_keys:
@@ -71,25 +69,25 @@ def unindexed_foreign_key(ctx: AuditContext) -> Iterator[Finding]:
                 continue
             readers = []
             for p in t.policies:
-                using, check = ctx.facts(p)
+                using, check = ctx.clauses(p)
                 if set(fk.columns) & (using.columns | check.columns):
                     readers.append(p.name)
             level = Level.WARN if readers else Level.INFO
             cols = ", ".join(quote_ident(c) for c in fk.columns)
             extra = f"; policies {fmt_list(readers)} filter on it" if readers else ""
-            yield ctx.finding(
-                UNINDEXED_FOREIGN_KEY,
+            yield UNINDEXED_FOREIGN_KEY.finding(
                 ObjectRef("constraint", t.schema, fk.name, parent=t.identity),
                 f"foreign key {fk.name} on {t.identity} ({', '.join(fk.columns)}) → "
                 f"{fk.ref_table} has no index leading with its columns: joins and deletes on "
                 f"{fk.ref_table} scan {t.identity}{extra}",
                 remediation=f"create index {_index_name(t, fk.columns)} on {t.identity} ({cols});",
-                location=ctx.fk_location(t, fk), level=level,
+                location=ctx.locate.foreign_key(t, fk), level=level,
                 evidence={"columns": list(fk.columns), "references": fk.ref_table,
                           "policies": sorted(readers)},
             )
 
 
+@rule(POLICY_COLUMN_UNINDEXED)
 def policy_column_unindexed(ctx: AuditContext) -> Iterator[Finding]:
     """Own columns compared with the caller, and columns of other tables that a policy's
     membership subquery compares with the caller (`members.user_id = auth.uid()`)."""
@@ -99,7 +97,7 @@ def policy_column_unindexed(ctx: AuditContext) -> Iterator[Finding]:
         if not t.rls:
             continue
         for p in t.policies:
-            for facts in ctx.facts(p):
+            for facts in ctx.clauses(p):
                 for col in facts.caller_columns:
                     wanted[(t.schema, t.name)][col].append(p)
                 for other, col in facts.other_caller_columns:
@@ -112,16 +110,15 @@ def policy_column_unindexed(ctx: AuditContext) -> Iterator[Finding]:
             if t.column(col) is None or leads(t, (col,)):
                 continue
             names = sorted({p.identity for p in policies})
-            locs = [loc for loc in (ctx.policy_location(p) for p in policies) if loc is not None]
-            yield ctx.finding(
-                POLICY_COLUMN_UNINDEXED,
+            locs = [loc for loc in (ctx.locate.policy(p) for p in policies) if loc is not None]
+            yield POLICY_COLUMN_UNINDEXED.finding(
                 ObjectRef("column", t.schema, f"{t.name}.{col}", parent=t.identity),
                 f"column {col} of {t.identity} is compared with the caller by policy "
                 f"{fmt_list(names)} but no index starts with it: every API request scans the table",
                 remediation=f"create index {_index_name(t, (col,))} on {t.identity} "
                             f"({quote_ident(col)});",
                 location=min(locs, key=lambda loc: (loc.file, loc.line)) if locs
-                else ctx.table_location(t),
+                else ctx.locate.table(t),
                 evidence={"column": col, "policies": names},
             )
 
@@ -131,10 +128,11 @@ def _normalized(definition: str) -> str:
 
 
 def _created(ctx: AuditContext, t: Table, i: Index) -> tuple[str, int, int]:
-    loc = ctx.locate("index", i.identity)
+    loc = ctx.locate.created("index", i.identity)
     return (loc.file, loc.line, loc.column) if loc else ("\uffff", 0, 0)
 
 
+@rule(DUPLICATE_INDEX)
 def duplicate_index(ctx: AuditContext) -> Iterator[Finding]:
     """The index kept is the primary key, else one backing a constraint, else the oldest."""
     for t in ctx.user_tables("rpm"):
@@ -151,16 +149,17 @@ def duplicate_index(ctx: AuditContext) -> Iterator[Finding]:
                 drop = (f"alter table {t.identity} drop constraint {quote_ident(i.constraint)};"
                         if i.constraint else
                         f"drop index {quote_ident(t.schema)}.{quote_ident(i.name)};")
-                yield ctx.finding(
-                    DUPLICATE_INDEX, _index_ref(t, i),
+                yield DUPLICATE_INDEX.finding(
+                    index_ref(t, i),
                     f"index {i.name} on {t.identity} duplicates {keep.name}: every write "
                     "maintains both and neither speeds up anything the other does not",
                     remediation=drop,
-                    location=ctx.index_location(t, i),
+                    location=ctx.locate.index(t, i),
                     evidence={"duplicate_of": keep.name, "definition": i.definition},
                 )
 
 
+@rule(REDUNDANT_INDEX)
 def redundant_index(ctx: AuditContext) -> Iterator[Finding]:
     for t in ctx.user_tables("rpm"):
         for a in t.indexes:
@@ -174,18 +173,19 @@ def redundant_index(ctx: AuditContext) -> Iterator[Finding]:
                           and b.columns[:n] == a.columns), None)
             if wider is None:
                 continue
-            yield ctx.finding(
-                REDUNDANT_INDEX, _index_ref(t, a),
+            yield REDUNDANT_INDEX.finding(
+                index_ref(t, a),
                 f"index {a.name} on {t.identity} ({', '.join(c or '?' for c in a.columns)}) is a "
                 f"leading prefix of {wider.name} "
                 f"({', '.join(c or '(expression)' for c in wider.columns)}), which serves the "
                 "same lookups",
                 remediation=f"drop index {quote_ident(t.schema)}.{quote_ident(a.name)};",
-                location=ctx.index_location(t, a),
+                location=ctx.locate.index(t, a),
                 evidence={"covered_by": wider.name, "columns": list(a.columns)},
             )
 
 
+@rule(NO_PRIMARY_KEY)
 def no_primary_key(ctx: AuditContext) -> Iterator[Finding]:
     for t in ctx.user_tables():
         if t.partition_of or any(i.primary for i in t.indexes):
@@ -194,16 +194,12 @@ def no_primary_key(ctx: AuditContext) -> Iterator[Finding]:
         level = Level.WARN if exposed else Level.INFO
         why = ("the Data API cannot address single rows for update and delete, and Realtime "
                "cannot send old values" if exposed else "rows cannot be addressed reliably")
-        yield ctx.finding(
-            NO_PRIMARY_KEY, table_ref(t),
+        yield NO_PRIMARY_KEY.finding(
+            table_ref(t),
             f"table {t.identity} has no primary key: {why}",
             remediation=f"alter table {t.identity} add column id bigint generated always as "
                         "identity primary key;\n-- or: alter table ... add primary key (<unique "
                         "not-null columns>);",
-            location=ctx.table_location(t), level=level,
+            location=ctx.locate.table(t), level=level,
             evidence={"exposed": exposed},
         )
-
-
-CHECKS = (unindexed_foreign_key, policy_column_unindexed, duplicate_index, redundant_index,
-          no_primary_key)

@@ -8,46 +8,42 @@ import re
 from collections import defaultdict
 from collections.abc import Iterator
 
-from toolkit.audit.context import (
-    AuditContext,
-    api_roles_of,
-    expand_commands,
-    fmt_list,
-    policy_ref,
-    quote_ident,
-    table_ref,
-)
+from toolkit.audit.context import AuditContext, api_roles_of, expand_commands, fmt_list, quote_ident
+from toolkit.facts import policy_ref, table_ref
 from toolkit.model import Category, Finding, Level, Location, Policy, Table
-from toolkit.registry import RuleInfo, register
+from toolkit.registry import RuleInfo, Stage, rule
 
-POLICY_ALWAYS_TRUE = register(RuleInfo(
+POLICY_ALWAYS_TRUE = RuleInfo(
     id="policy_always_true", level=Level.WARN, category=Category.SECURITY,
     summary="A permissive write policy (or WITH CHECK) for an API role is literally true; error when anon.",
-    stage="audit",
-    advisors=("0024_rls_policy_always_true",)))
-UPDATE_WITHOUT_WITH_CHECK = register(RuleInfo(
+    stage=Stage.AUDIT,
+    advisors=("0024_rls_policy_always_true",))
+UPDATE_WITHOUT_WITH_CHECK = RuleInfo(
     id="update_without_with_check", level=Level.WARN, category=Category.SECURITY,
     summary="An UPDATE policy without WITH CHECK whose USING leaves the owner column free to change.",
-    stage="audit"))
-POLICY_NOT_ROW_SCOPED = register(RuleInfo(
+    stage=Stage.AUDIT)
+POLICY_NOT_ROW_SCOPED = RuleInfo(
     id="policy_not_row_scoped", level=Level.WARN, category=Category.SECURITY,
     summary="A permissive policy on a table with an owner or tenant column that never reads the row.",
-    stage="audit"))
-USER_METADATA_IN_POLICY = register(RuleInfo(
+    stage=Stage.AUDIT)
+USER_METADATA_IN_POLICY = RuleInfo(
     id="user_metadata_in_policy", level=Level.ERROR, category=Category.SECURITY,
     summary="A policy trusts user_metadata, which every signed-in user can edit for themselves.",
-    stage="audit",
-    advisors=("0015_rls_references_user_metadata",)))
-AUTH_FUNCTION_NOT_WRAPPED = register(RuleInfo(
+    stage=Stage.AUDIT,
+    advisors=("0015_rls_references_user_metadata",))
+AUTH_FUNCTION_NOT_WRAPPED = RuleInfo(
     id="auth_function_not_wrapped", level=Level.WARN, category=Category.PERFORMANCE,
     summary="A policy calls auth.uid()/jwt()/role()/email() or current_setting() once per row.",
-    stage="audit",
-    advisors=("0003_auth_rls_initplan",)))
-MULTIPLE_PERMISSIVE_POLICIES = register(RuleInfo(
+    stage=Stage.AUDIT,
+    advisors=("0003_auth_rls_initplan",))
+MULTIPLE_PERMISSIVE_POLICIES = RuleInfo(
     id="multiple_permissive_policies", level=Level.WARN, category=Category.PERFORMANCE,
     summary="Two or more permissive policies apply to the same role and command; all run for every row.",
-    stage="audit",
-    advisors=("0006_multiple_permissive_policies",)))
+    stage=Stage.AUDIT,
+    fix="Merge them into one policy per role and command whose predicate ORs the conditions, or make "
+        "the narrower one `as restrictive` if it was meant to narrow (check the merged result grants "
+        "no more than before).",
+    advisors=("0006_multiple_permissive_policies",))
 
 WRITE_COMMANDS = ("insert", "update", "delete")
 
@@ -83,11 +79,12 @@ def _alter(p: Policy) -> str:
     return f"alter policy {quote_ident(p.name)} on {quote_ident(p.schema)}.{quote_ident(p.table)}"
 
 
+@rule(POLICY_ALWAYS_TRUE)
 def policy_always_true(ctx: AuditContext) -> Iterator[Finding]:
     for t, p in _policies(ctx):
         if not p.permissive or p.command == "select":
             continue
-        using, check = ctx.facts(p)
+        using, check = ctx.clauses(p)
         clauses = []
         if p.command in ("update", "delete", "all") and using.always_true:
             clauses.append("USING")
@@ -103,17 +100,18 @@ def policy_always_true(ctx: AuditContext) -> Iterator[Finding]:
         level = Level.ERROR if "anon" in reach else Level.WARN
         who = "; ".join(f"{r} ({', '.join(c)})" for r, c in reach.items())
         pred = _owner_example(ctx, t)
-        yield ctx.finding(
-            POLICY_ALWAYS_TRUE, policy_ref(p),
+        yield POLICY_ALWAYS_TRUE.finding(
+            policy_ref(p),
             f"policy {p.name!r} on {t.identity} lets {who} write any row: its "
             f"{' and '.join(clauses)} {'are' if len(clauses) > 1 else 'is'} literally true",
             remediation=f"{_alter(p)} to authenticated using ({pred}) with check ({pred});\n"
                         "-- or drop the policy if these roles should not write at all",
-            location=ctx.policy_location(p), level=level,
+            location=ctx.locate.policy(p), level=level,
             evidence={"roles": reach, "clauses": clauses, "policy_roles": list(p.roles)},
         )
 
 
+@rule(UPDATE_WITHOUT_WITH_CHECK)
 def update_without_with_check(ctx: AuditContext) -> Iterator[Finding]:
     """Postgres checks an updated row against WITH CHECK, or the USING when there is none.
     When the USING already ties an owner column to the caller, that check pins the column, so
@@ -121,7 +119,7 @@ def update_without_with_check(ctx: AuditContext) -> Iterator[Finding]:
     for t, p in _policies(ctx):
         if not p.permissive or p.command not in ("update", "all") or p.with_check is not None:
             continue
-        using, _ = ctx.facts(p)
+        using, _ = ctx.clauses(p)
         owners = ctx.owner_columns(t)
         if using.text is None or using.always_true or not owners or not using.parsed:
             continue
@@ -131,23 +129,24 @@ def update_without_with_check(ctx: AuditContext) -> Iterator[Finding]:
         if not reach:
             continue
         pred = _owner_example(ctx, t)
-        yield ctx.finding(
-            UPDATE_WITHOUT_WITH_CHECK, policy_ref(p),
+        yield UPDATE_WITHOUT_WITH_CHECK.finding(
+            policy_ref(p),
             f"policy {p.name!r} on {t.identity} lets {fmt_list(reach)} update rows without a "
             f"WITH CHECK, and its USING does not tie {fmt_list(owners)} to the caller: an update "
             f"may set {fmt_list(owners)} to anyone",
             remediation=f"{_alter(p)} with check ({pred});",
-            location=ctx.policy_location(p),
+            location=ctx.locate.policy(p),
             evidence={"roles": sorted(reach), "owner_columns": sorted(owners), "using": p.using},
         )
 
 
+@rule(POLICY_NOT_ROW_SCOPED)
 def policy_not_row_scoped(ctx: AuditContext) -> Iterator[Finding]:
     for t, p in _policies(ctx):
         owners = ctx.owner_columns(t)
         if not p.permissive or not owners:
             continue
-        using, check = ctx.facts(p)
+        using, check = ctx.clauses(p)
         using_cmds = ("select", "update", "delete") + (("insert",) if p.with_check is None else ())
         flagged = []
         for clause, facts, cmds in (("USING", using, using_cmds),
@@ -160,27 +159,28 @@ def policy_not_row_scoped(ctx: AuditContext) -> Iterator[Finding]:
             continue
         reach = _reaching(ctx, t, p, expand_commands(p))
         pred = _owner_example(ctx, t)
-        yield ctx.finding(
-            POLICY_NOT_ROW_SCOPED, policy_ref(p),
+        yield POLICY_NOT_ROW_SCOPED.finding(
+            policy_ref(p),
             f"policy {p.name!r} on {t.identity} ({p.command}, to {_to_roles(p)}) never reads the "
             f"row: its {' and '.join(flagged)} is the same for every row, although the table has "
             f"{fmt_list(owners)}",
             remediation=f"{_alter(p)} using ({pred});\n"
                         "-- if every row is meant to be visible to these callers, suppress with a reason",
-            location=ctx.policy_location(p),
+            location=ctx.locate.policy(p),
             evidence={"roles": reach, "clauses": flagged, "owner_columns": sorted(owners),
                       "using": p.using, "with_check": p.with_check},
         )
 
 
+@rule(USER_METADATA_IN_POLICY)
 def user_metadata_in_policy(ctx: AuditContext) -> Iterator[Finding]:
     for t, p in _policies(ctx):
-        using, check = ctx.facts(p)
+        using, check = ctx.clauses(p)
         clauses = [n for n, f in (("USING", using), ("WITH CHECK", check)) if f.user_metadata]
         if not clauses:
             continue
-        yield ctx.finding(
-            USER_METADATA_IN_POLICY, policy_ref(p),
+        yield USER_METADATA_IN_POLICY.finding(
+            policy_ref(p),
             f"policy {p.name!r} on {t.identity} reads user_metadata in its "
             f"{' and '.join(clauses)}: any signed-in user can set that to anything with "
             "supabase.auth.updateUser()",
@@ -188,7 +188,7 @@ def user_metadata_in_policy(ctx: AuditContext) -> Iterator[Finding]:
                         "(set only with the service role), or a table of roles protected by "
                         "RLS, e.g.\n"
                         f"{_alter(p)} using ((select auth.jwt()) -> 'app_metadata' ->> 'role' = 'admin');",
-            location=ctx.policy_location(p),
+            location=ctx.locate.policy(p),
             evidence={"clauses": clauses, "using": p.using, "with_check": p.with_check},
         )
 
@@ -200,11 +200,12 @@ def _wrap(text: str) -> str:
     return _CALL.sub(lambda m: f"(select {m.group(1)})", text)
 
 
+@rule(AUTH_FUNCTION_NOT_WRAPPED)
 def auth_function_not_wrapped(ctx: AuditContext) -> Iterator[Finding]:
     for t, p in _policies(ctx):
         if not t.rls:
             continue
-        using, check = ctx.facts(p)
+        using, check = ctx.clauses(p)
         calls = list(dict.fromkeys([*using.unwrapped_calls, *check.unwrapped_calls]))
         if not calls:
             continue
@@ -213,16 +214,17 @@ def auth_function_not_wrapped(ctx: AuditContext) -> Iterator[Finding]:
             parts.append(f"using ({_wrap(p.using)})")
         if check.unwrapped_calls and p.with_check:
             parts.append(f"with check ({_wrap(p.with_check)})")
-        yield ctx.finding(
-            AUTH_FUNCTION_NOT_WRAPPED, policy_ref(p),
+        yield AUTH_FUNCTION_NOT_WRAPPED.finding(
+            policy_ref(p),
             f"policy {p.name!r} on {t.identity} calls {', '.join(calls)} for every row it checks; "
             "wrapped in a sub-select, Postgres calls it once per statement",
             remediation=f"{_alter(p)} {' '.join(parts)};",
-            location=ctx.policy_location(p),
+            location=ctx.locate.policy(p),
             evidence={"calls": calls, "using": p.using, "with_check": p.with_check},
         )
 
 
+@rule(MULTIPLE_PERMISSIVE_POLICIES)
 def multiple_permissive_policies(ctx: AuditContext) -> Iterator[Finding]:
     for t in ctx.policy_tables():
         if not t.rls:
@@ -242,13 +244,10 @@ def multiple_permissive_policies(ctx: AuditContext) -> Iterator[Finding]:
         for names, pairs in sorted(groups.items()):
             pols = [p for p in t.policies if p.name in names]
             where = ", ".join(f"{r} {c}" for r, c in sorted(pairs))
-            yield ctx.finding(
-                MULTIPLE_PERMISSIVE_POLICIES, table_ref(t),
+            yield MULTIPLE_PERMISSIVE_POLICIES.finding(
+                table_ref(t),
                 f"table {t.identity} has {len(names)} permissive policies ({', '.join(names)}) "
                 f"for the same role and command ({where}); each one runs for every row",
-                remediation="Merge them into one policy per role and command whose predicate ORs "
-                            "the conditions, or make the narrower one `as restrictive` if it was "
-                            "meant to narrow (check the merged result grants no more than before).",
                 location=_latest(ctx, pols),
                 evidence={"policies": list(names),
                           "pairs": [{"role": r, "command": c} for r, c in sorted(pairs)]},
@@ -257,9 +256,5 @@ def multiple_permissive_policies(ctx: AuditContext) -> Iterator[Finding]:
 
 def _latest(ctx: AuditContext, policies: list[Policy]) -> Location | None:
     """The CREATE POLICY that made the overlap: the last one applied."""
-    locs = [loc for loc in (ctx.policy_location(p) for p in policies) if loc is not None]
+    locs = [loc for loc in (ctx.locate.policy(p) for p in policies) if loc is not None]
     return max(locs, key=lambda loc: (loc.file, loc.line, loc.column)) if locs else None
-
-
-CHECKS = (policy_always_true, update_without_with_check, policy_not_row_scoped,
-          user_metadata_in_policy, auth_function_not_wrapped, multiple_permissive_policies)

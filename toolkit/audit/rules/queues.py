@@ -9,16 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from toolkit.audit.context import AuditContext, table_ref
+from toolkit.audit.context import AuditContext
+from toolkit.facts import table_ref
 from toolkit.model import API_ROLES, Category, Finding, Level, Table
-from toolkit.registry import RuleInfo, register
+from toolkit.registry import RuleInfo, Stage, rule
 
-QUEUE_EXPOSED = register(RuleInfo(
+QUEUE_EXPOSED = RuleInfo(
     id="queue_exposed", level=Level.ERROR, category=Category.SECURITY,
     summary="A Supabase Queues table the API roles can use through pgmq_public with RLS off; "
             "warn when they can only send.",
-    stage="audit",
-    advisors=("0019_insecure_queue_exposed_in_api",)))
+    stage=Stage.AUDIT,
+    advisors=("0019_insecure_queue_exposed_in_api",))
 
 QUEUE_SCHEMA = "pgmq"
 WRAPPER_SCHEMA = "pgmq_public"
@@ -40,6 +41,7 @@ def _queues(ctx: AuditContext) -> Iterator[Table]:
             yield t
 
 
+@rule(QUEUE_EXPOSED)
 def queue_exposed(ctx: AuditContext) -> Iterator[Finding]:
     callers = [r for r in API_ROLES if _wrappers_callable(ctx, r)]
     direct = ctx.exposure.schema_exposed(QUEUE_SCHEMA)
@@ -59,8 +61,8 @@ def queue_exposed(ctx: AuditContext) -> Iterator[Finding]:
         who = "; ".join(f"{role} can {', '.join(_VERBS[c] for c in cmds)}"
                         for role, cmds in reach.items())
         via = WRAPPER_SCHEMA if set(reach) <= set(callers) else QUEUE_SCHEMA
-        yield ctx.finding(
-            QUEUE_EXPOSED, table_ref(t),
+        yield QUEUE_EXPOSED.finding(
+            table_ref(t),
             f"queue {queue} ({t.identity}) has row level security off and the Data API serves it "
             f"through {via}: {who}; "
             + ("anyone holding those roles can push any message into it" if only_send else
@@ -68,9 +70,6 @@ def queue_exposed(ctx: AuditContext) -> Iterator[Finding]:
             remediation=f"alter table {t.identity} enable row level security;\n"
                         f"-- then add policies for the callers meant to use the queue, or revoke "
                         f"their grants: revoke all on {t.identity} from {', '.join(reach)};",
-            location=ctx.table_location(t), level=Level.WARN if only_send else None,
+            location=ctx.locate.table(t), level=Level.WARN if only_send else None,
             evidence={"queue": queue, "roles": reach, "via": via},
         )
-
-
-CHECKS = (queue_exposed,)

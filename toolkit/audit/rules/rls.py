@@ -4,27 +4,29 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from toolkit.audit.context import AuditContext, fmt_list, table_ref
+from toolkit.audit.context import AuditContext, fmt_list
+from toolkit.facts import table_ref
 from toolkit.model import Category, Finding, Level
-from toolkit.registry import RuleInfo, register
+from toolkit.registry import RuleInfo, Stage, rule
 
-RLS_DISABLED = register(RuleInfo(
+RLS_DISABLED = RuleInfo(
     id="rls_disabled", level=Level.ERROR, category=Category.SECURITY,
     summary="An API role can reach the table through the Data API and row level security is off.",
-    stage="audit",
-    advisors=("0013_rls_disabled_in_public",)))
-POLICY_WITHOUT_RLS = register(RuleInfo(
+    stage=Stage.AUDIT,
+    advisors=("0013_rls_disabled_in_public",))
+POLICY_WITHOUT_RLS = RuleInfo(
     id="policy_without_rls", level=Level.ERROR, category=Category.SECURITY,
     summary="The table has policies but row level security is off, so none of them applies.",
-    stage="audit",
-    advisors=("0007_policy_exists_rls_disabled",)))
-RLS_NO_POLICY = register(RuleInfo(
+    stage=Stage.AUDIT,
+    advisors=("0007_policy_exists_rls_disabled",))
+RLS_NO_POLICY = RuleInfo(
     id="rls_no_policy", level=Level.INFO, category=Category.SECURITY,
     summary="RLS is on and the table has no policy: API roles are denied every row.",
-    stage="audit",
-    advisors=("0008_rls_enabled_no_policy",)))
+    stage=Stage.AUDIT,
+    advisors=("0008_rls_enabled_no_policy",))
 
 
+@rule(RLS_DISABLED)
 def rls_disabled(ctx: AuditContext) -> Iterator[Finding]:
     for t in ctx.user_tables():
         if t.rls:
@@ -33,13 +35,13 @@ def rls_disabled(ctx: AuditContext) -> Iterator[Finding]:
         if not reach:
             continue
         who = "; ".join(f"{role} ({', '.join(cmds)})" for role, cmds in reach.items())
-        loc = ctx.rls_disabled_location(t)
-        disabled_later = loc is not None and loc != ctx.table_location(t)
+        loc = ctx.locate.rls_disabled(t)
+        disabled_later = loc is not None and loc != ctx.locate.table(t)
         how = "a later migration disabled it" if disabled_later else "it was never enabled"
         writes = any(c != "select" for cmds in reach.values() for c in cmds)
         what = "read and written" if writes else "read"
-        yield ctx.finding(
-            RLS_DISABLED, table_ref(t),
+        yield RLS_DISABLED.finding(
+            table_ref(t),
             f"table {t.identity} is reachable through the Data API by {who} and row level "
             f"security is off ({how}): every row can be {what}",
             remediation=f"alter table {t.identity} enable row level security;\n"
@@ -52,21 +54,23 @@ def rls_disabled(ctx: AuditContext) -> Iterator[Finding]:
         )
 
 
+@rule(POLICY_WITHOUT_RLS)
 def policy_without_rls(ctx: AuditContext) -> Iterator[Finding]:
     for t in ctx.user_tables():
         if t.rls or not t.policies:
             continue
         names = [p.name for p in t.policies]
-        yield ctx.finding(
-            POLICY_WITHOUT_RLS, table_ref(t),
+        yield POLICY_WITHOUT_RLS.finding(
+            table_ref(t),
             f"table {t.identity} has {len(names)} polic{'y' if len(names) == 1 else 'ies'} "
             f"({fmt_list(names)}) but row level security is off, so they restrict nothing",
             remediation=f"alter table {t.identity} enable row level security;",
-            location=ctx.rls_disabled_location(t),
+            location=ctx.locate.rls_disabled(t),
             evidence={"policies": sorted(names)},
         )
 
 
+@rule(RLS_NO_POLICY)
 def rls_no_policy(ctx: AuditContext) -> Iterator[Finding]:
     for t in ctx.user_tables():
         if not t.rls or t.policies or t.partition_of:
@@ -74,8 +78,8 @@ def rls_no_policy(ctx: AuditContext) -> Iterator[Finding]:
         reach = ctx.exposure.roles_reaching(t)
         if not reach:
             continue
-        yield ctx.finding(
-            RLS_NO_POLICY, table_ref(t),
+        yield RLS_NO_POLICY.finding(
+            table_ref(t),
             f"table {t.identity} has row level security on and no policy: "
             f"{fmt_list(reach)} are granted access but every request returns or changes no rows",
             remediation=f"-- if API access is intended, add policies, e.g.\n"
@@ -83,9 +87,6 @@ def rls_no_policy(ctx: AuditContext) -> Iterator[Finding]:
                         f"using ((select auth.uid()) = user_id);\n"
                         f"-- if it is not, revoke the grants so the intent is explicit:\n"
                         f"revoke all on {t.identity} from anon, authenticated;",
-            location=ctx.table_location(t),
+            location=ctx.locate.table(t),
             evidence={"roles": {r: list(c) for r, c in reach.items()}},
         )
-
-
-CHECKS = (rls_disabled, policy_without_rls, rls_no_policy)

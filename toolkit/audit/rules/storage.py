@@ -5,28 +5,22 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from toolkit.audit.context import (
-    AuditContext,
-    api_roles_of,
-    expand_commands,
-    fmt_list,
-    policy_ref,
-    quote_ident,
-)
+from toolkit.audit.context import AuditContext, api_roles_of, expand_commands, fmt_list, quote_ident
+from toolkit.facts import policy_ref
 from toolkit.model import Category, Finding, Level, Policy
-from toolkit.registry import RuleInfo, register
+from toolkit.registry import RuleInfo, Stage, rule
 
-STORAGE_POLICY_NOT_OWNER_SCOPED = register(RuleInfo(
+STORAGE_POLICY_NOT_OWNER_SCOPED = RuleInfo(
     id="storage_policy_not_owner_scoped", level=Level.ERROR, category=Category.SECURITY,
     summary="A storage.objects policy for an API role that does not tie the object's path or owner "
             "to the caller.",
-    stage="audit"))
-STORAGE_PUBLIC_BUCKET_LISTING = register(RuleInfo(
+    stage=Stage.AUDIT)
+STORAGE_PUBLIC_BUCKET_LISTING = RuleInfo(
     id="storage_public_bucket_listing", level=Level.WARN, category=Category.SECURITY,
     summary="A SELECT policy lets API roles list every file of a public bucket, whose files are "
             "served by URL without any policy.",
-    stage="audit",
-    advisors=("0025_public_bucket_allows_listing",)))
+    stage=Stage.AUDIT,
+    advisors=("0025_public_bucket_allows_listing",))
 
 # Columns of storage.objects that say whose an object is.
 OWNER_COLUMNS = frozenset({"name", "owner", "owner_id"})
@@ -43,6 +37,7 @@ def _public_only(ctx: AuditContext, buckets: list[str]) -> bool:
     return bool(found) and all(b is not None and b.public for b in found)
 
 
+@rule(STORAGE_POLICY_NOT_OWNER_SCOPED)
 def storage_policy_not_owner_scoped(ctx: AuditContext) -> Iterator[Finding]:
     """Files of a public bucket are served by URL to anyone, so an unscoped SELECT on public
     buckets only leaks no content (storage_public_bucket_listing reports the listing it adds);
@@ -64,7 +59,7 @@ def storage_policy_not_owner_scoped(ctx: AuditContext) -> Iterator[Finding]:
                     commands.setdefault(cmd, []).append(role)
         if not commands:
             continue
-        using, check = ctx.facts(p)
+        using, check = ctx.clauses(p)
         buckets = sorted({*using.literals_for("bucket_id"), *check.literals_for("bucket_id")})
         public = _public_only(ctx, buckets)
         if public:
@@ -75,20 +70,21 @@ def storage_policy_not_owner_scoped(ctx: AuditContext) -> Iterator[Finding]:
         roles = sorted({r for rs in commands.values() for r in rs})
         where = f"bucket {fmt_list(buckets)}" if buckets else "every bucket"
         kind = "public" if public else "private"
-        yield ctx.finding(
-            STORAGE_POLICY_NOT_OWNER_SCOPED, policy_ref(p),
+        yield STORAGE_POLICY_NOT_OWNER_SCOPED.finding(
+            policy_ref(p),
             f"storage policy {p.name!r} lets {fmt_list(roles)} {'/'.join(sorted(commands))} any "
             f"object in {where} ({kind}): it does not tie the object's folder or owner to the caller",
             remediation=f"alter policy {quote_ident(p.name)} on storage.objects "
                         + ("with check" if set(commands) == {"insert"} else "using")
                         + f" (bucket_id = '{buckets[0] if buckets else 'BUCKET'}' and "
                         "(storage.foldername(name))[1] = (select auth.uid())::text);",
-            location=ctx.policy_location(p), level=level,
+            location=ctx.locate.policy(p), level=level,
             evidence={"roles": roles, "commands": sorted(commands), "buckets": buckets,
                       "public_buckets": public},
         )
 
 
+@rule(STORAGE_PUBLIC_BUCKET_LISTING)
 def storage_public_bucket_listing(ctx: AuditContext) -> Iterator[Finding]:
     """A SELECT whose USING reads nothing of the object but its bucket, for public buckets only.
     A policy that also reads the name (a folder, a file type) lists a part the project chose, and
@@ -99,7 +95,7 @@ def storage_public_bucket_listing(ctx: AuditContext) -> Iterator[Finding]:
     for p in objects.policies:
         if not p.permissive or not p.covers("select") or _scoped(ctx, p, "select"):
             continue
-        using, _ = ctx.facts(p)
+        using, _ = ctx.clauses(p)
         if using.text is None or not using.parsed or using.columns - {"bucket_id"}:
             continue
         buckets = sorted(set(using.literals_for("bucket_id")))
@@ -108,17 +104,14 @@ def storage_public_bucket_listing(ctx: AuditContext) -> Iterator[Finding]:
         roles = [r for r in api_roles_of(p) if ctx.exposure.reaches(objects, r, "select")]
         if not roles:
             continue
-        yield ctx.finding(
-            STORAGE_PUBLIC_BUCKET_LISTING, policy_ref(p),
+        yield STORAGE_PUBLIC_BUCKET_LISTING.finding(
+            policy_ref(p),
             f"storage policy {p.name!r} lets {fmt_list(roles)} list every file in public bucket "
             f"{fmt_list(buckets)}: its files are served by URL without any policy, so all this "
             "SELECT adds is enumerating every file name (invoices, exports, other users' uploads)",
             remediation=f"drop policy {quote_ident(p.name)} on storage.objects;\n"
                         "-- public URLs keep working; if clients must list, make the bucket private "
                         "and scope the policy to a folder or owner",
-            location=ctx.policy_location(p),
+            location=ctx.locate.policy(p),
             evidence={"roles": roles, "buckets": buckets},
         )
-
-
-CHECKS = (storage_policy_not_owner_scoped, storage_public_bucket_listing)

@@ -5,21 +5,22 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from toolkit.audit.context import AuditContext, fmt_list, quote_ident, table_ref
+from toolkit.audit.context import AuditContext, fmt_list, quote_ident
+from toolkit.facts import table_ref
 from toolkit.model import Category, Finding, Level, ObjectRef, Table
-from toolkit.registry import RuleInfo, register
+from toolkit.registry import RuleInfo, Stage, rule
 
-FOREIGN_KEY_TO_AUTH_UNIQUE = register(RuleInfo(
+FOREIGN_KEY_TO_AUTH_UNIQUE = RuleInfo(
     id="foreign_key_to_auth_unique", level=Level.ERROR, category=Category.SECURITY,
     summary="A foreign key references a unique key of an auth table other than its primary key; "
             "Auth's own migrations fail on it.",
-    stage="audit",
-    advisors=("0021_fkey_to_auth_unique",)))
-UNSUPPORTED_REG_TYPE = register(RuleInfo(
+    stage=Stage.AUDIT,
+    advisors=("0021_fkey_to_auth_unique",))
+UNSUPPORTED_REG_TYPE = RuleInfo(
     id="unsupported_reg_type", level=Level.WARN, category=Category.HYGIENE,
     summary="A column stores a reg* type (regproc, regoper, ...) that pg_upgrade cannot carry over.",
-    stage="audit",
-    advisors=("0018_unsupported_reg_types",)))
+    stage=Stage.AUDIT,
+    advisors=("0018_unsupported_reg_types",))
 
 AUTH_SCHEMA = "auth"
 # pg_upgrade keeps the OIDs of relations, types and roles, so regclass, regtype and regrole
@@ -34,6 +35,7 @@ def _primary_columns(table: Table | None) -> frozenset[str] | None:
     return frozenset(c for c in pk.columns if c) if pk else None
 
 
+@rule(FOREIGN_KEY_TO_AUTH_UNIQUE)
 def foreign_key_to_auth_unique(ctx: AuditContext) -> Iterator[Finding]:
     primary: dict[str, frozenset[str] | None] = {}
     prefix = f"{AUTH_SCHEMA}."
@@ -48,8 +50,7 @@ def foreign_key_to_auth_unique(ctx: AuditContext) -> Iterator[Finding]:
                 continue
             pk = sorted(ref_pk or ())
             target = f"{fk.ref_table} ({', '.join(fk.ref_columns)})"
-            yield ctx.finding(
-                FOREIGN_KEY_TO_AUTH_UNIQUE,
+            yield FOREIGN_KEY_TO_AUTH_UNIQUE.finding(
                 ObjectRef("constraint", t.schema, fk.name, parent=t.identity),
                 f"foreign key {fk.name} on {t.identity} references {target}, a unique key "
                 "Supabase Auth owns and may change or drop: its migrations fail on the "
@@ -60,12 +61,13 @@ def foreign_key_to_auth_unique(ctx: AuditContext) -> Iterator[Finding]:
                                f"alter table {t.identity} add column user_id uuid references "
                                f"{fk.ref_table} ({', '.join(quote_ident(c) for c in pk)}) "
                                "on delete cascade;" if pk else ""),
-                location=ctx.fk_location(t, fk),
+                location=ctx.locate.foreign_key(t, fk),
                 evidence={"columns": list(fk.columns), "references": fk.ref_table,
                           "referenced_columns": list(fk.ref_columns), "primary_key": pk},
             )
 
 
+@rule(UNSUPPORTED_REG_TYPE)
 def unsupported_reg_type(ctx: AuditContext) -> Iterator[Finding]:
     """Partitions share their parent's columns: the parent is reported once."""
     for t in ctx.user_tables("rpm"):
@@ -82,14 +84,11 @@ def unsupported_reg_type(ctx: AuditContext) -> Iterator[Finding]:
         else:
             fix = "\n".join(f"alter table {t.identity} alter column {quote_ident(name)} type text "
                             f"using {quote_ident(name)}::text;" for name in cols)
-        yield ctx.finding(
-            UNSUPPORTED_REG_TYPE, table_ref(t),
+        yield UNSUPPORTED_REG_TYPE.finding(
+            table_ref(t),
             f"{t.identity} stores {listed}: pg_upgrade refuses these types in user columns, so "
             "Supabase cannot upgrade the project's Postgres until they change",
             remediation=fix + "\n-- store the object's name; cast it back (::regproc) when needed",
-            location=ctx.table_location(t),
+            location=ctx.locate.table(t),
             evidence={"columns": cols},
         )
-
-
-CHECKS = (foreign_key_to_auth_unique, unsupported_reg_type)

@@ -1,4 +1,5 @@
-"""Our own static rules; importing this package registers every one of them."""
+"""Our own static rules; importing this package registers every one of them, and their checks,
+which `registry.checks(Stage.LINT)` hands to the linter."""
 
 from __future__ import annotations
 
@@ -11,6 +12,3 @@ from toolkit.lint.rules import (  # noqa: F401  (imported for their registration
     squawk_ids,
     transactions,
 )
-from toolkit.lint.rules.base import LINT_RULES, RuleFn, lint_rule
-
-__all__ = ["LINT_RULES", "RuleFn", "lint_rule"]

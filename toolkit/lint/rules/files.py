@@ -6,27 +6,30 @@ import datetime as dt
 import re
 from collections.abc import Iterator
 
-from toolkit.lint.rules.base import lint_rule
-from toolkit.lint.source import LintContext, ParsedFile, file_ref, finding
+from toolkit.lint.source import LintContext, ParsedFile, file_ref
 from toolkit.migrations import CLI_PATTERN
 from toolkit.model import Category, Finding, Level, Location
 from toolkit.naming import snake_case
-from toolkit.registry import RuleInfo, register
+from toolkit.registry import RuleInfo, Stage, register, rule
 
 STRICT_NAME = re.compile(r"^(\d{14})_([a-z0-9_]+)\.sql$")
 
-MIGRATION_FILE_NAME = register(RuleInfo(
+MIGRATION_FILE_NAME = RuleInfo(
     id="migration_file_name", level=Level.WARN, category=Category.HYGIENE,
-    summary="Migration file name is not <14-digit UTC timestamp>_<snake_case>.sql.", stage="lint"))
-MIGRATION_EMPTY = register(RuleInfo(
+    summary="Migration file name is not <14-digit UTC timestamp>_<snake_case>.sql.", stage=Stage.LINT)
+MIGRATION_EMPTY = RuleInfo(
     id="migration_empty", level=Level.WARN, category=Category.HYGIENE,
-    summary="Migration file has no statements; once applied, later edits to it never run.", stage="lint"))
-SQL_SYNTAX_ERROR = register(RuleInfo(
+    summary="Migration file has no statements; once applied, later edits to it never run.", stage=Stage.LINT,
+    fix="Write the migration before it is applied anywhere, or delete the file.")
+SQL_SYNTAX_ERROR = RuleInfo(
     id="sql_syntax_error", level=Level.ERROR, category=Category.HYGIENE,
-    summary="Postgres' parser rejects the file; it cannot apply.", stage="lint"))
+    summary="Postgres' parser rejects the file; it cannot apply.", stage=Stage.LINT,
+    fix="Fix the SQL at this position; other statement rules were skipped for this file.")
+# Reported by the linter itself when it cannot decode a file.
 MIGRATION_NOT_UTF8 = register(RuleInfo(
     id="migration_not_utf8", level=Level.ERROR, category=Category.HYGIENE,
-    summary="Migration file is not valid UTF-8 and cannot be read.", stage="lint"))
+    summary="Migration file is not valid UTF-8 and cannot be read.", stage=Stage.LINT,
+    fix="Save the file as UTF-8."))
 
 
 def _suggested_name(name: str) -> str | None:
@@ -45,7 +48,7 @@ def _valid_timestamp(version: str) -> bool:
     return True
 
 
-@lint_rule(MIGRATION_FILE_NAME)
+@rule(MIGRATION_FILE_NAME)
 def check_file_name(pf: ParsedFile, ctx: LintContext) -> Iterator[Finding]:
     name = pf.name
     m = STRICT_NAME.match(name)
@@ -62,23 +65,31 @@ def check_file_name(pf: ParsedFile, ctx: LintContext) -> Iterator[Finding]:
     suggestion = _suggested_name(name)
     fix = f"Rename it to {suggestion}." if suggestion and suggestion != name else (
         "Rename it to <YYYYMMDDHHMMSS>_<snake_case_name>.sql (supakit new NAME picks a correct one).")
-    yield finding(MIGRATION_FILE_NAME, pf, Location(pf.rel, 1, 1), file_ref(pf),
-                  f"{name}: {why}", fix + " Rename only files that were never applied anywhere.")
+    yield MIGRATION_FILE_NAME.finding(
+        file_ref(pf),
+        f"{name}: {why}",
+        location=Location(pf.rel, 1, 1),
+        remediation=fix + " Rename only files that were never applied anywhere.",
+    )
 
 
-@lint_rule(MIGRATION_EMPTY)
+@rule(MIGRATION_EMPTY)
 def check_empty(pf: ParsedFile, ctx: LintContext) -> Iterator[Finding]:
     if pf.syntax_error is None and not pf.statements:
         what = "is empty" if not pf.text.strip() else "holds only comments"
-        yield finding(MIGRATION_EMPTY, pf, Location(pf.rel, 1, 1), file_ref(pf),
-                      f"{pf.name} {what}: it would be recorded as applied, and SQL added later never runs",
-                      "Write the migration before it is applied anywhere, or delete the file.")
+        yield MIGRATION_EMPTY.finding(
+            file_ref(pf),
+            f"{pf.name} {what}: it would be recorded as applied, and SQL added later never runs",
+            location=Location(pf.rel, 1, 1),
+        )
 
 
-@lint_rule(SQL_SYNTAX_ERROR)
+@rule(SQL_SYNTAX_ERROR)
 def check_syntax(pf: ParsedFile, ctx: LintContext) -> Iterator[Finding]:
     err = pf.syntax_error
     if err is not None:
-        yield finding(SQL_SYNTAX_ERROR, pf, Location(pf.rel, err.line, err.column), file_ref(pf),
-                      f"syntax error: {err.message}",
-                      "Fix the SQL at this position; other statement rules were skipped for this file.")
+        yield SQL_SYNTAX_ERROR.finding(
+            file_ref(pf),
+            f"syntax error: {err.message}",
+            location=Location(pf.rel, err.line, err.column),
+        )

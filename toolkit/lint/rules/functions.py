@@ -7,14 +7,14 @@ from typing import Any
 
 from postgast import pg_query_pb2 as pb
 
-from toolkit.lint.rules.base import lint_rule
-from toolkit.lint.source import LintContext, ParsedFile, finding, stmt_location
+from toolkit.lint.source import LintContext, ParsedFile, stmt_location
 from toolkit.model import Category, Finding, Level, ObjectRef
-from toolkit.registry import RuleInfo, register
+from toolkit.registry import RuleInfo, Stage, rule
 
-SECURITY_DEFINER_WITHOUT_SEARCH_PATH = register(RuleInfo(
+SECURITY_DEFINER_WITHOUT_SEARCH_PATH = RuleInfo(
     id="security_definer_without_search_path", level=Level.ERROR, category=Category.SECURITY,
-    summary="A SECURITY DEFINER function without SET search_path.", stage="lint"))
+    summary="A SECURITY DEFINER function without SET search_path.", stage=Stage.LINT,
+    fix="Add `set search_path = ''` and schema-qualify every name in the body (e.g. public.t, auth.uid()).")
 
 
 def _is_definer(options: Any) -> bool:
@@ -35,7 +35,7 @@ def _sets_search_path(options: Any) -> bool:
     return False
 
 
-@lint_rule(SECURITY_DEFINER_WITHOUT_SEARCH_PATH)
+@rule(SECURITY_DEFINER_WITHOUT_SEARCH_PATH)
 def check_definer(pf: ParsedFile, ctx: LintContext) -> Iterator[Finding]:
     for stmt in pf.statements:
         if stmt.kind != "create_function_stmt":
@@ -47,10 +47,10 @@ def check_definer(pf: ParsedFile, ctx: LintContext) -> Iterator[Finding]:
         schema, name = (parts[-2], parts[-1]) if len(parts) > 1 else (None, parts[-1])
         what = "procedure" if node.is_procedure else "function"
         shown = f"{schema}.{name}" if schema else name
-        yield finding(
-            SECURITY_DEFINER_WITHOUT_SEARCH_PATH, pf, stmt_location(pf, stmt), ObjectRef("function", schema, name),
+        yield SECURITY_DEFINER_WITHOUT_SEARCH_PATH.finding(
+            ObjectRef("function", schema, name),
             f"SECURITY DEFINER {what} {shown} has no `set search_path`: it runs with its owner's rights but "
             "resolves names through the caller's search_path, which the caller controls",
-            "Add `set search_path = ''` and schema-qualify every name in the body (e.g. public.t, auth.uid()).",
+            location=stmt_location(pf, stmt),
             evidence={"function": shown},
         )

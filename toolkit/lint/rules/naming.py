@@ -8,16 +8,15 @@ from typing import Any
 
 from postgast import pg_query_pb2 as pb
 
-from toolkit.lint.rules.base import lint_rule
-from toolkit.lint.source import LintContext, ParsedFile, finding
+from toolkit.lint.source import LintContext, ParsedFile
 from toolkit.model import Category, Finding, Level, Location, ObjectRef
 from toolkit.naming import is_snake_case, snake_case
-from toolkit.registry import RuleInfo, register
+from toolkit.registry import RuleInfo, Stage, rule
 from toolkit.sql.split import Statement
 
-IDENTIFIER_NOT_SNAKE_CASE = register(RuleInfo(
+IDENTIFIER_NOT_SNAKE_CASE = RuleInfo(
     id="identifier_not_snake_case", level=Level.WARN, category=Category.HYGIENE,
-    summary="A table, column, index, function or type name that is not snake_case.", stage="lint"))
+    summary="A table, column, index, function or type name that is not snake_case.", stage=Stage.LINT)
 
 _RENAMED = {pb.OBJECT_TABLE: "table", pb.OBJECT_COLUMN: "column", pb.OBJECT_INDEX: "index",
             pb.OBJECT_FUNCTION: "function", pb.OBJECT_PROCEDURE: "function", pb.OBJECT_TYPE: "type",
@@ -100,7 +99,7 @@ def _names(stmt: Statement, default: str) -> Iterator[Name]:
             yield Name(what, node.newname, -1, None)
 
 
-@lint_rule(IDENTIFIER_NOT_SNAKE_CASE)
+@rule(IDENTIFIER_NOT_SNAKE_CASE)
 def check_identifiers(pf: ParsedFile, ctx: LintContext) -> Iterator[Finding]:
     schemas = pf.creation_schemas(ctx.default_schema)
     for i, stmt in enumerate(pf.statements):
@@ -112,9 +111,13 @@ def check_identifiers(pf: ParsedFile, ctx: LintContext) -> Iterator[Finding]:
             where: Location = pf.node_location(n.location, stmt)
             better = snake_case(n.name)
             fix = f"Name it {better} (unquoted)." if better and is_snake_case(better) else "Use lower-case letters, digits and '_'."
-            yield finding(IDENTIFIER_NOT_SNAKE_CASE, pf, where, n.ref(),
-                          f"{n.kind} name {n.name!r} is not snake_case: every query and supabase-js filter must quote it exactly",
-                          fix, evidence={"kind": n.kind, "name": n.name})
+            yield IDENTIFIER_NOT_SNAKE_CASE.finding(
+                n.ref(),
+                f"{n.kind} name {n.name!r} is not snake_case: every query and supabase-js filter must quote it exactly",
+                location=where,
+                remediation=fix,
+                evidence={"kind": n.kind, "name": n.name},
+            )
 
 
 _KINDS = {"create_stmt", "create_table_as_stmt", "view_stmt", "alter_table_stmt", "index_stmt",

@@ -6,21 +6,21 @@ from collections.abc import Iterator
 
 from postgast import pg_query_pb2 as pb
 
-from toolkit.lint.rules.base import lint_rule
-from toolkit.lint.source import LintContext, ParsedFile, finding, range_var_name
+from toolkit.lint.source import LintContext, ParsedFile, range_var_name
 from toolkit.model import Category, Finding, Level, ObjectRef
-from toolkit.registry import RuleInfo, register
+from toolkit.registry import RuleInfo, Stage, rule
 
-TABLE_WITHOUT_RLS = register(RuleInfo(
+TABLE_WITHOUT_RLS = RuleInfo(
     id="table_without_rls", level=Level.ERROR, category=Category.SECURITY,
     summary="A table created in an exposed schema without ENABLE ROW LEVEL SECURITY in the same migration.",
-    stage="lint"))
-POLICY_WITHOUT_TO = register(RuleInfo(
+    stage=Stage.LINT)
+POLICY_WITHOUT_TO = RuleInfo(
     id="policy_without_to", level=Level.WARN, category=Category.SECURITY,
-    summary="A permissive policy without TO (or TO public) also applies to anon.", stage="lint"))
-RLS_DISABLED_STATEMENT = register(RuleInfo(
+    summary="A permissive policy without TO (or TO public) also applies to anon.", stage=Stage.LINT,
+    fix="Name the roles it is for, e.g. `to authenticated` (and `to anon` only for public data).")
+RLS_DISABLED_STATEMENT = RuleInfo(
     id="rls_disabled_statement", level=Level.ERROR, category=Category.SECURITY,
-    summary="A migration runs ALTER TABLE ... DISABLE ROW LEVEL SECURITY.", stage="lint"))
+    summary="A migration runs ALTER TABLE ... DISABLE ROW LEVEL SECURITY.", stage=Stage.LINT)
 
 
 def _rls_commands(pf: ParsedFile, subtype: int, schemas: list[str]) -> Iterator[tuple[int, tuple[str, str]]]:
@@ -31,7 +31,7 @@ def _rls_commands(pf: ParsedFile, subtype: int, schemas: list[str]) -> Iterator[
             yield i, range_var_name(stmt.node.relation, schemas[i])
 
 
-@lint_rule(TABLE_WITHOUT_RLS)
+@rule(TABLE_WITHOUT_RLS)
 def check_table_without_rls(pf: ParsedFile, ctx: LintContext) -> Iterator[Finding]:
     schemas = pf.creation_schemas(ctx.default_schema)
     enabled = {name for _, name in _rls_commands(pf, pb.AT_EnableRowSecurity, schemas)}
@@ -55,17 +55,18 @@ def check_table_without_rls(pf: ParsedFile, ctx: LintContext) -> Iterator[Findin
         if name[0] not in ctx.exposed_schemas or name in enabled or name in dropped:
             continue
         qual = f"{name[0]}.{name[1]}"
-        yield finding(
-            TABLE_WITHOUT_RLS, pf, pf.node_location(rv.location, stmt), ObjectRef("table", *name),
+        yield TABLE_WITHOUT_RLS.finding(
+            ObjectRef("table", *name),
             f"table {qual} is created in exposed schema {name[0]} without row level security: the Data API "
             "serves every row to any role holding a grant until RLS is enabled",
-            f"Add `alter table {qual} enable row level security;` to this migration, with policies for "
+            location=pf.node_location(rv.location, stmt),
+            remediation=f"Add `alter table {qual} enable row level security;` to this migration, with policies for "
             "the access you intend.",
             evidence={"schema": name[0], "table": name[1]},
         )
 
 
-@lint_rule(POLICY_WITHOUT_TO)
+@rule(POLICY_WITHOUT_TO)
 def check_policy_roles(pf: ParsedFile, ctx: LintContext) -> Iterator[Finding]:
     schemas = pf.creation_schemas(ctx.default_schema)
     for i, stmt in enumerate(pf.statements):
@@ -85,30 +86,29 @@ def check_policy_roles(pf: ParsedFile, ctx: LintContext) -> Iterator[Finding]:
             explicit = bool(public) and public[0].location >= 0
             loc = public[0].location if explicit else -1
             how = "TO public" if explicit else "no TO clause, so it applies to PUBLIC"
-            yield finding(
-                POLICY_WITHOUT_TO, pf, pf.node_location(loc, stmt),
+            yield POLICY_WITHOUT_TO.finding(
                 ObjectRef("policy", schema, stmt.node.policy_name, parent=f"{schema}.{table}"),
                 f"policy {stmt.node.policy_name!r} on {schema}.{table} has {how}: it also admits anon "
                 "(signed-out requests) and every other role",
-                "Name the roles it is for, e.g. `to authenticated` (and `to anon` only for public data).",
+                location=pf.node_location(loc, stmt),
                 evidence={"policy": stmt.node.policy_name, "table": f"{schema}.{table}", "explicit": explicit},
             )
 
 
-@lint_rule(RLS_DISABLED_STATEMENT)
+@rule(RLS_DISABLED_STATEMENT)
 def check_rls_disabled(pf: ParsedFile, ctx: LintContext) -> Iterator[Finding]:
     schemas = pf.creation_schemas(ctx.default_schema)
     for i, name in _rls_commands(pf, pb.AT_DisableRowSecurity, schemas):
         stmt = pf.statements[i]
         exposed = name[0] in ctx.exposed_schemas
         qual = f"{name[0]}.{name[1]}"
-        yield finding(
-            RLS_DISABLED_STATEMENT, pf, pf.node_location(stmt.node.relation.location, stmt),
+        yield RLS_DISABLED_STATEMENT.finding(
             ObjectRef("table", *name),
             f"row level security is disabled on {qual}"
             + (": every policy stops applying and the Data API serves all rows to any role with a grant"
                if exposed else "; its schema is not exposed today, but policies no longer protect it"),
-            f"Keep RLS on and change the policies instead; if {qual} must be open, say so with a policy "
+            location=pf.node_location(stmt.node.relation.location, stmt),
+            remediation=f"Keep RLS on and change the policies instead; if {qual} must be open, say so with a policy "
             "and suppress this finding with a reason.",
             level=Level.ERROR if exposed else Level.WARN,
             evidence={"schema": name[0], "table": name[1], "exposed": exposed},

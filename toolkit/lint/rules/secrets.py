@@ -13,15 +13,15 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from toolkit.lint.rules.base import lint_rule
-from toolkit.lint.source import LintContext, ParsedFile, file_ref, finding
+from toolkit.lint.source import LintContext, ParsedFile, file_ref
 from toolkit.model import Category, Finding, Level
-from toolkit.registry import RuleInfo, register
+from toolkit.registry import RuleInfo, Stage, rule
 
-SECRET_IN_MIGRATION = register(RuleInfo(
+SECRET_IN_MIGRATION = RuleInfo(
     id="secret_in_migration", level=Level.ERROR, category=Category.SECURITY,
     summary="A credential (JWT, service key, API key, private key, password) written into a migration.",
-    stage="lint"))
+    stage=Stage.LINT,
+    fix="Remove it from the file and from git history, rotate it, and load it at run time " "(Vault secret set outside migrations, environment variable, or the dashboard).")
 
 _B64URL = r"[A-Za-z0-9_-]"
 JWT = re.compile(rf"(?<!{_B64URL})eyJ{_B64URL}{{8,}}\.eyJ{_B64URL}{{8,}}\.{_B64URL}{{8,}}")
@@ -189,15 +189,14 @@ def find_secrets(text: str) -> list[Hit]:
     return sorted(hits, key=lambda h: h.offset)
 
 
-@lint_rule(SECRET_IN_MIGRATION)
+@rule(SECRET_IN_MIGRATION)
 def check_secrets(pf: ParsedFile, ctx: LintContext) -> Iterator[Finding]:
     for hit in find_secrets(pf.text):
         why = f": {hit.detail}" if hit.detail else ""
-        yield finding(
-            SECRET_IN_MIGRATION, pf, pf.location(hit.offset), file_ref(pf),
+        yield SECRET_IN_MIGRATION.finding(
+            file_ref(pf),
             f"{hit.kind} in a migration{why}",
-            "Remove it from the file and from git history, rotate it, and load it at run time "
-            "(Vault secret set outside migrations, environment variable, or the dashboard).",
+            location=pf.location(hit.offset),
             level=hit.level,
             evidence={"kind": hit.kind, "preview": _preview(hit.sample)},
         )

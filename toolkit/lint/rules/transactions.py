@@ -9,22 +9,24 @@ from postgast import find_nodes
 from postgast import pg_query_pb2 as pb
 from postgast.pg_query_pb2 import A_Const, TypeCast
 
-from toolkit.lint.rules.base import lint_rule
-from toolkit.lint.source import LintContext, ParsedFile, finding, stmt_location
+from toolkit.lint.source import LintContext, ParsedFile, stmt_location
 from toolkit.model import Category, Finding, Level, ObjectRef
-from toolkit.registry import RuleInfo, register
+from toolkit.registry import RuleInfo, Stage, rule
 from toolkit.sql.split import Statement
 
-TRANSACTION_CONTROL_IN_MIGRATION = register(RuleInfo(
+TRANSACTION_CONTROL_IN_MIGRATION = RuleInfo(
     id="transaction_control_in_migration", level=Level.ERROR, category=Category.HYGIENE,
     summary="BEGIN/COMMIT/ROLLBACK inside a migration file that the Supabase CLI already wraps.",
-    stage="lint"))
-CONCURRENTLY_IN_MULTI_STATEMENT_FILE = register(RuleInfo(
+    stage=Stage.LINT,
+    fix="Remove the transaction statements; put work that must commit separately in its own migration file.")
+CONCURRENTLY_IN_MULTI_STATEMENT_FILE = RuleInfo(
     id="concurrently_in_multi_statement_file", level=Level.WARN, category=Category.HYGIENE,
-    summary="A CONCURRENTLY operation shares its file with other statements.", stage="lint"))
-ENUM_VALUE_USED_IN_SAME_FILE = register(RuleInfo(
+    summary="A CONCURRENTLY operation shares its file with other statements.", stage=Stage.LINT,
+    fix="Move it into a migration file of its own.")
+ENUM_VALUE_USED_IN_SAME_FILE = RuleInfo(
     id="enum_value_used_in_same_file", level=Level.ERROR, category=Category.HYGIENE,
-    summary="A value added with ALTER TYPE ... ADD VALUE is used in the same migration.", stage="lint"))
+    summary="A value added with ALTER TYPE ... ADD VALUE is used in the same migration.", stage=Stage.LINT,
+    fix="Add the enum value in its own migration, and use it in a later one.")
 
 _TXN_KINDS = {
     pb.TRANS_STMT_BEGIN: "BEGIN", pb.TRANS_STMT_START: "START TRANSACTION", pb.TRANS_STMT_COMMIT: "COMMIT",
@@ -33,17 +35,17 @@ _TXN_KINDS = {
 }
 
 
-@lint_rule(TRANSACTION_CONTROL_IN_MIGRATION)
+@rule(TRANSACTION_CONTROL_IN_MIGRATION)
 def check_transaction_control(pf: ParsedFile, ctx: LintContext) -> Iterator[Finding]:
     for stmt in pf.statements:
         if stmt.kind != "transaction_stmt" or stmt.node.kind not in _TXN_KINDS:
             continue
         word = _TXN_KINDS[stmt.node.kind]
-        yield finding(
-            TRANSACTION_CONTROL_IN_MIGRATION, pf, stmt_location(pf, stmt), ObjectRef("file", None, pf.rel),
+        yield TRANSACTION_CONTROL_IN_MIGRATION.finding(
+            ObjectRef("file", None, pf.rel),
             f"{word} inside a migration: the Supabase CLI already runs each file in one transaction; an "
             "explicit COMMIT/ROLLBACK ends it early, and the CLI can stop applying later statements and files",
-            "Remove the transaction statements; put work that must commit separately in its own migration file.",
+            location=stmt_location(pf, stmt),
             evidence={"statement": word},
         )
 
@@ -66,7 +68,7 @@ def concurrent_operation(stmt: Statement) -> str | None:
     return None
 
 
-@lint_rule(CONCURRENTLY_IN_MULTI_STATEMENT_FILE)
+@rule(CONCURRENTLY_IN_MULTI_STATEMENT_FILE)
 def check_concurrently(pf: ParsedFile, ctx: LintContext) -> Iterator[Finding]:
     if len(pf.statements) < 2:
         return
@@ -74,12 +76,12 @@ def check_concurrently(pf: ParsedFile, ctx: LintContext) -> Iterator[Finding]:
         op = concurrent_operation(stmt)
         if op is None:
             continue
-        yield finding(
-            CONCURRENTLY_IN_MULTI_STATEMENT_FILE, pf, stmt_location(pf, stmt), ObjectRef("file", None, pf.rel),
+        yield CONCURRENTLY_IN_MULTI_STATEMENT_FILE.finding(
+            ObjectRef("file", None, pf.rel),
             f"{op} shares this file with {len(pf.statements) - 1} other statement(s): it cannot run inside the "
             "file's transaction, so recent Supabase CLIs run it on its own (the file is no longer atomic) "
             "and older ones fail",
-            "Move it into a migration file of its own.",
+            location=stmt_location(pf, stmt),
             evidence={"operation": op, "statements": len(pf.statements)},
         )
 
@@ -89,7 +91,7 @@ def _type_name(names: Any) -> str:
     return items[-1] if items else ""
 
 
-@lint_rule(ENUM_VALUE_USED_IN_SAME_FILE)
+@rule(ENUM_VALUE_USED_IN_SAME_FILE)
 def check_enum_values(pf: ParsedFile, ctx: LintContext) -> Iterator[Finding]:
     added: list[tuple[int, str, str]] = []
     for i, stmt in enumerate(pf.statements):
@@ -111,12 +113,12 @@ def check_enum_values(pf: ParsedFile, ctx: LintContext) -> Iterator[Finding]:
             ):
                 continue
             how = f"'{value}'::{type_name}" if certain else f"the literal '{value}'"
-            yield finding(
-                ENUM_VALUE_USED_IN_SAME_FILE, pf, stmt_location(pf, stmt), ObjectRef("type", None, type_name),
+            yield ENUM_VALUE_USED_IN_SAME_FILE.finding(
+                ObjectRef("type", None, type_name),
                 f"{how} is used in the migration that adds it to enum {type_name}: Postgres refuses a new enum "
                 "value before its transaction commits (unsafe use of new value), and the file is one transaction"
                 + ("" if certain else " (if this literal is of that enum)"),
-                "Add the enum value in its own migration, and use it in a later one.",
+                location=stmt_location(pf, stmt),
                 level=Level.ERROR if certain else Level.WARN,
                 evidence={"type": type_name, "value": value},
             )

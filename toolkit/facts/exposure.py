@@ -4,8 +4,8 @@ privilege, per role.
 The surfaces: PostgREST (REST) serves the exposed schemas; pg_graphql, when installed and
 `graphql_public` is exposed, serves the tables on PostgREST's extra search path (GraphQL);
 the Storage and Realtime servers serve `storage.objects` and `realtime.messages` to the API
-roles whatever the exposed schemas. Every audit rule asks these questions instead of assuming
-"schema = public".
+roles whatever the exposed schemas. The audit and the probe ask these questions instead of
+assuming "schema = public".
 """
 
 from __future__ import annotations
