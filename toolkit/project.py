@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from toolkit.errors import ConfigError, did_you_mean
+from toolkit.model import DEFAULT_EXTRA_SEARCH_PATH
 
 if TYPE_CHECKING:
     from toolkit.rule_settings import RuleSettings
@@ -20,7 +21,7 @@ DEFAULT_API_SCHEMAS = ("public", "graphql_public")
 @dataclass
 class SupabaseConfig:
     api_schemas: tuple[str, ...] = DEFAULT_API_SCHEMAS
-    extra_search_path: tuple[str, ...] = ("public", "extensions")
+    extra_search_path: tuple[str, ...] = DEFAULT_EXTRA_SEARCH_PATH
     auto_expose_new_tables: bool | None = None
     major_version: int | None = None
     schema_paths: tuple[str, ...] | None = None  # [db.migrations] schema_paths: declared schema globs

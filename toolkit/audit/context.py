@@ -20,6 +20,9 @@ OWNER_COLUMN_NAMES = frozenset({
     "organisation_id", "organization_id", "tenant_id", "team_id", "account_id", "workspace_id",
 })
 AUTH_USERS = "auth.users"
+# Platform tables whose policies the project writes and a Supabase server checks row by row:
+# Realtime Authorization (storage.objects policies have rules of their own).
+PROJECT_POLICED_TABLES = ("realtime.messages",)
 
 
 def quote_ident(name: str) -> str:
@@ -57,6 +60,11 @@ class AuditContext:
     # --- objects --------------------------------------------------------------------------------
     def user_tables(self, kinds: str = "rp") -> list[Table]:
         return self.facts.user_tables(kinds)
+
+    def policy_tables(self) -> list[Table]:
+        """Tables whose policies are the project's: its own, and realtime.messages."""
+        platform = [t for t in (self.snapshot.table(i) for i in PROJECT_POLICED_TABLES) if t]
+        return self.user_tables() + platform
 
     def user_functions(self) -> list[Function]:
         return self.facts.user_functions()

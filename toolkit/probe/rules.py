@@ -6,7 +6,7 @@ order they are registered here."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from toolkit.facts import table_ref
 from toolkit.model import Category, Finding, Level, ObjectRef, Stage, Table
@@ -86,6 +86,17 @@ PROBE_RPC_SKIPPED = register(RuleInfo(
         "run on an empty database; the static audit still judges its body."))
 
 _VERBS = {"select": "read", "insert": "insert", "update": "update", "delete": "delete"}
+# A SELECT that works on a public bucket lists every file name: a warning, not a leak of content.
+LISTING_FIX = ("Drop the SELECT policy: files of a public bucket are served by URL without one. If "
+               "clients must list files, make the bucket private and scope the policy to the "
+               "caller's folder, e.g. (storage.foldername(name))[1] = (select auth.uid())::text.")
+
+
+def _listing(seen: Seen) -> dict[str, Any]:
+    """How a read finding changes on a public bucket."""
+    if not seen.listing:
+        return {}
+    return {"level": Level.WARN, "remediation": LISTING_FIX, "extra": {"listing": True}}
 
 
 @rule(PROBE_ANON_READ)
@@ -93,8 +104,9 @@ def anon_read(ctx: Context, seen: Seen) -> Iterator[Finding]:
     got = [a for a in seen.allowed if a.caller == "anon" and a.command == "select" and seen.undeclared(a)]
     if got:
         a = got[0]
-        yield observed(PROBE_ANON_READ, ctx, seen, f"anon (no sign-in) read {a.rows} of the "
-                       f"{a.targeted} rows the probe created in {seen.what}", got)
+        verb, things = ("listed", "files") if seen.listing else ("read", "rows")
+        yield observed(PROBE_ANON_READ, ctx, seen, f"anon (no sign-in) {verb} {a.rows} of the "
+                       f"{a.targeted} {things} the probe created in {seen.what}", got, **_listing(seen))
 
 
 @rule(PROBE_ANON_WRITE)
@@ -110,7 +122,9 @@ def cross_user_read(ctx: Context, seen: Seen) -> Iterator[Finding]:
     got = [a for a in seen.allowed if a.caller in ("B", "D") and a.purpose == "read" and seen.undeclared(a)]
     if got:
         who = join([{"B": "user B", "D": "an anonymous sign-in user"}[a.caller] for a in got])
-        yield observed(PROBE_CROSS_USER_READ, ctx, seen, f"{who} read user A's rows in {seen.what}", got)
+        done = "listed user A's files" if seen.listing else "read user A's rows"
+        yield observed(PROBE_CROSS_USER_READ, ctx, seen, f"{who} {done} in {seen.what}", got,
+                       **_listing(seen))
 
 
 @rule(PROBE_CROSS_USER_WRITE)

@@ -222,20 +222,21 @@ class Run:
         return users, failed
 
     def _storage(self, conn: psycopg.Connection, prober: Prober) -> None:
-        from toolkit.probe.storage import private_buckets, probe_bucket
+        from toolkit.probe.storage import probe_bucket, probe_buckets
 
         objects = self.snapshot.table("storage.objects")
         if objects is None or not self.snapshot.buckets_known:
             return
-        for bucket in private_buckets(conn, self.snapshot, objects):
-            result = probe_bucket(conn, prober, objects, bucket, self.users)
+        for bucket, public in probe_buckets(conn, self.snapshot, objects):
+            result = probe_bucket(conn, prober, objects, bucket, self.users, public)
             self.results.append(result)
             self.summary["buckets_probed"] += int(not result.skipped)
 
 
 def _seen(result: TableResult, expect: dict[str, dict[str, str]]) -> Seen:
     if result.bucket is not None:
+        kind = "public" if result.public_bucket else "private"
         return Seen(result, ObjectRef("bucket", None, result.bucket),
-                    f"private bucket '{result.bucket}'", expect.get(result.table.identity, {}))
+                    f"{kind} bucket '{result.bucket}'", expect.get(result.table.identity, {}))
     t = result.table
     return Seen(result, table_ref(t), t.identity, expect.get(t.identity, {}))

@@ -24,13 +24,19 @@ class Context:
 
 @dataclass
 class Seen:
-    """One probed table or private bucket: its requests, its name in findings and the access
-    declared for it."""
+    """One probed table or bucket: its requests, its name in findings and the access declared
+    for it."""
 
     result: TableResult
     obj: ObjectRef
     what: str
     declared: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def listing(self) -> bool:
+        """A public bucket: reading its files needs no policy (their URLs are public), so a SELECT
+        that works there only lists file names."""
+        return self.result.public_bucket
 
     @property
     def allowed(self) -> list[Attempt]:
@@ -60,7 +66,8 @@ def _location(facts: Facts, table: Table, attempts: list[Attempt]) -> Location |
 
 
 def observed(rule: RuleInfo, ctx: Context, seen: Seen, message: str, attempts: list[Attempt],
-             extra: dict[str, Any] | None = None, level: Level | None = None) -> Finding:
+             extra: dict[str, Any] | None = None, level: Level | None = None,
+             remediation: str | None = None) -> Finding:
     """A finding of what these requests did, naming the policies that let them through."""
     table = seen.result.table
     policies = sorted({p for a in attempts for p in a.policies})
@@ -75,4 +82,4 @@ def observed(rule: RuleInfo, ctx: Context, seen: Seen, message: str, attempts: l
         names = [p.split(" on ", 1)[0] for p in policies]
         message += f" (allowed by {'policy' if len(names) == 1 else 'policies'} {join(names)})"
     return rule.finding(seen.obj, message, location=_location(ctx.facts, table, attempts),
-                        evidence=evidence, level=level)
+                        evidence=evidence, level=level, remediation=remediation)

@@ -6,8 +6,12 @@ from __future__ import annotations
 from toolkit.audit.rules import (  # noqa: F401  (imported for their registrations)
     exposure,
     functions,
+    graphql,
     indexes,
     policies,
+    queues,
     rls,
+    statistics,
     storage,
+    upgrades,
 )

@@ -15,11 +15,14 @@ SECURITY_DEFINER_FUNCTION_EXPOSED = RuleInfo(
     id="security_definer_function_exposed", level=Level.WARN, category=Category.SECURITY,
     summary="A SECURITY DEFINER function the API roles can call over /rpc; error when it reads or "
             "writes users' data without looking at the caller.",
-    stage=Stage.AUDIT)
+    stage=Stage.AUDIT,
+    advisors=("0028_anon_security_definer_function_executable",
+              "0029_authenticated_security_definer_function_executable"))
 FUNCTION_SEARCH_PATH_MUTABLE = RuleInfo(
     id="function_search_path_mutable", level=Level.WARN, category=Category.SECURITY,
     summary="A function without a pinned search_path resolves names through the caller's path.",
-    stage=Stage.AUDIT)
+    stage=Stage.AUDIT,
+    advisors=("0011_function_search_path_mutable",))
 
 _KINDS = {"f": "function", "p": "procedure", "a": "aggregate", "w": "window function"}
 
