@@ -131,6 +131,12 @@ def _timeout(_ctx: click.Context, _param: click.Parameter, value: str | None) ->
         raise click.BadParameter(str(e)) from None
 
 
+def jobs_option(fn: F) -> F:
+    return click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, metavar="N",
+                        help="Send the probe's requests over N connections at once (default: one per "
+                             "core; 1 = one connection, everything in one rolled-back transaction).")(fn)
+
+
 def timeout_option(fn: F) -> F:
     return click.option("--statement-timeout", callback=_timeout, metavar="DURATION",
                         help="Stop a migration statement that runs longer (e.g. 90s, 2min; 0 = never; "
@@ -216,6 +222,7 @@ def main(ctx: click.Context, verbose: bool, quiet: bool) -> None:
 @click.option("--keep-going", is_flag=True, help="Apply every file even after one fails, and audit what applied.")
 @click.option("--no-probe", is_flag=True, help="Skip the behavioural RLS probe.")
 @click.option("--no-seed", is_flag=True, help="Do not apply supabase/seed.sql.")
+@jobs_option
 @timeout_option
 @click.pass_obj
 @click.pass_context
@@ -223,7 +230,7 @@ def main(ctx: click.Context, verbose: bool, quiet: bool) -> None:
 def audit(ctx: click.Context, obj: Ctx, project_dir: Path | None, config_file: Path | None, fmt: str,
           output: Path | None, fail_on: str | None, baseline: Path | None, write_baseline: Path | None,
           db_url: str | None, pending_only: bool, engine: str, exposure: str | None, keep_going: bool,
-          no_probe: bool, no_seed: bool, statement_timeout: float | None) -> None:
+          no_probe: bool, no_seed: bool, jobs: int | None, statement_timeout: float | None) -> None:
     """Apply the migrations to a throwaway database (or read --db-url) and audit RLS and indexes."""
     from toolkit.pipeline import AuditOptions
     from toolkit.pipeline import audit as run_audit
@@ -240,7 +247,7 @@ def audit(ctx: click.Context, obj: Ctx, project_dir: Path | None, config_file: P
     project = checked_rules(load_project(project_dir, config_file))
     opts = AuditOptions(engine=engine, exposure=exposure, keep_going=keep_going, probe=not no_probe,
                         db_url=db_url, pending_only=pending_only, seed=not no_seed,
-                        statement_timeout=statement_timeout)
+                        statement_timeout=statement_timeout, jobs=jobs)
     with obj.live():
         report = run_audit(project, opts, obj.progress)
     emit_report(report, project, fmt=fmt, output=output, fail_on=fail_on, baseline=baseline,
@@ -430,20 +437,21 @@ def lint(obj: Ctx, paths: tuple[Path, ...], project_dir: Path | None, config_fil
 @click.option("--no-probe", is_flag=True, help="Skip the behavioural RLS probe.")
 @click.option("--no-seed", is_flag=True, help="Do not apply supabase/seed.sql.")
 @click.option("--no-squawk", is_flag=True, help="Skip squawk's lock-safety rules.")
+@jobs_option
 @timeout_option
 @click.pass_obj
 @handle_errors
 def check(obj: Ctx, project_dir: Path | None, config_file: Path | None, fmt: str, output: Path | None,
           fail_on: str | None, baseline: Path | None, write_baseline: Path | None, base: str | None,
           engine: str, exposure: str | None, no_probe: bool, no_seed: bool, no_squawk: bool,
-          statement_timeout: float | None) -> None:
+          jobs: int | None, statement_timeout: float | None) -> None:
     """The CI gate: folder checks, immutability (--base, migrations.lock), lint, apply from
     scratch on a throwaway database, audit and probe. One report, one exit code."""
     from toolkit.checks.gate import CheckOptions, run_check
 
     project = checked_rules(load_project(project_dir, config_file))
     opts = CheckOptions(base=base, engine=engine, exposure=exposure, probe=not no_probe, seed=not no_seed,
-                        squawk=False if no_squawk else None, statement_timeout=statement_timeout)
+                        squawk=False if no_squawk else None, statement_timeout=statement_timeout, jobs=jobs)
     with obj.live():
         report = run_check(project, opts, obj.progress)
     emit_report(report, project, fmt=fmt, output=output, fail_on=fail_on, baseline=baseline,
@@ -470,12 +478,13 @@ def lock(project_dir: Path | None, config_file: Path | None) -> None:
 @click.option("--exposure", type=click.Choice(["legacy", "explicit"]), default=None,
               help="Default privileges of new tables in public (default: from config.toml, else legacy).")
 @click.option("--no-seed", is_flag=True, help="Do not apply supabase/seed.sql.")
+@jobs_option
 @timeout_option
 @click.pass_obj
 @handle_errors
 def probe(obj: Ctx, project_dir: Path | None, config_file: Path | None, fmt: str, output: Path | None,
           fail_on: str | None, baseline: Path | None, write_baseline: Path | None, engine: str,
-          exposure: str | None, no_seed: bool, statement_timeout: float | None) -> None:
+          exposure: str | None, no_seed: bool, jobs: int | None, statement_timeout: float | None) -> None:
     """Behavioural RLS test on a throwaway database: synthetic users A and B, rows for every
     exposed table, then requests as anon and as B against A's rows. Always rolled back."""
     from toolkit.pipeline import AuditOptions
@@ -484,7 +493,8 @@ def probe(obj: Ctx, project_dir: Path | None, config_file: Path | None, fmt: str
     project = checked_rules(load_project(project_dir, config_file))
     with obj.live():
         report = probe_report(project, AuditOptions(engine=engine, exposure=exposure, seed=not no_seed,
-                                                    statement_timeout=statement_timeout), obj.progress)
+                                                    statement_timeout=statement_timeout, jobs=jobs),
+                              obj.progress)
     if not obj.quiet:
         click.echo(summary_line(report.info.get("probe", {})), err=True)
     emit_report(report, project, fmt=fmt, output=output, fail_on=fail_on, baseline=baseline,

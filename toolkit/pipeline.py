@@ -34,6 +34,12 @@ class AuditOptions:
     pending_only: bool = False  # with db_url: lint only the migrations the database has not applied
     seed: bool = True
     statement_timeout: float | None = None  # seconds; None: the statement_timeout setting
+    jobs: int | None = None  # connections the probe sends its requests over; None: one per core
+
+    def probe_jobs(self) -> int:
+        from toolkit.probe.lanes import default_jobs
+
+        return self.jobs or default_jobs()
 
 
 def _skipped_findings(project: Project) -> list[Finding]:
@@ -102,7 +108,7 @@ def audit(project: Project, opts: AuditOptions, progress: Progress) -> RunResult
             with run.timed("probe"):
                 pause_point("probe")
                 probe_result = run_probe(db, snapshot, settings=project.settings, facts=facts,
-                                         progress=progress)
+                                         progress=progress, jobs=opts.probe_jobs())
             run.findings = merge_static_twins(run.findings + probe_result.findings)
             run.info["probe"] = probe_result.summary
     run.findings += platform_findings(applied)

@@ -27,6 +27,7 @@ class CheckOptions:
     seed: bool = True
     squawk: bool | None = None
     statement_timeout: float | None = None  # seconds; None: the statement_timeout setting
+    jobs: int | None = None  # the probe's connections; None: one per core
 
 
 def _dedupe(findings: list[Finding]) -> list[Finding]:
@@ -62,7 +63,7 @@ def run_check(project: Project, opts: CheckOptions, progress: Progress) -> RunRe
                              + (f" ({blocking - 1} more error(s) from the static checks)" if blocking > 1 else ""))
     progress("applying migrations to a throwaway database and auditing")
     audit_opts = AuditOptions(engine=opts.engine, exposure=opts.exposure, probe=opts.probe, seed=opts.seed,
-                              statement_timeout=opts.statement_timeout)
+                              statement_timeout=opts.statement_timeout, jobs=opts.jobs)
     try:
         report = audit(project, audit_opts, progress)
     except MigrationError as e:

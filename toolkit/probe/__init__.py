@@ -1,7 +1,9 @@
 """The behavioural RLS probe: synthetic users and rows on a throwaway database, then Data API
 requests as anon, as user B against user A's rows, and as A handing rows away, and calls of the
-exposed functions over /rpc as B and anon with A's ids. Everything runs
-in one transaction that is rolled back, so the database is left as it was.
+exposed functions over /rpc as B and anon with A's ids. Everything runs in one transaction that
+is rolled back, so the database is left as it was; or, with `jobs` > 1, the users and rows are
+committed and the requests go out over several connections at once (lanes.py), for a database
+that is deleted after the probe.
 
 Only `run_probe` is public; the modules behind it are imported when it runs, so importing the
 rule registry stays cheap.
@@ -36,9 +38,10 @@ class ProbeResult:
 @database_errors()
 def run_probe(db: Database, snapshot: Snapshot, *, source_map: SourceMap | None = None,
               settings: dict[str, Any] | None = None, facts: Facts | None = None,
-              progress: Progress = quiet) -> ProbeResult:
+              progress: Progress = quiet, jobs: int = 1) -> ProbeResult:
     """Probe every table the Data API exposes. Refuses any database that is not throwaway.
-    `facts` are the run's, when the pipeline already computed them for this snapshot."""
+    `facts` are the run's, when the pipeline already computed them for this snapshot. `jobs` > 1
+    commits what the probe writes: only for a database its owner deletes afterwards."""
     if not db.throwaway:
         raise SupakitError("refusing to probe a database that is not a throwaway one "
                            "(the probe writes rows; it only runs on databases supakit started)")
@@ -47,7 +50,8 @@ def run_probe(db: Database, snapshot: Snapshot, *, source_map: SourceMap | None 
     t0 = time.perf_counter()
     from toolkit.facts import Facts
 
-    run = Run(db, facts or Facts(snapshot, source_map), settings=settings or {}, progress=progress)
+    run = Run(db, facts or Facts(snapshot, source_map), settings=settings or {}, progress=progress,
+              jobs=jobs)
     result = run.execute()
     result.summary["seconds"] = round(time.perf_counter() - t0, 3)
     return result

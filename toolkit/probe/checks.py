@@ -7,6 +7,7 @@ changed, or a permission / RLS error) or `error` (anything else: inconclusive).
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
     import psycopg
 
     from toolkit.facts import Exposure
+    from toolkit.probe.lanes import Lanes
 
 TIMEOUT = "5s"
 
@@ -92,13 +94,20 @@ class TableResult:
 
 
 class Prober:
-    def __init__(self, conn: psycopg.Connection, synth: Synthesizer, users: dict[str, User],
+    """Asks the questions; each request goes to the connection of the lane that runs it."""
+
+    def __init__(self, lanes: Lanes, synth: Synthesizer, users: dict[str, User],
                  exposure: Exposure) -> None:
-        self.conn = conn
+        self.lanes = lanes
         self.synth = synth
         self.users = users
         self.exposure = exposure
         self.requests = 0
+        self._count = threading.Lock()  # lanes count their requests at once
+
+    @property
+    def conn(self) -> psycopg.Connection:
+        return self.lanes.conn
 
     # --- one request ----------------------------------------------------------------------------
     def claims(self, caller: str) -> dict[str, Any]:
@@ -113,7 +122,8 @@ class Prober:
         role = role_of(caller)
         attempt = Attempt(caller, command, purpose, "denied", targeted=targeted, sql=sql,
                           rows_sql=rows_sql, new_row=new_row)
-        self.requests += 1
+        with self._count:
+            self.requests += 1
         try:
             rowcount, first = one_request(self.conn, role, self.claims(caller), sql, pre=pre,
                                           statement_timeout=TIMEOUT,

@@ -32,7 +32,7 @@ def probe_report(project: Project, opts: AuditOptions, progress: Progress) -> Ru
         progress("probing the exposed tables as anon, user A and user B")
         with run.timed("probe"):
             result = run_probe(db, snapshot, source_map=applied.source_map, settings=project.settings,
-                               progress=progress)
+                               progress=progress, jobs=opts.probe_jobs())
         run.findings = result.findings
         run.info = {
             "project": str(project.root),

@@ -12,7 +12,7 @@ that send HTTP requests meet the pg_net and http stubs, which never send anythin
 
 from __future__ import annotations
 
-import itertools
+import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -32,11 +32,12 @@ from toolkit.progress import Progress, Step, quiet
 if TYPE_CHECKING:
     import psycopg
 
+    from toolkit.probe.lanes import Lanes
+
 TIMEOUT = "5s"
 _BODY_TYPES = ("json", "jsonb", "text", "xml", "bytea")  # a lone unnamed argument takes the body
 _NOT_CALLABLE_RETURNS = ("trigger", "event_trigger")
 _SHOWN = 2000  # characters of a response kept as evidence
-_names = itertools.count(1)
 
 
 @dataclass
@@ -102,9 +103,9 @@ def _named(fn: Function) -> bool:
 
 
 class RpcProber:
-    def __init__(self, conn: psycopg.Connection, snapshot: Snapshot, exposure: Exposure,
+    def __init__(self, lanes: Lanes, snapshot: Snapshot, exposure: Exposure,
                  synth: Synthesizer, users: dict[str, User], tables: list[TableResult]) -> None:
-        self.conn = conn
+        self.lanes = lanes
         self.snapshot = snapshot
         self.exposure = exposure
         self.users = users
@@ -113,13 +114,17 @@ class RpcProber:
         self.private = PrivateValues(synth, users, tables)
         self.watch = Watch(snapshot, synth, users)
         self.calls = 0
-        self.watching = False
+        self._count = threading.Lock()  # lanes count their calls at once
         self.unwatched: str | None = None  # why writes could not be watched
         self._composite: set[str] = set()
         self.picker: ArgPicker | None = None
 
+    @property
+    def conn(self) -> psycopg.Connection:
+        return self.lanes.conn
+
     def probe(self, functions: list[Function], progress: Progress = quiet) -> list[FunctionResult]:
-        """Every function, inside one savepoint that takes the watch triggers away afterwards."""
+        """Every function, over the probe's lanes."""
         if not functions:
             return []
         names = [a.type for fn in functions for a in fn.inputs] + [fn.returns for fn in functions]
@@ -127,39 +132,49 @@ class RpcProber:
         self._composite = {name for name, oid in oids.items()
                            if oid in types and types[oid].typtype == "c"}
         self.picker = ArgPicker(self.snapshot, self.synth, self.users, types, oids)
-        sp = f"supakit_rpc_{next(_names)}"
-        self.conn.execute(f"SAVEPOINT {sp}")
-        try:
-            self._no_network()
-            results = []
-            for done, fn in enumerate(functions):
-                progress(Step("rpc", done, len(functions)))
-                results.append(self.one(fn))
-            progress(Step("rpc", len(functions), len(functions)))
-            return results
-        finally:
-            self.conn.execute(f"ROLLBACK TO SAVEPOINT {sp}; RELEASE SAVEPOINT {sp}")
+        plans = [self.picker.plan(fn) for fn in functions]
+        if any(fn.volatility == "volatile" and not plan.reason for fn, plan in zip(functions, plans, strict=True)):
+            # Only a volatile function can write (the others run read-only): without one, no watch.
+            self._watch()
+        for conn in self.lanes.conns:
+            self._no_network(conn)
+        total = len(functions)
+        progress(Step("rpc", 0, total))
+        results = self.lanes.map(lambda job: self.one(*job), list(zip(functions, plans, strict=True)),
+                                 done=lambda n: progress(Step("rpc", n, total)))
+        progress(Step("rpc", total, total))
+        return results
 
-    def _no_network(self) -> None:
+    def _watch(self) -> None:
+        """The triggers that log writes to A's rows, where every call sees them."""
+        import psycopg
+
+        with self.lanes.setup() as conn:
+            try:
+                with conn.transaction():
+                    self.watch.install(conn)
+            except psycopg.Error as e:
+                self.unwatched = first_line(e)
+
+    def _no_network(self, conn: psycopg.Connection) -> None:
         """A real pgsql-http (a Supabase image under --engine docker) would send requests: point
-        it at a proxy that refuses them. Our stub takes the same call and never sends anyway."""
+        it at a proxy that refuses them, on every connection that calls. Our stub takes the same
+        call and never sends anyway."""
         ext = next((e for e in self.snapshot.extensions if e.name == "http"), None)
         if ext is None:
             return
         import psycopg
 
         try:
-            with self.conn.transaction():
-                self.conn.execute(f"SELECT {ident(ext.schema)}.http_set_curlopt('CURLOPT_PROXY', "
-                                  "'http://127.0.0.1:9')")
+            with conn.transaction():
+                conn.execute(f"SELECT {ident(ext.schema)}.http_set_curlopt('CURLOPT_PROXY', "
+                             "'http://127.0.0.1:9')")
         except psycopg.Error:
             pass
 
-    def one(self, fn: Function) -> FunctionResult:
+    def one(self, fn: Function, plan: ArgPlan) -> FunctionResult:
         roles = tuple(r for r in API_ROLES if self.exposure.can_execute(fn, r))
         result = FunctionResult(fn, roles)
-        assert self.picker is not None
-        plan = self.picker.plan(fn)
         result.given = plan.given
         if plan.reason:
             result.skipped = plan.reason
@@ -180,16 +195,8 @@ class RpcProber:
 
         claims = anon_claims() if caller == "anon" else self.users[caller].claims()
         read_only = fn.volatility != "volatile"
-        if not read_only and not self.watching:
-            # Only a volatile function can write (the others run read-only), so the triggers
-            # are put in place before the first one.
-            self.watching = True
-            try:
-                with self.conn.transaction():
-                    self.watch.install(self.conn)
-            except psycopg.Error as e:
-                self.unwatched = first_line(e)
-        self.calls += 1
+        with self._count:
+            self.calls += 1
         try:
             rows = rolled_back_rows(self.conn, role_of(caller), claims, [self.sql(fn, plan), READ_LOG],
                                     method=_method(fn), path=f"/rpc/{fn.name}",

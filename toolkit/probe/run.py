@@ -1,4 +1,6 @@
-"""One probe run, start to finish, inside a single transaction that is always rolled back."""
+"""One probe run, start to finish: the users and rows every request needs, then the requests
+and calls, spread over the probe's lanes (lanes.py); nothing of it stays in a database that
+outlives the probe."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from toolkit.probe import ProbeResult
 from toolkit.probe.attribute import attribute
 from toolkit.probe.checks import Prober, TableResult
 from toolkit.probe.expect import resolve
+from toolkit.probe.lanes import Lanes
 from toolkit.probe.order import fill_order
 from toolkit.probe.rpc import FunctionResult, RpcProber, exposed_functions
 from toolkit.probe.rpc_verdict import function_findings, resolve_calls
@@ -57,8 +60,9 @@ class _Clock:
 
 class Run:
     def __init__(self, db: Database, facts: Facts, *, settings: dict[str, Any],
-                 progress: Progress = quiet) -> None:
+                 progress: Progress = quiet, jobs: int = 1) -> None:
         self.db = db
+        self.jobs = jobs
         self.progress = progress
         self.facts = facts
         self.snapshot: Snapshot = facts.snapshot
@@ -101,9 +105,10 @@ class Run:
         if self.config.get("enabled") is False:
             self.summary["disabled"] = True
             return ProbeResult([], self.summary)
-        with self.db.connect(autocommit=True) as conn, conn.transaction(force_rollback=True):
-            self._probe(conn, targets, left, expect)
-            self._functions(conn, functions)
+        with self.db.connect(autocommit=True) as conn, \
+                Lanes(self.db, conn, self.jobs, statement_timeout=SYNTH_TIMEOUT) as lanes:
+            self._probe(lanes, targets, left, expect)
+            self._functions(lanes, functions)
         vctx = Context(self.facts, expect, has_peer="C" in self.users)
         self.findings += [expectation_problem(p) for p in problems]
         self.findings += [expectation_problem(p, what="function") for p in call_problems]
@@ -130,14 +135,14 @@ class Run:
         )
         return ProbeResult(self.findings, self.summary, self.results, self.functions)
 
-    # --- inside the transaction -----------------------------------------------------------------
-    def _probe(self, conn: psycopg.Connection, targets: list[Table], left: dict[str, str],
+    # --- inside the probe's transaction (lanes.py) ------------------------------------------------
+    def _probe(self, lanes: Lanes, targets: list[Table], left: dict[str, str],
                expect: dict[str, dict[str, str]]) -> None:
         clock = _Clock()
         self.progress(Step("probe", 0, len(targets)))  # users and rows come first, then the requests
-        conn.execute("SELECT set_config('statement_timeout', %s, true)", [SYNTH_TIMEOUT])
         scopes = Scopes(self.snapshot.tables)
-        self.users, failed = self._users(conn, need_peer=bool(scopes.memberships))
+        with lanes.setup() as conn:
+            self.users, failed = self._users(conn, need_peer=bool(scopes.memberships))
         self.summary["users"] = sorted(self.users)
         if failed:
             self.summary["users_not_created"] = failed
@@ -149,36 +154,41 @@ class Run:
             return
         clock.lap("users")
         order, deferred = fill_order(self.snapshot, targets)
-        extras = load_extras(conn, [t.identity for t in order])
-        clock.lap("catalog")
-        synth = self.synth = Synthesizer(conn, self.snapshot, scopes, extras, self.users, deferred)
-        synth.prepare(order)
-        clock.lap("solve")
-        synth.fill(order)
+        with lanes.setup() as conn:
+            extras = load_extras(conn, [t.identity for t in order])
+            clock.lap("catalog")
+            synth = self.synth = Synthesizer(conn, self.snapshot, scopes, extras, self.users, deferred)
+            synth.prepare(order)
+            clock.lap("solve")
+            synth.fill(order)
+            buckets = self._buckets(conn) if self.config.get("storage", True) else []
         clock.lap("fill")
-        prober = Prober(conn, synth, self.users, self.exposure)
-        for done, t in enumerate(targets):
-            self.progress(Step("probe", done, len(targets)))
+        prober = Prober(lanes, synth, self.users, self.exposure)
+        work: list[Filled | TableResult] = []
+        for t in targets:
             filled = synth.filled.get(t.identity)
             if filled is None or filled.reason or "A" not in filled.rows or "B" not in filled.rows:
                 why = filled.reason if filled and filled.reason else "no rows could be made"
-                self.results.append(TableResult(t, filled or Filled(t, scopes.of(t)), skipped=why))
-                continue
-            self.results.append(prober.probe(filled, declared=expect.get(t.identity, {})))
+                work.append(TableResult(t, filled or Filled(t, scopes.of(t)), skipped=why))
+            else:
+                work.append(filled)
+        total = len(targets)
+        self.results += lanes.map(lambda item: self._ask(prober, expect, item), [*work, *buckets],
+                                  done=lambda n: self.progress(Step("probe", min(n, total), total)))
         self.progress(Step("probe", len(targets), len(targets)))
-        if self.config.get("storage", True):
-            self._storage(conn, prober)
+        self.summary["buckets_probed"] += sum(1 for r in buckets if not r.skipped)
         clock.lap("requests")
-        for result in self.results:
-            for a in result.attempts:
-                if a.allowed:
-                    a.policies = attribute(conn, result.table, a, prober.claims(a.caller))
+        allowed = [(result.table, a) for result in self.results for a in result.attempts if a.allowed]
+        found = lanes.map(lambda job: attribute(lanes.conn, job[0], job[1], prober.claims(job[1].caller)),
+                          allowed)
+        for (_table, a), policies in zip(allowed, found, strict=True):
+            a.policies = policies
         clock.lap("attribution")
         self.summary["requests"] = prober.requests
         self.summary["rows_synthesised"] = synth.rows_made
         self.summary["timings"] = clock.laps
 
-    def _functions(self, conn: psycopg.Connection, functions: list[Function]) -> None:
+    def _functions(self, lanes: Lanes, functions: list[Function]) -> None:
         """Call the exposed functions as B and as anon (rpc.py), after the tables are done."""
         if self.config.get("functions") is False:
             self.summary["functions_disabled"] = True
@@ -197,7 +207,7 @@ class Run:
         if not callable_ or self.synth is None:
             return
         t0 = time.perf_counter()
-        rpc = RpcProber(conn, self.snapshot, self.exposure, self.synth, self.users, self.results)
+        rpc = RpcProber(lanes, self.snapshot, self.exposure, self.synth, self.users, self.results)
         self.functions += rpc.probe(callable_, self.progress)
         self.summary["rpc_calls"] = rpc.calls
         if rpc.unwatched:
@@ -221,16 +231,26 @@ class Run:
                 failed[label] = first_line(e)
         return users, failed
 
-    def _storage(self, conn: psycopg.Connection, prober: Prober) -> None:
-        from toolkit.probe.storage import probe_bucket, probe_buckets
+    def _ask(self, prober: Prober, expect: dict[str, dict[str, str]],
+             item: Filled | TableResult) -> TableResult:
+        """A table's requests; a bucket's; or a table skipped before any request."""
+        if isinstance(item, Filled):
+            return prober.probe(item, declared=expect.get(item.table.identity, {}))
+        if item.bucket is not None:
+            from toolkit.probe.storage import probe_bucket
+
+            return probe_bucket(prober, item, self.users)
+        return item
+
+    def _buckets(self, conn: psycopg.Connection) -> list[TableResult]:
+        """A's and B's objects in every bucket the storage requests will ask about."""
+        from toolkit.probe.storage import place_objects, probe_buckets
 
         objects = self.snapshot.table("storage.objects")
         if objects is None or not self.snapshot.buckets_known:
-            return
-        for bucket, public in probe_buckets(conn, self.snapshot, objects):
-            result = probe_bucket(conn, prober, objects, bucket, self.users, public)
-            self.results.append(result)
-            self.summary["buckets_probed"] += int(not result.skipped)
+            return []
+        return [place_objects(conn, objects, bucket, self.users, public)
+                for bucket, public in probe_buckets(conn, self.snapshot, objects)]
 
 
 def _seen(result: TableResult, expect: dict[str, dict[str, str]]) -> Seen:

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 API_SEARCH_PATH = "public, extensions"
 ISSUER = "http://127.0.0.1:54321/auth/v1"
+DEADLOCK_RETRIES = 3
 _names = itertools.count(1)
 
 
@@ -179,11 +180,21 @@ def _rolled_back(conn: psycopg.Connection, role: str, claims: dict[str, Any],
         settings.insert(0, ("transaction_read_only", "on"))
     batch = "; ".join([f"SAVEPOINT {sp}", _set_sql(settings), *statements,
                        f"ROLLBACK TO SAVEPOINT {sp}", f"RELEASE SAVEPOINT {sp}"])
-    try:
-        cur = conn.execute(batch)
-    except BaseException:
-        _undo(conn, sp)  # the server skipped the rest of the batch, rollback included
-        raise
+    import psycopg
+
+    for attempt in range(1, DEADLOCK_RETRIES + 1):
+        try:
+            cur = conn.execute(batch)
+            break
+        except psycopg.errors.DeadlockDetected:
+            # Requests on other lanes of the probe (lanes.py) lock rows too: the server broke a
+            # cycle by cancelling this one, which says nothing about the policies. Ask again.
+            _undo(conn, sp)
+            if attempt == DEADLOCK_RETRIES:
+                raise
+        except BaseException:
+            _undo(conn, sp)  # the server skipped the rest of the batch, rollback included
+            raise
     cur.nextset()  # past the savepoint
     cur.nextset()  # and the settings
     return cur

@@ -54,8 +54,10 @@ def _insert_sql(values: dict[str, str], returning: str = "") -> str:
     return f"{sql} RETURNING {returning}" if returning else sql
 
 
-def probe_bucket(conn: psycopg.Connection, prober: Prober, objects: Table, bucket: str,
-                 users: dict[str, User], public: bool = False) -> TableResult:
+def place_objects(conn: psycopg.Connection, objects: Table, bucket: str, users: dict[str, User],
+                  public: bool = False) -> TableResult:
+    """A's and B's objects in their own folders of `bucket`; the result is skipped when they
+    cannot be stored."""
     import psycopg
 
     filled = Filled(objects, Scope("owner", owner="owner"))
@@ -71,6 +73,14 @@ def probe_bucket(conn: psycopg.Connection, prober: Prober, objects: Table, bucke
             return result
         if got:
             filled.rows[label] = Row({"id": str(got[2])}, int(got[0]), str(got[1]))
+    return result
+
+
+def probe_bucket(prober: Prober, result: TableResult, users: dict[str, User]) -> TableResult:
+    """What anon and B can do with the objects `place_objects` stored."""
+    if result.skipped:
+        return result
+    objects, filled, bucket = result.table, result.filled, result.bucket or ""
     add = result.attempts.append
     ours = list(filled.rows.values())
     a_rows = [filled.rows["A"]]
