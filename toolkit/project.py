@@ -269,7 +269,7 @@ def _check_value_types(out: dict[str, Any], where: str) -> None:
     baseline = out["baseline"]
     if baseline is not None and (not isinstance(baseline, str) or not baseline.strip() or "\x00" in baseline):
         raise ConfigError(f'{where}: baseline must be a file path, e.g. baseline = "supakit-baseline.json"')
-    from toolkit.lint.settings import lint_settings
+    from toolkit.lint_settings import lint_settings
     from toolkit.rule_settings import check_shape
 
     try:

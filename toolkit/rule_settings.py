@@ -61,15 +61,17 @@ def check_shape(settings: dict[str, Any]) -> None:
 
 def rule_settings(settings: dict[str, Any], where: str = "settings") -> RuleSettings:
     """The validated rule settings; an unknown rule id is a configuration error naming the
-    closest known one. Imports every rule module (to know the ids)."""
-    from toolkit.registry import all_rules
-
+    closest known one. Imports every rule module (to know the ids) when the settings name any."""
     check_shape(settings)
-    known = sorted(r.id for r in all_rules())
     raw = settings.get("rules") or {}
     disable: list[str] = raw.get("disable", [])
     alias: list[str] = (settings.get("lint") or {}).get("disable", [])
     levels: dict[str, str] = raw.get("levels", {})
+    if not (disable or alias or levels):
+        return RuleSettings()  # nothing to check, so no rule module needs loading yet
+    from toolkit.registry import all_rules
+
+    known = sorted(r.id for r in all_rules())
     for section, ids in (("[tool.supakit.rules] disable", disable),
                          ("[tool.supakit.lint] disable", alias),
                          ("[tool.supakit.rules.levels]", list(levels))):

@@ -56,6 +56,8 @@ class AuditContext:
         self._facts: dict[str, tuple[ExprFacts, ExprFacts]] = {}
         self._owner_cols: dict[str, frozenset[str]] = {}
         self._modes: dict[tuple[str, str], str | None] = {}
+        # coverage.cell_status per (table, role, command): the matrix and rules ask for the same cells
+        self.cells: dict[tuple[str, str, str], tuple[str, tuple[str, ...]]] = {}
 
     # --- objects --------------------------------------------------------------------------------
     def user_tables(self, kinds: str = "rp") -> list[Table]:

@@ -49,6 +49,14 @@ def applicable(ctx: AuditContext, table: Table, role: str, command: str
 
 def cell_status(ctx: AuditContext, table: Table, role: str, command: str
                 ) -> tuple[str, tuple[str, ...]]:
+    key = (table.identity, role, command)
+    got = ctx.cells.get(key)
+    if got is None:
+        got = ctx.cells[key] = _status(ctx, table, role, command)
+    return got
+
+
+def _status(ctx: AuditContext, table: Table, role: str, command: str) -> tuple[str, tuple[str, ...]]:
     if not ctx.exposure.reaches(table, role, command):
         return "no grant", ()
     if not table.rls:

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING
 from toolkit.errors import MigrationError, SupakitError
 from toolkit.lint.ignores import apply_inline_ignores
 from toolkit.lint.rules.files import MIGRATION_NOT_UTF8  # (and, with its package, every lint check)
-from toolkit.lint.settings import LintSettings, lint_settings
 from toolkit.lint.source import LintContext, ParsedFile
+from toolkit.lint_settings import LintSettings, lint_settings
 from toolkit.migrations import decode_sql, discover, read_bytes
 from toolkit.model import Finding, Location, ObjectRef, Stage
 from toolkit.registry import checks

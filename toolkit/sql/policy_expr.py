@@ -10,7 +10,6 @@ for the auth-call and metadata tests.
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
@@ -377,12 +376,38 @@ SELF = "supakit_self"  # stands for the policy's own table in normalised texts
 _STRING = re.compile(r"'(?:[^']|'')*'")
 
 
-@functools.lru_cache(maxsize=2048)
-def _self_reference(table: str) -> re.Pattern[str]:
-    """The table's name used as a column qualifier (`t.org_id`, `"My T".org_id`)."""
-    plain = re.escape(table) + r"\."
-    quoted = re.escape('"' + table.replace('"', '""') + '"') + r"\."
-    return re.compile(rf"(?<![\w$.\"]){plain}|(?<![\w$.]){quoted}")
+def _word(ch: str) -> bool:
+    return ch.isalnum() or ch in "_$"
+
+
+def _found(text: str, needle: str, start: int = 0) -> list[int]:
+    out = []
+    i = text.find(needle, start)
+    while i >= 0:
+        out.append(i)
+        i = text.find(needle, i + 1)
+    return out
+
+
+def _own_qualifiers(text: str, table: str) -> list[tuple[int, int]]:
+    """Where the table's name qualifies a column (`t.org_id`, `"My T".org_id`), left to right.
+    Plain string search: a regular expression per table cost more than the rules themselves."""
+    plain, quoted = table + ".", '"' + table.replace('"', '""') + '".'
+    hits = [(i, i + len(plain)) for i in _found(text, plain)
+            if not i or not (_word(text[i - 1]) or text[i - 1] in '."')]
+    hits += [(i, i + len(quoted)) for i in _found(text, quoted)
+             if not i or not (_word(text[i - 1]) or text[i - 1] == ".")]
+    out: list[tuple[int, int]] = []
+    for begin, end in sorted(hits):
+        if not out or begin >= out[-1][1]:
+            out.append((begin, end))
+    return out
+
+
+def _reads_itself(text: str, table: str) -> bool:
+    """`schema.table`: the policy reads its own table in a subquery."""
+    name = "." + (table if table == table.lower() else f'"{table}"')
+    return any(i + len(name) == len(text) or not _word(text[i + len(name)]) for i in _found(text, name))
 
 
 def normalise(text: str, table: str) -> str | None:
@@ -391,19 +416,18 @@ def normalise(text: str, table: str) -> str | None:
     names it inside a string literal or reads the table itself in a subquery (left alone)."""
     if table not in text:
         return None
-    pattern = _self_reference(table)
-    if not pattern.search(text) or pattern.search("".join(_STRING.findall(text))):
+    spans = _own_qualifiers(text, table)
+    if not spans:
         return None
-    if _qualified_read(table).search(text):
+    if "'" in text and _own_qualifiers("".join(_STRING.findall(text)), table):
         return None
-    return pattern.sub(SELF + ".", text)
-
-
-@functools.lru_cache(maxsize=2048)
-def _qualified_read(table: str) -> re.Pattern[str]:
-    """`schema.table`: the policy reads its own table in a subquery."""
-    name = re.escape(table) if table == table.lower() else re.escape(f'"{table}"')
-    return re.compile(rf"\.{name}(?![\w$])")
+    if _reads_itself(text, table):
+        return None
+    parts, last = [], 0
+    for begin, end in spans:
+        parts += [text[last:begin], SELF, "."]
+        last = end
+    return "".join([*parts, text[last:]])
 
 
 class PolicyAnalyzer:
