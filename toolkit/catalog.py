@@ -1,7 +1,7 @@
 """Read the catalog into a `Snapshot` in a fixed number of set-based queries.
 
 Everything runs in one transaction with `search_path` set to '' so deparsed expressions keep
-their schemas (`auth.uid()`, not `uid()`). Nothing is written: no temp tables, so a READ ONLY
+their schemas (`auth.uid()`, not `uid()`), sent as one pipeline. Nothing is written: no temp tables, so a READ ONLY
 connection to a live database works. The storage buckets are read through a DO block that
 stores them in a transaction-local setting, because `storage.buckets` may not exist.
 
@@ -315,14 +315,18 @@ _IDENTITY = {"a": "always", "d": "by default"}
 _TRUE = ("on", "true", "yes", "1")
 
 
-class _Runner:
-    def __init__(self, conn: psycopg.Connection) -> None:
-        self.conn = conn
-        self.count = 0
+class _Pipeline:
+    """The snapshot's queries, sent together in one pipeline (one round trip for all of them,
+    and the server runs them back to back), then read in order."""
 
-    def rows(self, sql: str) -> list[tuple[Any, ...]]:
-        self.count += 1
-        cur = self.conn.execute(sql)
+    def __init__(self, conn: psycopg.Connection, queries: list[str]) -> None:
+        self.count = len(queries)
+        with conn.pipeline():
+            self._cursors = [conn.cursor().execute(q, prepare=False) for q in queries]
+        self._next = iter(self._cursors)
+
+    def rows(self) -> list[tuple[Any, ...]]:
+        cur = next(self._next)
         return cur.fetchall() if cur.description else []
 
 
@@ -374,57 +378,60 @@ def take_snapshot(conn: psycopg.Connection, exposed_schemas: tuple[str, ...], *,
                   extra_search_path: tuple[str, ...] = DEFAULT_EXTRA_SEARCH_PATH,
                   statistics: bool = False) -> Snapshot:
     """Read everything the audit needs. The number of queries does not depend on schema size."""
-    run = _Runner(conn)
+    queries = [META, SCHEMAS, RELATIONS, COLUMNS, _indexes(statistics), FOREIGN_KEYS, POLICIES,
+               VIEW_READS, FUNCTIONS, *((EXTENSION_UPGRADES, ROW_WIDTHS) if statistics else ()),
+               EXTENSIONS, BUCKETS_DO, BUCKETS_READ]
     with conn.transaction():
-        _, version, api_roles, block_size, stats_reset = run.rows(META)[0]
-        schemas = tuple(
-            Schema(name, owner, name in exposed_schemas, _roles(usage, pub_usage),
-                   _roles(create, pub_create), ext)
-            for name, owner, usage, pub_usage, create, pub_create, ext in run.rows(SCHEMAS)
-        )
-        rel_rows = run.rows(RELATIONS)
-        columns: dict[int, list[Column]] = defaultdict(list)
-        col_privs: dict[int, dict[str, dict[str, list[str]]]] = defaultdict(
-            lambda: defaultdict(lambda: defaultdict(list)))
-        for oid, name, typ, notnull, default, generated, ident, privs, pub, regs in run.rows(COLUMNS):
-            columns[oid].append(Column(name, typ, notnull, default, generated, _IDENTITY.get(ident),
-                                       tuple(regs or ())))
-            for role, plist in _role_privs(privs, pub).items():
-                for priv in plist:
-                    col_privs[oid][role][priv].append(name)
-        indexes: dict[int, list[Index]] = defaultdict(list)
-        for (rel, name, ident, keys, include, exprs, pred, unique, primary, con, method, valid,
-             definition, scans) in run.rows(_indexes(statistics)):
-            indexes[rel].append(Index(name, ident, tuple(keys), tuple(include), exprs, pred, unique,
-                                      primary, con, method, valid, definition, scans))
-        fks: dict[int, list[ForeignKey]] = defaultdict(list)
-        for rel, name, cols, ref, ref_cols, deltype, inherited in run.rows(FOREIGN_KEYS):
-            fks[rel].append(ForeignKey(name, tuple(cols), ref, tuple(ref_cols),
-                                       _ON_DELETE.get(deltype, deltype), inherited))
-        policies: dict[int, list[Policy]] = defaultdict(list)
-        for rel, name, schema, table, ident, cmd, permissive, roles, using, check in run.rows(POLICIES):
-            policies[rel].append(Policy(name, schema, table, ident, _CMD.get(cmd, cmd), permissive,
-                                        tuple(roles), using, check))
-        reads: dict[int, list[str]] = defaultdict(list)
-        for view, ref in run.rows(VIEW_READS):
-            reads[view].append(ref)
-        functions = tuple(
-            Function(schema, name, ident, args, kind, secdef, _search_path(config), tuple(config),
-                     _VOLATILITY.get(vol, vol), lang, returns, owner, _roles(execute, pub_exec), ext,
-                     _arguments(arg_names, arg_modes, arg_types, defaults), retset, definition)
-            for (schema, name, ident, args, kind, secdef, config, vol, lang, returns, owner, execute,
-                 pub_exec, ext, arg_names, arg_modes, arg_types, defaults, retset, definition)
-            in run.rows(FUNCTIONS)
-        )
-        upgrades: dict[str, str] = {}
-        widths: dict[str, int] = {}
-        if statistics:
-            upgrades = dict(run.rows(EXTENSION_UPGRADES))
-            widths = dict(run.rows(ROW_WIDTHS))
-        extensions = tuple(Extension(name, schema, version, relocatable, upgrades.get(name))
-                           for name, schema, version, relocatable in run.rows(EXTENSIONS))
-        run.rows(BUCKETS_DO)
-        raw_buckets = run.rows(BUCKETS_READ)[0][0]
+        run = _Pipeline(conn, queries)
+    _, version, api_roles, block_size, stats_reset = run.rows()[0]
+    schemas = tuple(
+        Schema(name, owner, name in exposed_schemas, _roles(usage, pub_usage),
+               _roles(create, pub_create), ext)
+        for name, owner, usage, pub_usage, create, pub_create, ext in run.rows()
+    )
+    rel_rows = run.rows()
+    columns: dict[int, list[Column]] = defaultdict(list)
+    col_privs: dict[int, dict[str, dict[str, list[str]]]] = defaultdict(
+        lambda: defaultdict(lambda: defaultdict(list)))
+    for oid, name, typ, notnull, default, generated, ident, privs, pub, regs in run.rows():
+        columns[oid].append(Column(name, typ, notnull, default, generated, _IDENTITY.get(ident),
+                                   tuple(regs or ())))
+        for role, plist in _role_privs(privs, pub).items():
+            for priv in plist:
+                col_privs[oid][role][priv].append(name)
+    indexes: dict[int, list[Index]] = defaultdict(list)
+    for (rel, name, ident, keys, include, exprs, pred, unique, primary, con, method, valid,
+         definition, scans) in run.rows():
+        indexes[rel].append(Index(name, ident, tuple(keys), tuple(include), exprs, pred, unique,
+                                  primary, con, method, valid, definition, scans))
+    fks: dict[int, list[ForeignKey]] = defaultdict(list)
+    for rel, name, cols, ref, ref_cols, deltype, inherited in run.rows():
+        fks[rel].append(ForeignKey(name, tuple(cols), ref, tuple(ref_cols),
+                                   _ON_DELETE.get(deltype, deltype), inherited))
+    policies: dict[int, list[Policy]] = defaultdict(list)
+    for rel, name, schema, table, ident, cmd, permissive, roles, using, check in run.rows():
+        policies[rel].append(Policy(name, schema, table, ident, _CMD.get(cmd, cmd), permissive,
+                                    tuple(roles), using, check))
+    reads: dict[int, list[str]] = defaultdict(list)
+    for view, ref in run.rows():
+        reads[view].append(ref)
+    functions = tuple(
+        Function(schema, name, ident, args, kind, secdef, _search_path(config), tuple(config),
+                 _VOLATILITY.get(vol, vol), lang, returns, owner, _roles(execute, pub_exec), ext,
+                 _arguments(arg_names, arg_modes, arg_types, defaults), retset, definition)
+        for (schema, name, ident, args, kind, secdef, config, vol, lang, returns, owner, execute,
+             pub_exec, ext, arg_names, arg_modes, arg_types, defaults, retset, definition)
+        in run.rows()
+    )
+    upgrades: dict[str, str] = {}
+    widths: dict[str, int] = {}
+    if statistics:
+        upgrades = dict(run.rows())
+        widths = dict(run.rows())
+    extensions = tuple(Extension(name, schema, version, relocatable, upgrades.get(name))
+                       for name, schema, version, relocatable in run.rows())
+    run.rows()  # the DO block that reads the buckets
+    raw_buckets = run.rows()[0][0]
     tables = []
     for (oid, schema, name, kind, ident, owner, rls, force, parent, ext, reloptions, pages, tuples,
          privs, pub_privs) in rel_rows:

@@ -151,8 +151,24 @@ class _Counting:
         self.count += 1
         return self._conn.execute(*a, **kw)
 
+    def cursor(self, *a: Any, **kw: Any) -> Any:
+        return _CountingCursor(self, self._conn.cursor(*a, **kw))
+
     def __getattr__(self, name: str) -> Any:
         return getattr(self._conn, name)
+
+
+class _CountingCursor:
+    def __init__(self, counter: _Counting, cur: Any) -> None:
+        self._counter = counter
+        self._cur = cur
+
+    def execute(self, *a: Any, **kw: Any) -> Any:
+        self._counter.count += 1
+        return self._cur.execute(*a, **kw)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._cur, name)
 
 
 def test_query_count_does_not_depend_on_schema_size(make_db) -> None:  # type: ignore[no-untyped-def]

@@ -117,7 +117,9 @@ def test_every_statement_runs_inside_begin_read_only(db: Database, apply_sql: Ca
     res = run_cli("audit", "--project-dir", str(project.root), "--format", "json", "--db-url", url)
     report_json(res)
     text = log.read_text(errors="replace")[start:]
-    stmts = [m.group(1).strip() for m in re.finditer(r"LOG:  statement: (.*?)(?=\n\S|\Z)", text, re.S)]
+    # simple queries log as "statement:", the snapshot's pipelined ones as "execute <unnamed>:"
+    stmts = [m.group(1).strip() for m in re.finditer(r"LOG:  (?:statement|execute [^:\n]*): (.*?)(?=\n\S|\Z)",
+                                                     text, re.S)]
     assert len(stmts) >= 10
     in_tx = False
     for s in stmts:
