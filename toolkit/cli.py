@@ -235,6 +235,11 @@ def audit(ctx: click.Context, obj: Ctx, project_dir: Path | None, config_file: P
     from toolkit.pipeline import AuditOptions
     from toolkit.pipeline import audit as run_audit
 
+    if not pending_only:
+        from toolkit.preload import preload
+
+        preload(fmt)  # while the database starts (or connects) and answers; after the pipeline's imports
+
     if pending_only and not db_url:
         fail("--pending-only needs --db-url (the database whose applied migrations are compared)")
     if db_url and exposure and not obj.quiet:

@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING
 
 from toolkit.model import Category, Finding, Level, Location, ObjectRef, Stage
 from toolkit.registry import RuleInfo, register
-from toolkit.sql.split import SqlSyntaxError, split_statements
 
 if TYPE_CHECKING:
     import psycopg
@@ -110,6 +109,11 @@ def normalised_statements(statements: Sequence[str]) -> list[str] | str:
     """Statements as libpg_query splits them, in canonical form, so our splitter and the CLI's
     (which keeps semicolons and the comments before each statement) agree. Text that does not
     parse is compared whitespace-insensitively as one string instead."""
+    from toolkit.sql.split import (  # libpg_query: loaded when needed
+        SqlSyntaxError,
+        split_statements,
+    )
+
     joined = "\n;\n".join(statements)
     try:
         return [_canonical(s.text) for s in split_statements(joined)]
@@ -180,6 +184,8 @@ def first_difference(stored: Sequence[str], local_text: str) -> int | None:
 
 
 def _statement_line(text: str, index: int) -> int:
+    from toolkit.sql.split import SqlSyntaxError, split_statements
+
     try:
         stmts = split_statements(text)
     except SqlSyntaxError as e:

@@ -6,6 +6,7 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from toolkit import preload
 from toolkit.engine.base import database_errors
 from toolkit.errors import MigrationError
 from toolkit.migrations import discover
@@ -87,14 +88,16 @@ def audit(project: Project, opts: AuditOptions, progress: Progress) -> RunResult
         skipped_statements=list(applied.skipped_statements),
     )
     with db:
-        from toolkit.audit import audit_snapshot
         from toolkit.catalog import take_snapshot
-        from toolkit.facts import Facts
 
         with run.timed("snapshot"), db.connect() as conn:
             pause_point("snapshot")
             snapshot = take_snapshot(conn, exposed_schemas=project.exposed_schemas,
                                      extra_search_path=project.config.extra_search_path)
+        preload.wait()
+        from toolkit.audit import audit_snapshot
+        from toolkit.facts import Facts
+
         with run.timed("rules"):
             facts = Facts(snapshot, applied.source_map)
             result = audit_snapshot(snapshot, settings=project.settings, facts=facts)
@@ -184,7 +187,6 @@ def _audit_catalog_beside_drift(conn: psycopg.Connection, project: Project, expo
     half second."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from toolkit.audit import audit_snapshot
     from toolkit.catalog import take_snapshot
     from toolkit.drift import Drift, compare
 
@@ -197,6 +199,9 @@ def _audit_catalog_beside_drift(conn: psycopg.Connection, project: Project, expo
         with run.timed("snapshot"):
             snapshot = take_snapshot(conn, exposed_schemas=exposed, extra_search_path=extra_search_path,
                                      statistics=True)
+        preload.wait()
+        from toolkit.audit import audit_snapshot
+
         with run.timed("rules"):
             result = audit_snapshot(snapshot, source_map=None, settings=project.settings)
         drift = pending.result()
