@@ -503,6 +503,16 @@ def _session_changed(rel: str, loc: Location, why: str) -> ApplyFailure:
                         "session, e.g. client_encoding, statement_timeout or a read-only transaction?)")
 
 
+class MigrationFailed(MigrationError):
+    """A file did not apply and the run does not go on past it: what applied before it, and
+    where it failed, so a report can still be written."""
+
+    def __init__(self, failure: ApplyFailure, result: ApplyResult) -> None:
+        super().__init__(str(failure))
+        self.failure = failure
+        self.result = result
+
+
 class _StatementFailed(Exception):
     def __init__(self, failure: ApplyFailure) -> None:
         super().__init__(str(failure))
@@ -529,14 +539,14 @@ def apply_migrations(
             if failure is not None:
                 ap.result.failures.append(failure)
                 if not keep_going:
-                    raise MigrationError(str(failure))
+                    raise MigrationFailed(failure, ap.result)
         if seed is not None and not ap.result.failures:
             failure = ap.apply_seed(*seed)
             ap.files_done += 1
             if failure is not None:
                 ap.result.failures.append(failure)
                 if not keep_going:
-                    raise MigrationError(str(failure))
+                    raise MigrationFailed(failure, ap.result)
         ap.progress(Step("apply", total, total))
         return ap.result
 

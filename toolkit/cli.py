@@ -98,7 +98,26 @@ def handle_errors(fn: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def _verbosity(name: str) -> Callable[[click.Context, click.Parameter, bool], None]:
+    def remember(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+        obj = ctx.find_object(Ctx)
+        if value and obj is not None:
+            setattr(obj, name, True)
+
+    return remember
+
+
+def verbosity_options(fn: F) -> F:
+    """-v / -q after the command name too (`supakit audit -q`), as before it."""
+    fn = click.option("--quiet", "-q", is_flag=True, expose_value=False, callback=_verbosity("quiet"),
+                      help="Print only the report.")(fn)
+    fn = click.option("--verbose", "-v", is_flag=True, expose_value=False, callback=_verbosity("verbose"),
+                      help="Show progress on stderr.")(fn)
+    return fn
+
+
 def project_options(fn: F) -> F:
+    fn = verbosity_options(fn)
     fn = click.option("--project-dir", type=click.Path(path_type=Path, file_okay=False),
                       help="Folder that holds supabase/ (default: nearest one from here up).")(fn)
     fn = click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False),
@@ -153,18 +172,46 @@ def checked_rules(project: Any) -> Any:
     return project
 
 
+def run_reported(obj: Ctx, project: Any, work: Callable[[Any], object], *, stop: bool = True,
+                 **report_args: Any) -> None:
+    """Run `work` on a fresh RunResult and report it. Once the project is read, every run ends in
+    a report in the requested format: one that stops early (a migration that does not apply, an
+    engine that does not start) reports what it got to, says why it stopped, and exits 2.
+    `stop=False` returns after a run that finished, for a command with more to do."""
+    from toolkit.engine.url import redact
+    from toolkit.errors import SupakitError
+    from toolkit.model import RunResult
+
+    run = RunResult()
+    try:
+        with obj.live():
+            work(run)
+    except SupakitError as e:
+        run.error = redact(str(e))
+        run.incomplete = True
+    if run.error is not None or stop:
+        emit_report(run, project, quiet=obj.quiet, **report_args)
+
+
 def emit_report(report: Any, project: Any, *, fmt: str, output: Path | None, fail_on: str | None,
-                baseline: Path | None, write_baseline: Path | None) -> None:
+                baseline: Path | None, write_baseline: Path | None, quiet: bool = False) -> None:
+    from toolkit.merge import merge_findings
     from toolkit.report import render
     from toolkit.suppress import apply_suppressions, configured_baseline, write_baseline_file
 
+    if not quiet:
+        for warning in report.info.get("warnings") or []:
+            click.echo(f"supakit: warning: {warning}", err=True)
     report.findings = project.rules.apply(report.findings)
     if write_baseline is not None:
+        if report.error is not None:
+            fail(f"{report.error} (no baseline written)")
         apply_suppressions(report, project, baseline=None)
         n = write_baseline_file(report, write_baseline)
         click.echo(f"supakit: wrote {n} findings to baseline {write_baseline}", err=True)
         sys.exit(EXIT_CLEAN)
     apply_suppressions(report, project, baseline=configured_baseline(project, baseline))
+    report.findings = merge_findings(report.findings)
     text = render(report, fmt, color=output is None and sys.stdout.isatty())
     if output is not None:
         try:
@@ -173,6 +220,8 @@ def emit_report(report: Any, project: Any, *, fmt: str, output: Path | None, fai
             fail(f"{output}: cannot write report: {e.strerror}")
     else:
         click.echo(text, nl=not text.endswith("\n"))
+    if report.error is not None:
+        fail(report.error)
     threshold = fail_on or project.settings.get("fail_on") or "error"
     sys.exit(exit_code_for(report, threshold))
 
@@ -204,9 +253,9 @@ def main(ctx: click.Context, verbose: bool, quiet: bool) -> None:
 @main.command()
 @project_options
 @report_options
-@click.option("--db-url", envvar=["SUPAKIT_DB_URL", "DATABASE_URL"],
+@click.option("--db-url", envvar="SUPAKIT_DB_URL",
               help="Audit this live database (read only) instead of a throwaway one, with migration "
-                   "drift. Also from SUPAKIT_DB_URL, then DATABASE_URL.")
+                   "drift. Also from SUPAKIT_DB_URL (never from DATABASE_URL, which is the app's own).")
 @click.option("--pending-only", is_flag=True,
               help="With --db-url: lint only the migrations the database has not applied yet.")
 @click.option("--engine", type=click.Choice(["auto", "local", "docker"]), default="auto", show_default=True,
@@ -236,15 +285,13 @@ def audit(ctx: click.Context, obj: Ctx, project_dir: Path | None, config_file: P
     if db_url and ctx.get_parameter_source("db_url") is click.core.ParameterSource.ENVIRONMENT and not obj.quiet:
         from toolkit.engine.url import redact
 
-        click.echo(f"supakit: auditing the live database {redact(db_url)} from the environment", err=True)
+        click.echo(f"supakit: auditing the live database {redact(db_url)} from SUPAKIT_DB_URL", err=True)
     project = checked_rules(load_project(project_dir, config_file))
     opts = AuditOptions(engine=engine, exposure=exposure, keep_going=keep_going, probe=not no_probe,
                         db_url=db_url, pending_only=pending_only, seed=not no_seed,
                         statement_timeout=statement_timeout)
-    with obj.live():
-        report = run_audit(project, opts, obj.progress)
-    emit_report(report, project, fmt=fmt, output=output, fail_on=fail_on, baseline=baseline,
-                write_baseline=write_baseline)
+    run_reported(obj, project, lambda run: run_audit(project, opts, obj.progress, run), fmt=fmt, output=output,
+                 fail_on=fail_on, baseline=baseline, write_baseline=write_baseline)
 
 
 @main.group()
@@ -323,6 +370,7 @@ def db_psql(project_dir: Path | None, config_file: Path | None, psql_args: tuple
 
 @main.command()
 @click.argument("rule_id", required=False)
+@verbosity_options
 @handle_errors
 def rules(rule_id: str | None) -> None:
     """List every rule, or show one rule's documentation."""
@@ -416,17 +464,19 @@ def lint(obj: Ctx, paths: tuple[Path, ...], project_dir: Path | None, config_fil
     report.info = {"command": "lint", "files": result.files, "statements": result.statements,
                    "project": str(project.root)}
     emit_report(report, project, fmt=fmt, output=output, fail_on=fail_on, baseline=baseline,
-                write_baseline=write_baseline)
+                write_baseline=write_baseline, quiet=obj.quiet)
 
 
 @main.command()
 @project_options
 @report_options
-@click.option("--base", help="Git ref of the merged state, e.g. origin/main: its migrations must not change.")
+@click.option("--base", help="Git ref of the merged state, e.g. origin/main: its migrations must not change "
+                             "(default: the target branch CI names, else HEAD).")
 @click.option("--engine", type=click.Choice(["auto", "local", "docker"]), default="auto", show_default=True,
               help="Where the throwaway database runs.")
 @click.option("--exposure", type=click.Choice(["legacy", "explicit"]), default=None,
               help="Default privileges of new tables in public (default: from config.toml, else legacy).")
+@click.option("--keep-going", is_flag=True, help="Apply every file even after one fails, and audit what applied.")
 @click.option("--no-probe", is_flag=True, help="Skip the behavioural RLS probe.")
 @click.option("--no-seed", is_flag=True, help="Do not apply supabase/seed.sql.")
 @click.option("--no-squawk", is_flag=True, help="Skip squawk's lock-safety rules.")
@@ -435,19 +485,19 @@ def lint(obj: Ctx, paths: tuple[Path, ...], project_dir: Path | None, config_fil
 @handle_errors
 def check(obj: Ctx, project_dir: Path | None, config_file: Path | None, fmt: str, output: Path | None,
           fail_on: str | None, baseline: Path | None, write_baseline: Path | None, base: str | None,
-          engine: str, exposure: str | None, no_probe: bool, no_seed: bool, no_squawk: bool,
+          engine: str, exposure: str | None, keep_going: bool, no_probe: bool, no_seed: bool, no_squawk: bool,
           statement_timeout: float | None) -> None:
-    """The CI gate: folder checks, immutability (--base, migrations.lock), lint, apply from
-    scratch on a throwaway database, audit and probe. One report, one exit code."""
+    """The CI gate: folder checks, immutability (--base, else the CI's target branch, else HEAD;
+    migrations.lock), lint, apply from scratch on a throwaway database, audit and probe. One
+    report, one exit code."""
     from toolkit.checks.gate import CheckOptions, run_check
 
     project = checked_rules(load_project(project_dir, config_file))
     opts = CheckOptions(base=base, engine=engine, exposure=exposure, probe=not no_probe, seed=not no_seed,
-                        squawk=False if no_squawk else None, statement_timeout=statement_timeout)
-    with obj.live():
-        report = run_check(project, opts, obj.progress)
-    emit_report(report, project, fmt=fmt, output=output, fail_on=fail_on, baseline=baseline,
-                write_baseline=write_baseline)
+                        squawk=False if no_squawk else None, keep_going=keep_going,
+                        statement_timeout=statement_timeout)
+    run_reported(obj, project, lambda run: run_check(project, opts, obj.progress, run), fmt=fmt, output=output,
+                 fail_on=fail_on, baseline=baseline, write_baseline=write_baseline)
 
 
 @main.command()
@@ -482,13 +532,15 @@ def probe(obj: Ctx, project_dir: Path | None, config_file: Path | None, fmt: str
     from toolkit.probe.command import probe_report, summary_line
 
     project = checked_rules(load_project(project_dir, config_file))
-    with obj.live():
-        report = probe_report(project, AuditOptions(engine=engine, exposure=exposure, seed=not no_seed,
-                                                    statement_timeout=statement_timeout), obj.progress)
-    if not obj.quiet:
-        click.echo(summary_line(report.info.get("probe", {})), err=True)
-    emit_report(report, project, fmt=fmt, output=output, fail_on=fail_on, baseline=baseline,
-                write_baseline=write_baseline)
+    opts = AuditOptions(engine=engine, exposure=exposure, seed=not no_seed, statement_timeout=statement_timeout)
+
+    def work(run: Any) -> None:
+        probe_report(project, opts, obj.progress, run)
+        if not obj.quiet:
+            click.echo(summary_line(run.info.get("probe", {})), err=True)
+
+    run_reported(obj, project, work, fmt=fmt, output=output, fail_on=fail_on, baseline=baseline,
+                 write_baseline=write_baseline)
 
 
 @main.command()
@@ -520,10 +572,18 @@ def diff(obj: Ctx, name: str, project_dir: Path | None, config_file: Path | None
 
     migration_slug(name)  # a bad name fails before any database starts
     project = checked_rules(load_project(project_dir, config_file))
-    with obj.live():
-        result = run_diff(project, DiffOptions(name, dry_run=dry_run, schemas=schemas,
-                                               allow_destructive=allow_destructive, audit=not no_audit,
-                                               db_url=db_url, engine=engine), obj.progress)
+    opts = DiffOptions(name, dry_run=dry_run, schemas=schemas, allow_destructive=allow_destructive,
+                       audit=not no_audit, db_url=db_url, engine=engine)
+    report_args: dict[str, Any] = {"fmt": fmt, "output": output, "fail_on": fail_on, "baseline": baseline,
+                   "write_baseline": write_baseline}
+    if dry_run:  # stdout is the SQL: an error is one line on stderr, as before
+        with obj.live():
+            result = run_diff(project, opts, obj.progress)
+    else:
+        box: list[Any] = []
+        run_reported(obj, project, lambda run: box.append(run_diff(project, opts, obj.progress, run)),
+                     stop=False, **report_args)
+        result = box[0]
     shown = None
     if result.path is not None:
         here, path = Path.cwd().resolve(), result.path.resolve()
@@ -537,8 +597,7 @@ def diff(obj: Ctx, name: str, project_dir: Path | None, config_file: Path | None
         sys.exit(EXIT_FINDINGS)
     if dry_run or not (result.report.findings or result.path is not None and not no_audit):
         sys.exit(EXIT_CLEAN)
-    emit_report(result.report, project, fmt=fmt, output=output, fail_on=fail_on, baseline=baseline,
-                write_baseline=write_baseline)
+    emit_report(result.report, project, quiet=obj.quiet, **report_args)
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from toolkit.migrations import Discovery
-from toolkit.model import Category, Finding, Level, Location, ObjectRef, Stage
+from toolkit.model import Category, Cause, Finding, Level, Location, ObjectRef, Stage
 from toolkit.registry import RuleInfo, register
 
 if TYPE_CHECKING:
@@ -40,7 +40,8 @@ def skipped_files(disc: Discovery) -> list[Finding]:
 def failed_migration(failure: ApplyFailure) -> Finding:
     return MIGRATION_FAILED.finding(ObjectRef("file", None, failure.file),
                                     f"migration did not apply: {failure.message}",
-                                    location=failure.location)
+                                    location=failure.location,
+                                    cause=Cause.SYNTAX_ERROR if failure.sqlstate == "42601" else None)
 
 
 def platform_findings(result: ApplyResult) -> list[Finding]:

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 from toolkit.lint.source import LintContext, ParsedFile, file_ref
 from toolkit.migrations import CLI_PATTERN
-from toolkit.model import Category, Finding, Level, Location
+from toolkit.model import Category, Cause, Finding, Level, Location
 from toolkit.naming import snake_case
 from toolkit.registry import RuleInfo, Stage, register, rule
 
@@ -88,8 +88,6 @@ def check_empty(pf: ParsedFile, ctx: LintContext) -> Iterator[Finding]:
 def check_syntax(pf: ParsedFile, ctx: LintContext) -> Iterator[Finding]:
     err = pf.syntax_error
     if err is not None:
-        yield SQL_SYNTAX_ERROR.finding(
-            file_ref(pf),
-            f"syntax error: {err.message}",
-            location=Location(pf.rel, err.line, err.column),
-        )
+        said = err.message if err.message.startswith("syntax error") else f"syntax error: {err.message}"
+        yield SQL_SYNTAX_ERROR.finding(file_ref(pf), said, location=Location(pf.rel, err.line, err.column),
+                                       cause=Cause.SYNTAX_ERROR)
