@@ -320,8 +320,8 @@ def db_start(obj: Ctx, project_dir: Path | None, config_file: Path | None, expos
     if not obj.quiet:
         if started:
             msg = f"started with {len(state.applied)} migrations applied; stop it with `supakit db stop`"
-        elif state.fingerprint != db_cmd.fingerprint(project):
-            msg = "already running, but the migrations changed since; `supakit db start --reset` rebuilds it"
+        elif db_cmd.stale(project, state):
+            msg = f"already running, but {db_cmd.STALE}"
         else:
             msg = "already running"
         click.echo(f"supakit: database {msg}", err=True)
@@ -342,27 +342,38 @@ def db_stop(obj: Ctx, project_dir: Path | None, config_file: Path | None) -> Non
                    err=True)
 
 
+def running_db(obj: Ctx, project_dir: Path | None, config_file: Path | None) -> Any:
+    """The project's running database; a warning on stderr when it is older than the migrations."""
+    from toolkit import db_cmd
+
+    project = load_project(project_dir, config_file)
+    state = db_cmd.require(project)
+    if not obj.quiet and db_cmd.stale(project, state):
+        click.echo(f"supakit: warning: the running database is out of date: {db_cmd.STALE}", err=True)
+    return state
+
+
 @db.command("url")
 @project_options
 @click.option("--superuser", is_flag=True, help="Connect as the bootstrap superuser supabase_admin.")
+@click.pass_obj
 @handle_errors
-def db_url(project_dir: Path | None, config_file: Path | None, superuser: bool) -> None:
+def db_url(obj: Ctx, project_dir: Path | None, config_file: Path | None, superuser: bool) -> None:
     """Print the running database's URL (role postgres, as Supabase migrations run)."""
-    from toolkit import db_cmd
-
-    state = db_cmd.require(load_project(project_dir, config_file))
+    state = running_db(obj, project_dir, config_file)
     click.echo(state.url("supabase_admin" if superuser else "postgres"))
 
 
 @db.command("psql", context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
 @project_options
 @click.argument("psql_args", nargs=-1, type=click.UNPROCESSED)
+@click.pass_obj
 @handle_errors
-def db_psql(project_dir: Path | None, config_file: Path | None, psql_args: tuple[str, ...]) -> None:
+def db_psql(obj: Ctx, project_dir: Path | None, config_file: Path | None, psql_args: tuple[str, ...]) -> None:
     """Open psql on the running database; extra arguments go to psql."""
     from toolkit import db_cmd
 
-    state = db_cmd.require(load_project(project_dir, config_file))
+    state = running_db(obj, project_dir, config_file)
     psql = db_cmd.psql_path()
     sys.stdout.flush()
     os.execv(psql, [psql, *psql_args, state.url()])

@@ -93,6 +93,13 @@ class ObjectRef:
         return f"{base} on {self.parent}" if self.parent else base
 
     @property
+    def unquoted(self) -> str:
+        """The name as supakit printed it before names were quoted: suppressions and baselines
+        written then still match."""
+        base = f"{self.schema}.{self.name}" if self.schema else self.name
+        return f"{base} on {self.parent}" if self.parent else base
+
+    @property
     def owner(self) -> str:
         """The object a report files this one under: a policy, index or column under its
         table, anything else under itself."""
@@ -107,6 +114,7 @@ class Cause:
     RLS_OFF = "rls_off"  # the table's row level security is off
     SEARCH_PATH = "search_path_not_pinned"  # the function resolves names through the caller's path
     SYNTAX_ERROR = "syntax_error"  # the file does not parse
+    SKIPPED_BY_CLI = "skipped_by_cli"  # the Supabase CLI never applies this file
 
     @staticmethod
     def missing_index(columns: tuple[str, ...] | list[str]) -> str:

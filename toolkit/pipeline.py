@@ -11,7 +11,7 @@ from toolkit.errors import MigrationError
 from toolkit.migrations import discover
 from toolkit.model import Finding, RunResult, Stage
 from toolkit.pause import pause_point
-from toolkit.pipeline_rules import failed_migration, platform_findings, skipped_files
+from toolkit.pipeline_rules import failed_migration, platform_findings
 from toolkit.progress import Progress
 
 if TYPE_CHECKING:
@@ -36,8 +36,12 @@ class AuditOptions:
     statement_timeout: float | None = None  # seconds; None: the statement_timeout setting
 
 
-def _skipped_findings(project: Project) -> list[Finding]:
-    return skipped_files(discover(project.migrations_dir, project.root))
+def _folder_findings(project: Project) -> list[Finding]:
+    """What `check` and `lint` say of the migrations folder (skipped files, stray files, versions),
+    so a file the CLI skips is the same finding at the same level whichever command runs."""
+    from toolkit.checks.folder import check_folder
+
+    return check_folder(project) if project.migrations_dir.is_dir() else []
 
 
 def start_and_apply(project: Project, opts: AuditOptions, progress: Progress,
@@ -93,7 +97,7 @@ def audit(project: Project, opts: AuditOptions, progress: Progress, run: RunResu
     run.info.update(project=str(project.root), exposed_schemas=list(project.exposed_schemas))
     require_migrations(project)
     if Stage.CHECK not in run.stages:  # `check` has looked at the folder more closely already
-        run.findings += _skipped_findings(project)
+        run.findings += _folder_findings(project)
         # CHECK: suppressions of folder rules are judged here too, as they always were.
         run.ran(Stage.CHECK)
     db, applied = start_and_apply(project, opts, progress, run)
@@ -159,7 +163,7 @@ def audit_url(project: Project, opts: AuditOptions, progress: Progress, run: Run
     run = run if run is not None else RunResult()
     files = discover(project.migrations_dir, project.root).files
     db = UrlDatabase(opts.db_url)
-    run.findings += _skipped_findings(project)
+    run.findings += _folder_findings(project)
     run.info.update(project=str(project.root), engine="url", database=redact(opts.db_url), throwaway=False)
     progress(f"connecting to {redact(opts.db_url)}")
     with db, db.connect() as conn:

@@ -133,9 +133,11 @@ class ConfigEntry:
         if not self.object:
             return True
         o = f.object
-        names = {str(o), f"{o.schema}.{o.name}" if o.schema else o.name}
+        names = {str(o), o.unquoted, f"{o.schema}.{o.name}" if o.schema else o.name}
         if o.parent:
             names.add(o.parent)
+        if o.type == "function":  # `public.f` names every overload, as lint names a function
+            names.add(f"{o.schema}.{o.name.split('(', 1)[0]}" if o.schema else o.name.split("(", 1)[0])
         return any(fnmatchcase(n, self.object) for n in names)
 
 
@@ -386,10 +388,12 @@ def _apply_baseline(report: RunResult, path: Path) -> list[dict[str, Any]]:
     items = read_baseline_file(path)
     budget = Counter(_key(e) for e in items)
     for f in sorted(report.active(), key=lambda x: (x.location is None, str(x.location), x.rule)):
-        k = (f.rule, str(f.object), message_hash(f.message))
-        if budget[k] > 0:
-            budget[k] -= 1
-            f.suppressed_by = "baseline"
+        for name in dict.fromkeys((str(f.object), f.object.unquoted)):
+            k = (f.rule, name, message_hash(f.message))
+            if budget[k] > 0:
+                budget[k] -= 1
+                f.suppressed_by = "baseline"
+                break
     stale: list[dict[str, Any]] = []
     for e in items:
         k = _key(e)

@@ -54,9 +54,10 @@ def check_file_name(pf: ParsedFile, ctx: LintContext) -> Iterator[Finding]:
     m = STRICT_NAME.match(name)
     if m and _valid_timestamp(m.group(1)):
         return
+    skipped = not CLI_PATTERN.match(name)
     if m:
         why = f"version {m.group(1)} is not a real UTC date and time (YYYYMMDDHHMMSS)"
-    elif not CLI_PATTERN.match(name):
+    elif skipped:
         why = "the Supabase CLI skips it: the name must match <digits>_<name>.sql"
     elif len(CLI_PATTERN.match(name).group(1)) != 14:  # type: ignore[union-attr]
         why = "the version is not 14 digits (YYYYMMDDHHMMSS), so it sorts unpredictably against others"
@@ -70,6 +71,7 @@ def check_file_name(pf: ParsedFile, ctx: LintContext) -> Iterator[Finding]:
         f"{name}: {why}",
         location=Location(pf.rel, 1, 1),
         remediation=fix + " Rename only files that were never applied anywhere.",
+        cause=Cause.SKIPPED_BY_CLI if skipped else None,
     )
 
 
