@@ -167,6 +167,7 @@ class Applier:
         self.result = ApplyResult()
         self.statement_timeout = statement_timeout or None
         self._timed_out = False
+        self._own_timeout_from: int | None = None  # first statement of the file that may set one
         self._conn: psycopg.Connection | None = None
         self._gate: ExtensionGate | None = None
         self._privileges: PrivilegeGate | None = None
@@ -331,9 +332,13 @@ class Applier:
     def _failure(self, e: Exception, step: _Step, src: SourceText, rel: str) -> ApplyFailure:
         msg, state = _error_message(e)
         if state == "57014" and (self._timed_out or "statement timeout" in msg):
-            limit = _seconds(self.statement_timeout)
-            if not self._timed_out:
-                limit = f"the statement_timeout ({limit}, unless the migration set another)"
+            # Our watchdog and the server's statement_timeout (set to the same limit) race; the
+            # user reads one message whichever wins. Only a limit the file set itself differs.
+            own = self._own_timeout_from is not None and step.stmt.index >= self._own_timeout_from
+            if self._timed_out or not own and self.statement_timeout:
+                limit = _seconds(self.statement_timeout)
+            else:
+                limit = "the statement_timeout this migration set"
             msg = (f"the statement did not finish within {limit} and was cancelled (raise the limit with "
                    "--statement-timeout or the statement_timeout setting; see docs/configuration.md)")
         where = _error_location(e, step.stmt, src, rel) if len(step.sql) == len(step.stmt.text) else step.loc
@@ -453,6 +458,7 @@ class Applier:
                            f"applying {rel} ({len(stmts)} statements)"))
         self.gate.prepare(stmts)
         self.privileges.prepare(stmts)
+        self._own_timeout_from = next((s.index for s in stmts if "statement_timeout" in s.text.lower()), None)
         conn = self.conn
         conn.execute("reset all")
         if self.statement_timeout:

@@ -399,7 +399,8 @@ def rules(rule_id: str | None) -> None:
               help="Column referencing auth.users(id) that scopes each row to its owner.")
 @click.option("--no-owner", is_flag=True, help="No owner column: signed-in users read, only the service role writes.")
 @click.option("--column", "columns", multiple=True, metavar="NAME:TYPE[!][->TABLE]",
-              help="Extra column; ! = not null, ->TABLE = foreign key to TABLE(id). Repeatable.")
+              help="Extra column; ! = not null, ->TABLE = foreign key to TABLE(id). Repeatable. Quote it "
+                   "in the shell: --column 'amount:numeric!'.")
 @click.option("--public-read", is_flag=True, help="Let anon (and everyone) read every row.")
 @click.option("--sql", "sql_text", help="Write this SQL into the new file.")
 @click.option("--from-stdin", is_flag=True, help="Write SQL read from stdin into the new file.")
@@ -419,8 +420,13 @@ def new(name: str, project_dir: Path | None, config_file: Path | None, table: st
         except UnicodeDecodeError as e:
             raise SupakitError(f"stdin is not valid UTF-8 (byte {e.start})") from None
     project = load_project(project_dir, config_file)
+    known = None
+    if columns:
+        from toolkit.scaffold.types import project_types
+
+        known = project_types(project)
     content = build_content(name, table=table, schema=schema, owner_column=None if no_owner else owner_column,
-                            columns=list(columns), public_read=public_read, sql=sql_text)
+                            columns=list(columns), public_read=public_read, sql=sql_text, known_types=known)
     created = new_migration(project.migrations_dir, name, content)
     for warning in created.warnings:
         click.echo(f"supakit: warning: {warning}", err=True)
