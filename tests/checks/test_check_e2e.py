@@ -129,3 +129,14 @@ def test_fail_on_controls_the_exit_code(engine: Any, tmp_path: Path, fail_on: st
                                                                "create table private.a (id int primary key);\n"})
     code, _, _ = check(project.root, "--fail-on", fail_on)
     assert code == (1 if fail_on == "info" else 0)  # squawk/prefer-bigint-over-int is info
+
+
+def test_plain_check_compares_with_head(engine: Any, repo: Callable[..., Project]) -> None:
+    """No --base and no lock file: an edit of a committed migration is caught before the commit,
+    at the line that changed (what the supakit-check pre-commit hook runs)."""
+    project = repo()
+    path = project.migrations_dir / "20240102000000_b.sql"
+    path.write_text(path.read_text() + "create table private.c (id bigint);\n")
+    code, out, _ = check(project.root, "--no-probe", "--format", "json")
+    [f] = [f for f in json.loads(out)["findings"] if f["rule"] == "migration_edited"]
+    assert code == 1 and f["location"]["line"] == 3 and "the last commit" in f["message"]
