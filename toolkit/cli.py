@@ -156,12 +156,18 @@ def timeout_option(fn: F) -> F:
                              "default: the statement_timeout setting, else 60s).")(fn)
 
 
-def load_project(project_dir: Path | None, config_file: Path | None) -> Any:
+def load_project(project_dir: Path | None, config_file: Path | None, *, migrations: bool = False) -> Any:
+    """The project and its settings; with `migrations`, one whose migrations folder exists (a
+    command with nothing to apply says so, rather than report "No findings.")."""
     from toolkit.project import find_project, read_settings
 
     project = find_project(project_dir)
     if config_file is not None:
         project.settings, project.settings_file = read_settings(project.root, config_file)
+    if migrations:
+        from toolkit.pipeline import require_migrations
+
+        require_migrations(project)
     return project
 
 
@@ -286,7 +292,7 @@ def audit(ctx: click.Context, obj: Ctx, project_dir: Path | None, config_file: P
         from toolkit.engine.url import redact
 
         click.echo(f"supakit: auditing the live database {redact(db_url)} from SUPAKIT_DB_URL", err=True)
-    project = checked_rules(load_project(project_dir, config_file))
+    project = checked_rules(load_project(project_dir, config_file, migrations=not db_url))
     opts = AuditOptions(engine=engine, exposure=exposure, keep_going=keep_going, probe=not no_probe,
                         db_url=db_url, pending_only=pending_only, seed=not no_seed,
                         statement_timeout=statement_timeout)
@@ -509,7 +515,7 @@ def check(obj: Ctx, project_dir: Path | None, config_file: Path | None, fmt: str
     report, one exit code."""
     from toolkit.checks.gate import CheckOptions, run_check
 
-    project = checked_rules(load_project(project_dir, config_file))
+    project = checked_rules(load_project(project_dir, config_file, migrations=True))
     opts = CheckOptions(base=base, engine=engine, exposure=exposure, probe=not no_probe, seed=not no_seed,
                         squawk=False if no_squawk else None, keep_going=keep_going,
                         statement_timeout=statement_timeout)
@@ -548,7 +554,7 @@ def probe(obj: Ctx, project_dir: Path | None, config_file: Path | None, fmt: str
     from toolkit.pipeline import AuditOptions
     from toolkit.probe.command import probe_report, summary_line
 
-    project = checked_rules(load_project(project_dir, config_file))
+    project = checked_rules(load_project(project_dir, config_file, migrations=True))
     opts = AuditOptions(engine=engine, exposure=exposure, seed=not no_seed, statement_timeout=statement_timeout)
 
     def work(run: Any) -> None:
