@@ -78,6 +78,7 @@ def build(report: RunResult) -> dict[str, Any]:
     results = []
     for f in findings:
         text = f"{f.message}\n{f.remediation}" if f.remediation else f.message
+        text += "".join(f"\nalso {line}" for line in common.also_seen(f))
         result: dict[str, Any] = {
             "ruleId": f.rule,
             "ruleIndex": index[f.rule],
@@ -89,6 +90,13 @@ def build(report: RunResult) -> dict[str, Any]:
         }
         if f.evidence:
             result["properties"]["evidence"] = f.evidence
+        if f.merged:
+            result["properties"]["merged"] = [m.to_dict() for m in f.merged]
+            related = [m for m in f.merged if m.location is not None]
+            if related:
+                result["relatedLocations"] = [
+                    {"id": i, **_location(report, m), "message": {"text": f"{m.rule}: {m.message}"}}
+                    for i, m in enumerate(related)]
         if f.suppressed_by:
             kind = common.suppression_kind(f)
             result["suppressions"] = [{"kind": SUPPRESSION_KIND.get(kind, "external"),
