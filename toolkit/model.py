@@ -67,8 +67,8 @@ _RESERVED = frozenset({
     "or", "order", "primary", "references", "select", "table", "then", "to", "true", "union",
     "unique", "user", "using", "when", "where", "with", "window",
 })
-# Objects whose name is one SQL identifier; their names are shown quoted when they need it, as
-# Postgres itself names them ("owners read" on public.notes), so the name reads as one name.
+# Objects whose name is one SQL identifier; reports show it quoted when it needs it, as Postgres
+# names it ("owners read" on public.notes), so a name with spaces reads as one name.
 _IDENTIFIER_TYPES = frozenset({"table", "view", "materialized view", "foreign table", "policy", "index",
                                "constraint", "schema", "extension", "type", "sequence", "trigger"})
 
@@ -88,22 +88,22 @@ class ObjectRef:
     parent: str | None = None  # e.g. the table of a policy or index
 
     def __str__(self) -> str:
+        """The identity suppressions, baselines and fingerprints match on."""
+        base = f"{self.schema}.{self.name}" if self.schema else self.name
+        return f"{base} on {self.parent}" if self.parent else base
+
+    @property
+    def label(self) -> str:
+        """The name a report shows, quoted where Postgres would quote it."""
         name = quote_ident(self.name) if self.type in _IDENTIFIER_TYPES else self.name
         base = f"{self.schema}.{name}" if self.schema else name
         return f"{base} on {self.parent}" if self.parent else base
 
     @property
-    def unquoted(self) -> str:
-        """The name as supakit printed it before names were quoted: suppressions and baselines
-        written then still match."""
-        base = f"{self.schema}.{self.name}" if self.schema else self.name
-        return f"{base} on {self.parent}" if self.parent else base
-
-    @property
     def owner(self) -> str:
         """The object a report files this one under: a policy, index or column under its
-        table, anything else under itself."""
-        return self.parent or str(self)
+        table (named as Postgres names it), anything else under itself."""
+        return self.parent or self.label
 
 
 class Cause:

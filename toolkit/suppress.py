@@ -133,7 +133,7 @@ class ConfigEntry:
         if not self.object:
             return True
         o = f.object
-        names = {str(o), o.unquoted, f"{o.schema}.{o.name}" if o.schema else o.name}
+        names = {str(o), o.label, f"{o.schema}.{o.name}" if o.schema else o.name}
         if o.parent:
             names.add(o.parent)
         if o.type == "function":  # `public.f` names every overload, as lint names a function
@@ -388,12 +388,10 @@ def _apply_baseline(report: RunResult, path: Path) -> list[dict[str, Any]]:
     items = read_baseline_file(path)
     budget = Counter(_key(e) for e in items)
     for f in sorted(report.active(), key=lambda x: (x.location is None, str(x.location), x.rule)):
-        for name in dict.fromkeys((str(f.object), f.object.unquoted)):
-            k = (f.rule, name, message_hash(f.message))
-            if budget[k] > 0:
-                budget[k] -= 1
-                f.suppressed_by = "baseline"
-                break
+        k = (f.rule, str(f.object), message_hash(f.message))
+        if budget[k] > 0:
+            budget[k] -= 1
+            f.suppressed_by = "baseline"
     stale: list[dict[str, Any]] = []
     for e in items:
         k = _key(e)

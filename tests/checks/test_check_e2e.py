@@ -54,7 +54,7 @@ def test_a_failing_migration_exits_2_with_file_line_col(engine: Any, tmp_path: P
     assert code == 2 and "Traceback" not in err
     assert err.count("\n") == 1 and "supabase/migrations/20240101000001_bad.sql:" in err and "nope" in err
     # the report still comes, with the failure as a finding at its line
-    assert out.startswith("THE DATABASE IS INCOMPLETE")
+    assert out.startswith("DATABASE INCOMPLETE")
     assert re.search(r"error migration_failed supabase/migrations/20240101000001_bad\.sql:\d+:\d+ ", out), out
 
 

@@ -38,14 +38,14 @@ def test_incomplete_banner_lists_failures() -> None:
     rep = RunResult(incomplete=True,
                     info={"failures": ["supabase/migrations/1_a.sql:4:1: relation \"x\" does not exist"]})
     out = render(rep, "text")
-    assert out.startswith("THE DATABASE IS INCOMPLETE: migrations failed to apply")
+    assert out.startswith("DATABASE INCOMPLETE: migrations failed to apply")
     assert "failed: supabase/migrations/1_a.sql:4:1" in out
     assert "incomplete: fix the failed migrations" in out
 
 
 def test_a_run_that_stopped_says_why() -> None:
     out = render(RunResult(incomplete=True, error="cannot start PostgreSQL: no binaries"), "text")
-    assert out.startswith("THE RUN STOPPED EARLY")
+    assert out.startswith("RUN STOPPED EARLY")
     assert "stopped: cannot start PostgreSQL: no binaries" in out
     assert "incomplete: fix the error above" in out
 

@@ -22,7 +22,7 @@ def annotation(report: RunResult, f: Finding) -> str:
         props += [("file", common.repo_path(report, f.location.file)),
                   ("line", str(f.location.line)), ("col", str(f.location.column))]
     props.append(("title", f.rule))
-    body = f.message if f.location is not None else f"{f.object}: {f.message}"
+    body = f.message if f.location is not None else f"{f.object.label}: {f.message}"
     if f.remediation:
         body += "\n" + f.remediation
     body += "".join(f"\nalso {line}" for line in common.also_seen(f))

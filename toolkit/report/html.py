@@ -276,7 +276,7 @@ def _with_sources(parts: list[str | Location], sources: SourceLines, budget: int
 
 def _finding_head(f: Finding) -> str:
     # Terse markup (styled by the level on the article): a 1,000-table report has ~1,700 of these.
-    where = str(f.location) if f.location else str(f.object)
+    where = str(f.location) if f.location else f.object.label
     return (f'<article class="f {f.level.value}"><p><b>{f.level.value}</b> <a href="#rule-{escape(f.rule)}">'
             f"{text(f.rule)}</a> <code>{text(where)}</code></p><p>{text(f.message)}</p>")
 
@@ -320,10 +320,10 @@ def _probe_requests(requests: object) -> str:
 def _suppressed(suppressed: list[Finding], unused: list[Finding], sources: SourceLines) -> str:
     items = [f'<li><span class="badge {LEVEL_CLASS[f.level]}">{f.level.value}</span> '
              f'<a href="#rule-{escape(f.rule)}"><code>{text(f.rule)}</code></a> '
-             f'<code class="where">{text(f.location or f.object)}</code> — {text(f.message)} '
+             f'<code class="where">{text(f.location or f.object.label)}</code> — {text(f.message)} '
              f'<span class="badge lvl-muted">suppressed: {text(f.suppressed_by)}</span></li>'
              for f in suppressed]
-    unused_items = [f'<li><code class="where">{text(f.location or f.object)}</code> — {text(f.message)}'
+    unused_items = [f'<li><code class="where">{text(f.location or f.object.label)}</code> — {text(f.message)}'
                     + (sources.excerpt(f.location) if f.location else "") + "</li>" for f in unused]
     return ('<section><details id="suppressed"><summary>'
             f"{len(suppressed)} suppressed findings, {len(unused)} unused suppressions</summary>"

@@ -23,7 +23,7 @@ def _case(suite: ET.Element, name: str, classname: str) -> ET.Element:
 
 
 def _finding_case(suite: ET.Element, group: str, f: Finding) -> None:
-    case = _case(suite, clean(f"{f.rule}: {f.object}"), clean(f"supakit.{group}"))
+    case = _case(suite, clean(f"{f.rule}: {f.object.label}"), clean(f"supakit.{group}"))
     where = f"{f.location}: " if f.location else ""
     detail = f"{where}{f.message}" + (f"\nfix: {f.remediation}" if f.remediation else "")
     detail += "".join(f"\nalso {line}" for line in common.also_seen(f))

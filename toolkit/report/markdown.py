@@ -111,7 +111,7 @@ def rule_cell(rule_id: str) -> str:
 
 
 def _row(f: Finding) -> str:
-    where = code(str(f.location)) if f.location else code(str(f.object))
+    where = code(str(f.location)) if f.location else code(f.object.label)
     text = cell(f.message) + (f"<br><sub>{cell(f.remediation)}</sub>" if f.remediation else "")
     also = common.also_seen(f)
     if also:

@@ -43,7 +43,7 @@ def _rule_descriptor(rule_id: str, summary: str, level: Level, props: dict[str, 
 
 
 def _location(report: RunResult, f: Finding) -> dict[str, Any]:
-    logical = {"fullyQualifiedName": str(f.object), "kind": f.object.type}
+    logical = {"fullyQualifiedName": f.object.label, "kind": f.object.type}
     if f.location is None:
         return {
             "physicalLocation": {"artifactLocation": {

@@ -58,8 +58,9 @@ def render(report: RunResult, *, color: bool = False) -> str:
 
 
 def _incomplete_banner(out: Out, report: RunResult) -> None:
-    title, sentence = common.incomplete_headline(report)
-    out.add(f"{title.upper()}: {sentence}.", "bold white on red")
+    _, sentence = common.incomplete_headline(report)
+    title = "DATABASE INCOMPLETE" if common.failures(report) else "RUN STOPPED EARLY"
+    out.add(f"{title}: {sentence}.", "bold white on red")
     out.add("\n")
     for failure in common.failures(report):
         out.add(f"  failed: {failure}\n", "red")
@@ -118,7 +119,7 @@ def _finding_line(out: Out, f: Finding) -> None:
     out.add("  ")
     out.add(f"{f.level.value:<5}", LEVEL_STYLE[f.level])
     out.add(f" {f.rule}", "bold")
-    out.add((f" {f.location}" if f.location else f" {f.object}") + f" {f.message}\n")
+    out.add((f" {f.location}" if f.location else f" {f.object.label}") + f" {f.message}\n")
     if f.remediation:
         fix = f.remediation.rstrip("\n").replace("\n", "\n" + " " * 11)
         out.add(f"      fix: {fix}\n", "dim")
