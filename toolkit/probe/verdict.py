@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from toolkit.facts import Facts
-from toolkit.model import Finding, Level, Location, ObjectRef, Policy, Table
+from toolkit.model import Cause, Finding, Level, Location, ObjectRef, Policy, Table
 from toolkit.registry import RuleInfo
 
 if TYPE_CHECKING:
@@ -82,4 +82,5 @@ def observed(rule: RuleInfo, ctx: Context, seen: Seen, message: str, attempts: l
         names = [p.split(" on ", 1)[0] for p in policies]
         message += f" (allowed by {'policy' if len(names) == 1 else 'policies'} {join(names)})"
     return rule.finding(seen.obj, message, location=_location(ctx.facts, table, attempts),
-                        evidence=evidence, level=level, remediation=remediation)
+                        evidence=evidence, level=level, remediation=remediation,
+                        cause=None if table.rls else Cause.RLS_OFF)

@@ -6,10 +6,14 @@ import datetime as dt
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from toolkit.errors import MigrationError, SupakitError
 from toolkit.migrations import CLI_PATTERN
 from toolkit.naming import migration_slug
+
+if TYPE_CHECKING:
+    from toolkit.scaffold.types import KnownTypes
 
 VERSION_FORMAT = "%Y%m%d%H%M%S"
 MAX_BUMPS = 10_000
@@ -115,8 +119,10 @@ def placeholder(name: str, now: dt.datetime | None = None) -> str:
 
 
 def build_content(name: str, *, table: str | None, schema: str, owner_column: str | None,
-                  columns: list[str], public_read: bool, sql: str | None) -> str:
-    """The body of a new migration from `supakit new` options; conflicting options are refused."""
+                  columns: list[str], public_read: bool, sql: str | None,
+                  known_types: KnownTypes | None = None) -> str:
+    """The body of a new migration from `supakit new` options; conflicting options are refused,
+    and so are column types not in `known_types` (when given)."""
     from toolkit.scaffold.table import TableSpec, parse_column, render_table
 
     table_only = [opt for opt, used in (("--column", bool(columns)), ("--public-read", public_read),
@@ -128,7 +134,7 @@ def build_content(name: str, *, table: str | None, schema: str, owner_column: st
     if sql is not None:
         raise SupakitError("--table writes its own SQL; drop --sql/--from-stdin, or --table")
     spec = TableSpec(table=table, schema=schema, owner_column=owner_column,
-                     columns=[parse_column(c, schema) for c in columns], public_read=public_read)
+                     columns=[parse_column(c, schema, known_types) for c in columns], public_read=public_read)
     return render_table(spec)
 
 

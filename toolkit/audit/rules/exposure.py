@@ -7,10 +7,10 @@ import re
 from collections.abc import Iterator
 from fnmatch import fnmatchcase
 
-from toolkit.audit.context import AuditContext, fmt_list, quote_ident
+from toolkit.audit.context import AuditContext, fmt_list
 from toolkit.audit.coverage import cell_status
 from toolkit.facts import is_platform_schema, table_ref
-from toolkit.model import API_ROLES, Category, Finding, Level, ObjectRef, Table
+from toolkit.model import API_ROLES, Category, Finding, Level, ObjectRef, Table, quote_ident
 from toolkit.registry import RuleInfo, Stage, rule
 
 SENSITIVE_COLUMNS_EXPOSED = RuleInfo(

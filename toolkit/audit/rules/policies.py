@@ -8,9 +8,9 @@ import re
 from collections import defaultdict
 from collections.abc import Iterator
 
-from toolkit.audit.context import AuditContext, api_roles_of, expand_commands, fmt_list, quote_ident
+from toolkit.audit.context import AuditContext, api_roles_of, expand_commands, fmt_list
 from toolkit.facts import policy_ref, table_ref
-from toolkit.model import Category, Finding, Level, Location, Policy, Table
+from toolkit.model import Category, Finding, Level, Location, Policy, Table, quote_ident
 from toolkit.registry import RuleInfo, Stage, rule
 
 POLICY_ALWAYS_TRUE = RuleInfo(

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from postgast import pg_query_pb2 as pb
 
 from toolkit.lint.source import LintContext, ParsedFile, range_var_name
-from toolkit.model import Category, Finding, Level, ObjectRef
+from toolkit.model import Category, Cause, Finding, Level, ObjectRef
 from toolkit.registry import RuleInfo, Stage, rule
 
 TABLE_WITHOUT_RLS = RuleInfo(
@@ -62,7 +62,7 @@ def check_table_without_rls(pf: ParsedFile, ctx: LintContext) -> Iterator[Findin
             location=pf.node_location(rv.location, stmt),
             remediation=f"Add `alter table {qual} enable row level security;` to this migration, with policies for "
             "the access you intend.",
-            evidence={"schema": name[0], "table": name[1]},
+            evidence={"schema": name[0], "table": name[1]}, cause=Cause.RLS_OFF,
         )
 
 
@@ -111,5 +111,5 @@ def check_rls_disabled(pf: ParsedFile, ctx: LintContext) -> Iterator[Finding]:
             remediation=f"Keep RLS on and change the policies instead; if {qual} must be open, say so with a policy "
             "and suppress this finding with a reason.",
             level=Level.ERROR if exposed else Level.WARN,
-            evidence={"schema": name[0], "table": name[1], "exposed": exposed},
+            evidence={"schema": name[0], "table": name[1], "exposed": exposed}, cause=Cause.RLS_OFF,
         )
