@@ -7,8 +7,8 @@ orders. Python locks a submodule before its package, so one thread importing `to
 (whose `__init__` imports `toolkit.audit.rules`) while another imports `toolkit.audit.rules`
 can deadlock, and Python then raises in one of them. Hence the protocol: the caller has imported
 the pipeline (and with it the engine package) before `preload`, and calls `wait` before its own
-first import of a rule module or the report; in between, the main thread imports only modules the thread does
-not or plain ones whose package imports nothing (`toolkit.sql`, `toolkit.report`)."""
+first import of a rule module or the report; in between, the main thread imports only modules
+the thread does not, or plain ones whose package imports nothing (`toolkit.sql`)."""
 
 from __future__ import annotations
 
