@@ -66,3 +66,19 @@ def test_attribution_holds_across_the_batch_limit(db: Database, apply_sql) -> No
         assert sm.created("table", f"public.t{i}") == Location(REL, i + 1, 1)
         assert sm.created("index", f"public.t{i}_pkey") == Location(REL, i + 1, 1)
     assert result.statements == n
+
+
+def test_identical_statements_and_ones_without_objects_keep_their_own_lines(db: Database, apply_sql) -> None:  # type: ignore[no-untyped-def]
+    """Each statement of a run is told apart by its position, not its text: the same statement
+    twice, and statements that make no object in between, do not shift the lines."""
+    _, result = apply_sql(db, {A: "create table public.a (id int);\n"
+                                  "comment on table public.a is 'x';\n"
+                                  "insert into public.a values (1);\n"
+                                  "create table if not exists public.a (id int);\n"
+                                  "comment on table public.a is 'x';\n"
+                                  "create table /*supakit:0*/ public.b (id int);\n"})
+    sm = result.source_map
+    comments = [e.location.line for e in sm.events_for("table", "public.a") if e.statement_kind == "comment_stmt"]
+    assert comments == [2, 5]
+    assert sm.created("table", "public.b") == Location(REL, 6, 1)
+    assert result.statements == 6

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import bisect
 import contextlib
 import hashlib
+import itertools
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,10 +34,11 @@ _STANDALONE_KINDS = {"vacuum_stmt", "alter_system_stmt", "cluster_stmt", "create
 
 
 # Statements that only change the schema or its rows. A run of them goes to the server in one
-# pipeline (one round trip, as the Supabase CLI sends a file), with a marker query after each so
-# every traced object still belongs to its own statement. Statements that may change the session
-# (set, select, do, call, transaction control) or that the extension gate checks against the
-# database run alone, after the pending run.
+# pipeline (one round trip, as the Supabase CLI sends a file), each behind a /*supakit:n*/ tag
+# that the trace records with the objects it made (trace.sql), so every traced object still
+# belongs to its own statement. Statements that may change the session (set, select, do, call,
+# transaction control) or that the extension gate checks against the database run alone, after
+# the pending run.
 _BATCH_KINDS = frozenset({
     "create_stmt", "alter_table_stmt", "create_policy_stmt", "alter_policy_stmt", "index_stmt", "grant_stmt",
     "comment_stmt", "create_function_stmt", "create_trig_stmt", "view_stmt", "create_enum_stmt",
@@ -46,8 +47,7 @@ _BATCH_KINDS = frozenset({
     "alter_function_stmt", "insert_stmt", "update_stmt", "delete_stmt", "create_table_as_stmt", "rule_stmt",
 })
 MAX_BATCH = 500
-_MARK = "select coalesce(max(seq), 0) from supakit.ddl_events"
-_EVENTS = ("select seq, command_tag, object_type, object_identity from supakit.ddl_events "
+_EVENTS = ("select seq, step, command_tag, object_type, object_identity from supakit.ddl_events "
            "where seq > %s order by seq")
 
 
@@ -115,12 +115,18 @@ def _error_message(e: Any) -> tuple[str, str | None]:
     return msg, sqlstate
 
 
-def _error_location(e: Any, stmt: Statement, src: SourceText, rel: str) -> Location:
+def _tag(n: int) -> str:
+    """What goes before the n-th statement of a pipelined run (see trace.sql)."""
+    return f"/*supakit:{n}*/"
+
+
+def _error_location(e: Any, stmt: Statement, src: SourceText, rel: str, tag: int = 0) -> Location:
+    """Where the error points in the file; `tag`: characters sent before the statement."""
     diag = getattr(e, "diag", None)
     pos = None
     if diag is not None and diag.statement_position:
         try:
-            pos = int(diag.statement_position)
+            pos = int(diag.statement_position) - tag
         except ValueError:
             pos = None
     offset = stmt.start + (pos - 1 if pos and pos > 0 else 0)
@@ -139,12 +145,12 @@ class _Step:
 @dataclass
 class _Sent:
     cur: Any
-    mark: Any = None
+    tag: str = ""
     extra: list[Any] = field(default_factory=list)
 
     @property
     def finished(self) -> bool:
-        return all(c.pgresult is not None for c in (self.cur, self.mark, *self.extra) if c is not None)
+        return all(c.pgresult is not None for c in (self.cur, *self.extra))
 
 
 _LEND = "select supakit.platform_rights(%s, %s)"
@@ -222,7 +228,7 @@ class Applier:
 
     def _add_events(self, stmt: Statement, loc: Location, rows: list[tuple[Any, ...]]) -> None:
         text = stmt.text if len(stmt.text) <= MAX_STATEMENT_TEXT else stmt.text[:MAX_STATEMENT_TEXT]
-        for _seq, tag, otype, ident in rows:
+        for _seq, _step, tag, otype, ident in rows:
             if ident is None:
                 continue
             self.result.source_map.add(SourceEvent(loc, tag or "", otype or "", ident, stmt.kind, text))
@@ -283,7 +289,6 @@ class Applier:
             self._batch_failed(error, batch, sent, src, rel)
         self.result.statements += len(batch)
         if self._trace:
-            marks = [d.mark.fetchone()[0] for d in sent if d.mark is not None]
             last = batch[-1]
             try:
                 rows = conn.execute(_EVENTS, (self._last_seq,)).fetchall()
@@ -292,34 +297,29 @@ class Applier:
                 raise _StatementFailed(_session_changed(rel, last.loc, _error_message(e)[0])) from None
             if rows:
                 self._last_seq = rows[-1][0]
-            start = 0
-            for step, mark in zip(batch, marks, strict=True):
-                end = bisect.bisect_right(rows, mark, lo=start, key=lambda r: r[0])
-                if end > start:
-                    self._add_events(step.stmt, step.loc, rows[start:end])
-                start = end
+            for n, group in itertools.groupby(rows, key=lambda r: r[1]):
+                if n is not None and 0 <= n < len(batch):
+                    self._add_events(batch[n].stmt, batch[n].loc, list(group))
         batch.clear()
 
     def _send(self, batch: list[_Step], sent: list[_Sent]) -> None:
         conn = self.conn
-        for step in batch:
-            done = _Sent(cur=conn.cursor())
+        for n, step in enumerate(batch):
+            # The rights lent around a statement may make objects too: they carry its tag.
+            done = _Sent(cur=conn.cursor(), tag=_tag(n) if self._trace else "")
             if step.lend:
                 done.extra.append(conn.cursor())
-                done.extra[-1].execute(_LEND, (step.lend, True), prepare=False)
-            done.cur.execute(step.sql, prepare=False)
+                done.extra[-1].execute(done.tag + _LEND, (step.lend, True), prepare=False)
+            done.cur.execute(done.tag + step.sql, prepare=False)
             if step.lend:
                 done.extra.append(conn.cursor())
-                done.extra[-1].execute(_LEND, (step.lend, False), prepare=False)
-            if self._trace:
-                done.mark = conn.cursor()
-                done.mark.execute(_MARK, prepare=False)
+                done.extra[-1].execute(done.tag + _LEND, (step.lend, False), prepare=False)
             sent.append(done)
 
     def _batch_failed(self, e: Exception, batch: list[_Step], sent: list[_Sent], src: SourceText,
                       rel: str) -> NoReturn:
-        """The first statement (or its marker, or the rights lent around it) without a result is the
-        one that failed."""
+        """The first statement (or the rights lent around it) without a result is the one that
+        failed."""
         failed = next((i for i, d in enumerate(sent) if not d.finished), len(sent))
         failed = min(failed, len(batch) - 1)
         self.result.statements += failed
@@ -327,9 +327,10 @@ class Applier:
         self._check_connection(e, step.loc)
         if failed < len(sent) and sent[failed].cur.pgresult is not None:  # it ran; what followed it did not
             raise _StatementFailed(_session_changed(rel, step.loc, _error_message(e)[0])) from None
-        raise _StatementFailed(self._failure(e, step, src, rel)) from None
+        tag = len(sent[failed].tag) if failed < len(sent) else 0
+        raise _StatementFailed(self._failure(e, step, src, rel, tag)) from None
 
-    def _failure(self, e: Exception, step: _Step, src: SourceText, rel: str) -> ApplyFailure:
+    def _failure(self, e: Exception, step: _Step, src: SourceText, rel: str, tag: int = 0) -> ApplyFailure:
         msg, state = _error_message(e)
         if state == "57014" and (self._timed_out or "statement timeout" in msg):
             # Our watchdog and the server's statement_timeout (set to the same limit) race; the
@@ -341,7 +342,7 @@ class Applier:
                 limit = "the statement_timeout this migration set"
             msg = (f"the statement did not finish within {limit} and was cancelled (raise the limit with "
                    "--statement-timeout or the statement_timeout setting; see docs/configuration.md)")
-        where = _error_location(e, step.stmt, src, rel) if len(step.sql) == len(step.stmt.text) else step.loc
+        where = _error_location(e, step.stmt, src, rel, tag) if len(step.sql) == len(step.stmt.text) else step.loc
         return ApplyFailure(rel, where, msg, state)
 
     def _run_one(self, stmt: Statement, loc: Location, src: SourceText, rel: str) -> None:

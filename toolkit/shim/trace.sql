@@ -2,6 +2,7 @@
 create schema if not exists supakit;
 create table if not exists supakit.ddl_events (
     seq bigserial primary key,
+    step int,  -- n of the /*supakit:n*/ tag apply puts before each statement of a pipelined run
     command_tag text,
     object_type text,
     schema_name text,
@@ -28,8 +29,9 @@ $$;
 create or replace function supakit.record_ddl() returns event_trigger
 language plpgsql security definer set search_path = pg_catalog as $$
 begin
-    insert into supakit.ddl_events (command_tag, object_type, schema_name, object_identity)
-    select c.command_tag, c.object_type, c.schema_name, c.object_identity
+    insert into supakit.ddl_events (step, command_tag, object_type, schema_name, object_identity)
+    select substring(current_query() from '^/\*supakit:([0-9]+)\*/')::int,
+           c.command_tag, c.object_type, c.schema_name, c.object_identity
     from pg_event_trigger_ddl_commands() c;
 end
 $$;
