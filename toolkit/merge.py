@@ -48,6 +48,8 @@ def _rank(f: Finding, order: int) -> tuple[int, int, int]:
 
 def _fold(group: list[Finding]) -> Finding:
     """The strongest finding of the group, carrying the others (repeats of itself carry nothing)."""
+    if len(group) == 1:
+        return group[0]
     ranked = [f for _, f in sorted(enumerate(group), key=lambda p: _rank(p[1], p[0]))]
     lead, others = ranked[0], ranked[1:]
     for f in others:

@@ -100,11 +100,22 @@ def checks(stage: Stage) -> list[tuple[RuleInfo, Check]]:
 
 
 def get(rule_id: str) -> RuleInfo | None:
-    all_rules()
+    _load_all()
     return _RULES.get(rule_id)
 
 
 def all_rules() -> list[RuleInfo]:
-    for mod in RULE_MODULES:
-        importlib.import_module(mod)
+    _load_all()
     return sorted(_RULES.values(), key=lambda r: (r.stage.value, r.id))
+
+
+_loaded = False
+
+
+def _load_all() -> None:
+    """Every rule module, once: `get` runs for each finding a report ranks or renders."""
+    global _loaded
+    if not _loaded:
+        for mod in RULE_MODULES:
+            importlib.import_module(mod)
+        _loaded = True
