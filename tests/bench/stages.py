@@ -157,7 +157,7 @@ def size_stages(engine: LocalEngine, n: int, reps: Repeats, root: Path,
         db = engine.start(exposure="legacy")
         t0 = time.perf_counter()
         applied = apply_migrations(db, files)
-        apply_t.samples.append(time.perf_counter() - t0)
+        apply_t.add(time.perf_counter() - t0)
         out.statements = applied.statements
         if i == 0 and not applied.complete:
             raise RuntimeError(f"the generated schema did not apply: {applied.failures[0]}")
@@ -207,6 +207,7 @@ def size_stages(engine: LocalEngine, n: int, reps: Repeats, root: Path,
         db = None
     if reps.process:
         report_file = root / "report.json"
+        # As a user runs it: the probe over one connection a core (--jobs by default).
         args = [SUPAKIT, "audit", "--project-dir", str(project.root), "--format", "json",
                 "--output", str(report_file), "--fail-on", "never"]
         probe_inside = Timing()
@@ -215,10 +216,10 @@ def size_stages(engine: LocalEngine, n: int, reps: Repeats, root: Path,
             run_process(args)
             info = json.loads(report_file.read_text())["info"]
             if "probe" in info.get("timings", {}):
-                probe_inside.samples.append(info["timings"]["probe"])
+                probe_inside.add(info["timings"]["probe"])
                 out.probe = out.probe or {k: info["probe"].get(k) for k in PROBE_KEYS}
 
         out.timings["process"], _ = repeat(whole, reps.process)
-        if "probe" not in out.timings and probe_inside.samples:
-            out.timings["probe"] = probe_inside
+        if probe_inside.samples:
+            out.timings["probe_lanes"] = probe_inside
     return out, db

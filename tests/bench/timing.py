@@ -14,6 +14,7 @@ from typing import Any
 @dataclass
 class Timing:
     samples: list[float] = field(default_factory=list)
+    loads: list[float] = field(default_factory=list)  # 1-minute load average after each sample
 
     @property
     def median(self) -> float:
@@ -23,6 +24,17 @@ class Timing:
         if not self.samples:
             return "—"
         return f"{fmt_s(self.median)} ({len(self.samples)})"
+
+    def add(self, seconds: float) -> None:
+        self.samples.append(seconds)
+        self.loads.append(os.getloadavg()[0])
+
+    def load_cell(self) -> str:
+        """The load average the samples were taken at, as a range."""
+        if not self.loads:
+            return "—"
+        low, high = min(self.loads), max(self.loads)
+        return f"{low:.1f}" if f"{low:.1f}" == f"{high:.1f}" else f"{low:.1f}–{high:.1f}"
 
 
 def fmt_s(seconds: float) -> str:
@@ -42,7 +54,7 @@ def repeat(fn: Callable[[], Any], times: int) -> tuple[Timing, Any]:
     for _ in range(times):
         t0 = time.perf_counter()
         result = fn()
-        timing.samples.append(time.perf_counter() - t0)
+        timing.add(time.perf_counter() - t0)
     return timing, result
 
 
