@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from toolkit.errors import first_line
+from toolkit.facts.scope import primary_key
 from toolkit.model import Table
-from toolkit.probe.scope import primary_key
 from toolkit.probe.session import User, anon_claims, one_request
 from toolkit.probe.sqltext import column_list, ident, row_filter, text_value
 from toolkit.probe.synth import Filled, Row, RowSpec, SynthError, Synthesizer

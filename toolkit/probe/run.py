@@ -14,7 +14,6 @@ from toolkit.probe.checks import Prober, TableResult
 from toolkit.probe.expect import resolve
 from toolkit.probe.order import fill_order
 from toolkit.probe.rules import expectation_problem, skipped_finding
-from toolkit.probe.scope import Scopes
 from toolkit.probe.session import User
 from toolkit.probe.synth import Filled, Synthesizer
 from toolkit.probe.typeinfo import load_extras
@@ -122,7 +121,7 @@ class Run:
         clock = _Clock()
         self.progress(Step("probe", 0, len(targets)))  # users and rows come first, then the requests
         conn.execute("SELECT set_config('statement_timeout', %s, true)", [SYNTH_TIMEOUT])
-        scopes = Scopes(self.snapshot.tables)
+        scopes = self.facts.scopes
         self.users, failed = self._users(conn, need_peer=bool(scopes.memberships))
         self.summary["users"] = sorted(self.users)
         if failed:

@@ -1,4 +1,5 @@
-"""Whose is a row? Owner, tenant and membership structure read from foreign keys alone.
+"""Whose is a row? Owner, tenant and membership structure read from foreign keys alone (the
+probe fills and questions tables by it; the audit judges how private a table is by it).
 
 - A *user key* is auth.users(id), or a table whose primary key is itself a foreign key to a user
   key (the `profiles` pattern). A column referencing a user key, or defaulting to auth.uid(),
