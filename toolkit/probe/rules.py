@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from toolkit.facts import table_ref
+from toolkit.facts.sensitive import sensitive_columns
 from toolkit.model import Category, Finding, Level, ObjectRef, Stage, Table
 from toolkit.probe import expect as ex
 from toolkit.probe.verdict import Context, Seen, join, observed
@@ -60,21 +61,44 @@ PROBE_SKIPPED = register(RuleInfo(
 _VERBS = {"select": "read", "insert": "insert", "update": "update", "delete": "delete"}
 
 
+def _nobodys(seen: Seen, attempts: list[Attempt]) -> bool:
+    """Rows that belong to no user or organisation (no owner, tenant or parent scope), reached
+    through policies written for them: what a catalogue or a waitlist is made for."""
+    table = seen.result.table
+    return (seen.result.bucket is None and table.rls and not seen.result.filled.scope.scoped
+            and all(a.policies for a in attempts))
+
+
 @rule(PROBE_ANON_READ)
 def anon_read(ctx: Context, seen: Seen) -> Iterator[Finding]:
+    """Info when the rows are nobody's and nothing in them looks sensitive: a public catalogue."""
     got = [a for a in seen.allowed if a.caller == "anon" and a.command == "select" and seen.undeclared(a)]
-    if got:
-        a = got[0]
-        yield observed(PROBE_ANON_READ, ctx, seen, f"anon (no sign-in) read {a.rows} of the "
-                       f"{a.targeted} rows the probe created in {seen.what}", got)
+    if not got:
+        return
+    a, table = got[0], seen.result.table
+    level, note = None, ""
+    if _nobodys(seen, got):
+        secrets = sensitive_columns(ctx.settings, table, ctx.facts.exposure.readable_columns(table, "anon"))
+        if secrets:
+            note = f"its rows belong to no user, but anon also read {join(secrets)}"
+        else:
+            level, note = Level.INFO, f"public by policy: {seen.what} holds no user or tenant data"
+    yield observed(PROBE_ANON_READ, ctx, seen, f"anon (no sign-in) read {a.rows} of the "
+                   f"{a.targeted} rows the probe created in {seen.what}", got, level=level, note=note)
 
 
 @rule(PROBE_ANON_WRITE)
 def anon_write(ctx: Context, seen: Seen) -> Iterator[Finding]:
+    """A warning when anon may only add rows that are nobody's (a waitlist, a contact form): spam,
+    not a leak. Changing or deleting rows stays an error."""
     got = [a for a in seen.allowed if a.caller == "anon" and a.command != "select" and seen.undeclared(a)]
-    if got:
-        yield observed(PROBE_ANON_WRITE, ctx, seen, f"anon (no sign-in) could "
-                       f"{join([a.command for a in got])} rows in {seen.what}", got)
+    if not got:
+        return
+    spam = all(a.command == "insert" for a in got) and _nobodys(seen, got)
+    note = f"a spam risk: {seen.what} holds no user or tenant data" if spam else ""
+    yield observed(PROBE_ANON_WRITE, ctx, seen, f"anon (no sign-in) could "
+                   f"{join([a.command for a in got])} rows in {seen.what}", got,
+                   level=Level.WARN if spam else None, note=note)
 
 
 @rule(PROBE_CROSS_USER_READ)

@@ -93,7 +93,7 @@ class Run:
             return ProbeResult([], self.summary)
         with self.db.connect(autocommit=True) as conn, conn.transaction(force_rollback=True):
             self._probe(conn, targets, left, expect)
-        vctx = Context(self.facts, expect, has_peer="C" in self.users)
+        vctx = Context(self.facts, expect, has_peer="C" in self.users, settings=self.settings)
         self.findings += [expectation_problem(p) for p in problems]
         probe_checks = checks(Stage.PROBE)
         for result in self.results:

@@ -20,6 +20,7 @@ class Context:
     facts: Facts
     expect: dict[str, dict[str, str]]
     has_peer: bool
+    settings: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -60,8 +61,9 @@ def _location(facts: Facts, table: Table, attempts: list[Attempt]) -> Location |
 
 
 def observed(rule: RuleInfo, ctx: Context, seen: Seen, message: str, attempts: list[Attempt],
-             extra: dict[str, Any] | None = None, level: Level | None = None) -> Finding:
-    """A finding of what these requests did, naming the policies that let them through."""
+             extra: dict[str, Any] | None = None, level: Level | None = None, note: str = "") -> Finding:
+    """A finding of what these requests did, naming the policies that let them through; `note`
+    (why the level is what it is) follows them."""
     table = seen.result.table
     policies = sorted({p for a in attempts for p in a.policies})
     evidence: dict[str, Any] = {"table": table.identity, "rls": table.rls,
@@ -74,5 +76,7 @@ def observed(rule: RuleInfo, ctx: Context, seen: Seen, message: str, attempts: l
     elif policies:
         names = [p.split(" on ", 1)[0] for p in policies]
         message += f" (allowed by {'policy' if len(names) == 1 else 'policies'} {join(names)})"
+    if note:
+        message += f"; {note}"
     return rule.finding(seen.obj, message, location=_location(ctx.facts, table, attempts),
                         evidence=evidence, level=level)

@@ -37,23 +37,13 @@ EXTENSION_IN_PUBLIC = RuleInfo(
     summary="An extension installed in public (or another exposed schema) instead of extensions.",
     stage=Stage.AUDIT)
 
-def _anon_readable_columns(t: Table) -> list[str]:
-    for grantee in ("anon", "PUBLIC"):
-        if "select" in t.privileges.get(grantee, ()):
-            return [c.name for c in t.columns]
-    cols: set[str] = set()
-    for grantee in ("anon", "PUBLIC"):
-        cols.update(t.column_privileges.get(grantee, {}).get("select", ()))
-    return [c.name for c in t.columns if c.name in cols]
-
-
 @rule(SENSITIVE_COLUMNS_EXPOSED)
 def sensitive_columns_exposed(ctx: AuditContext) -> Iterator[Finding]:
     for t in ctx.user_tables():
         status, policies = cell_status(ctx, t, "anon", "select")
         if status not in ("no RLS", "open"):
             continue
-        cols = sensitive_columns(ctx.settings, t, _anon_readable_columns(t))
+        cols = sensitive_columns(ctx.settings, t, ctx.exposure.readable_columns(t, "anon"))
         if not cols:
             continue
         why = "row level security is off" if status == "no RLS" else \
