@@ -18,7 +18,8 @@ POLICY_ALWAYS_TRUE = RuleInfo(
     stage=Stage.AUDIT)
 UPDATE_WITHOUT_WITH_CHECK = RuleInfo(
     id="update_without_with_check", level=Level.WARN, category=Category.SECURITY,
-    summary="An UPDATE policy without WITH CHECK whose USING leaves the owner column free to change.",
+    summary="An UPDATE policy whose WITH CHECK (or USING, when it has none) leaves the owner column "
+            "free to change.",
     stage=Stage.AUDIT)
 POLICY_NOT_ROW_SCOPED = RuleInfo(
     id="policy_not_row_scoped", level=Level.WARN, category=Category.SECURITY,
@@ -92,13 +93,13 @@ def policy_always_true(ctx: AuditContext) -> Iterator[Finding]:
         reach = _reaching(ctx, t, p, writes)
         if not reach:
             continue
-        level = Level.ERROR if "anon" in reach else Level.WARN
+        level, note = _always_true_level(ctx, t, reach)
         who = "; ".join(f"{r} ({', '.join(c)})" for r, c in reach.items())
         pred = _owner_example(ctx, t)
         yield POLICY_ALWAYS_TRUE.finding(
             policy_ref(p),
             f"policy {p.name!r} on {t.identity} lets {who} write any row: its "
-            f"{' and '.join(clauses)} {'are' if len(clauses) > 1 else 'is'} literally true",
+            f"{' and '.join(clauses)} {'are' if len(clauses) > 1 else 'is'} literally true{note}",
             remediation=f"{_alter(p)} to authenticated using ({pred}) with check ({pred});\n"
                         "-- or drop the policy if these roles should not write at all",
             location=ctx.locate.policy(p), level=level,
@@ -106,33 +107,83 @@ def policy_always_true(ctx: AuditContext) -> Iterator[Finding]:
         )
 
 
+def _always_true_level(ctx: AuditContext, t: Table, reach: dict[str, list[str]]) -> tuple[Level, str]:
+    """Anon adding rows that belong to nobody (a waitlist, a contact form) is a spam risk, a
+    warning; anon changing rows, or adding rows that name a user or an organisation, is an error."""
+    anon = reach.get("anon")
+    if not anon:
+        return Level.WARN, ""
+    if set(anon) == {"insert"} and not ctx.facts.scopes.of(t).scoped:
+        return Level.WARN, f" (a spam risk: {t.identity} holds no user or tenant data)"
+    return Level.ERROR, ""
+
+
 @rule(UPDATE_WITHOUT_WITH_CHECK)
 def update_without_with_check(ctx: AuditContext) -> Iterator[Finding]:
-    """Postgres checks an updated row against WITH CHECK, or the USING when there is none.
-    When the USING already ties an owner column to the caller, that check pins the column, so
-    we stay quiet; when it does not, nothing stops an update from rewriting the owner column."""
+    """Postgres checks an updated row against WITH CHECK, or the USING when there is none. When
+    that check ties an owner column to the caller, the owner cannot change, so we stay quiet;
+    when it does not, an update may set the owner column to anyone, unless the role's SELECT
+    policies pin it (see `_reads_pin_owner`)."""
     for t, p in _policies(ctx):
-        if not p.permissive or p.command not in ("update", "all") or p.with_check is not None:
+        if not p.permissive or p.command not in ("update", "all"):
             continue
-        using, _ = ctx.clauses(p)
         owners = ctx.owner_columns(t)
-        if using.text is None or using.always_true or not owners or not using.parsed:
+        using, check = ctx.clauses(p)
+        explicit = p.with_check is not None
+        new_row = check if explicit else using
+        if using.text is None or not owners or new_row.always_true or not new_row.parsed:
             continue
-        if using.caller_columns & owners:
+        if new_row.caller_columns & owners:
             continue
-        reach = _reaching(ctx, t, p, ("update",))
+        reach = [r for r in _reaching(ctx, t, p, ("update",)) if not _reads_pin_owner(ctx, t, r, owners)]
         if not reach:
             continue
         pred = _owner_example(ctx, t)
+        cols = fmt_list(owners)
+        if explicit:
+            message = (f"policy {p.name!r} on {t.identity} lets {fmt_list(reach)} update rows, and "
+                       f"neither its WITH CHECK nor the SELECT policies of {fmt_list(reach)} tie {cols} "
+                       f"to the caller: an update may hand a row to anyone by setting {cols}")
+            fix = f"{_alter(p)} with check ({_grouped(p.with_check or '')} and {pred});"
+        else:
+            message = (f"policy {p.name!r} on {t.identity} lets {fmt_list(reach)} update rows without a "
+                       f"WITH CHECK, and its USING does not tie {cols} to the caller: an update may set "
+                       f"{cols} to anyone")
+            fix = f"{_alter(p)} with check ({pred});"
         yield UPDATE_WITHOUT_WITH_CHECK.finding(
-            policy_ref(p),
-            f"policy {p.name!r} on {t.identity} lets {fmt_list(reach)} update rows without a "
-            f"WITH CHECK, and its USING does not tie {fmt_list(owners)} to the caller: an update "
-            f"may set {fmt_list(owners)} to anyone",
-            remediation=f"{_alter(p)} with check ({pred});",
-            location=ctx.locate.policy(p),
-            evidence={"roles": sorted(reach), "owner_columns": sorted(owners), "using": p.using},
+            policy_ref(p), message, remediation=fix, location=ctx.locate.policy(p),
+            evidence={"roles": sorted(reach), "owner_columns": sorted(owners), "using": p.using,
+                      "with_check": p.with_check},
         )
+
+
+def _grouped(text: str) -> str:
+    """The expression in parentheses, unless pg_get_expr already printed them around it."""
+    depth, bare = 0, _STRING.sub("''", text)
+    for i, ch in enumerate(bare):
+        depth += {"(": 1, ")": -1}.get(ch, 0)
+        if depth == 0:
+            return text if i == len(bare) - 1 and ch == ")" else f"({text})"
+    return f"({text})"
+
+
+_STRING = re.compile(r"'(?:[^']|'')*'")
+
+
+def _reads_pin_owner(ctx: AuditContext, t: Table, role: str, owners: frozenset[str]) -> bool:
+    """An UPDATE that filters its rows (PostgREST's `where id = ...` always does) needs read
+    access, so Postgres checks the new row against the role's SELECT policies too: when every way
+    to read a row ties an owner column to the caller, a row handed to someone else is rejected.
+    Without any SELECT policy nothing is pinned (an unfiltered update needs no read access)."""
+    def pins(policy: Policy) -> bool:
+        exprs = ctx.command_exprs(policy, "select")
+        return bool(exprs) and all(f.caller_scoped and f.caller_columns & owners for f in exprs)
+
+    readers = [p for p in t.policies if p.applies_to(role) and ctx.command_exprs(p, "select")]
+    if any(pins(p) for p in readers if not p.permissive):
+        return True
+    permissive = [p for p in readers if p.permissive]
+    return bool(permissive) and all(pins(p) for p in permissive)
 
 
 @rule(POLICY_NOT_ROW_SCOPED)
