@@ -8,6 +8,7 @@ from toolkit.audit.rules import (  # noqa: F401  (imported for their registratio
     functions,
     indexes,
     policies,
+    recursion,
     rls,
     storage,
 )
