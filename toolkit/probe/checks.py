@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from toolkit.errors import first_line
 from toolkit.facts.scope import primary_key
-from toolkit.model import Table
+from toolkit.model import Policy, Table
 from toolkit.probe.session import User, anon_claims, one_request
 from toolkit.probe.sqltext import column_list, ident, row_filter, text_value
 from toolkit.probe.synth import Filled, Row, RowSpec, SynthError, Synthesizer
@@ -45,6 +45,7 @@ class Attempt:
     rows_sql: str = ""  # a statement yielding the rows the request read or wrote (for attribution)
     fakes: str = ""  # spoofed inserts: whose name, organisation or parent row the row claims
     new_row: bool = False  # the request wrote new values (check WITH CHECK, not USING)
+    in_policy: bool = False  # an error that a policy raised (the same statement bypassing RLS did not)
 
     @property
     def allowed(self) -> bool:
@@ -239,13 +240,56 @@ class Prober:
             attempt = self.insert("B", filled, spoof[0], "spoof")
             attempt.fakes = spoof[1]
             add(attempt)
+        result.attempts += self.own(filled)
         if self.reaches(t, "A", "update"):
             for got in (self.handover(filled), self.move(filled)):
                 if got is not None:
                     add(got)
-        if declared:
-            self.declared(filled, declared, result)
+        if declared and "C" in self.users:
+            self.peer(filled, declared, result)
         return result
+
+    def own(self, filled: Filled) -> list[Attempt]:
+        """User A reading and writing A's own rows, as every user of the app does. A request that
+        fails here inside a policy (it recurses, raises, casts what it cannot) breaks the app for
+        everyone; the same statement is tried with RLS bypassed to tell that from other errors."""
+        t, a_rows, out = filled.table, [filled.rows["A"]], []
+        if self.reaches(t, "A", "select"):
+            out.append(self.select("A", filled, a_rows, "own"))
+        if self.reaches(t, "A", "update"):
+            got = self.update("A", filled, a_rows, "own")
+            if got is not None:
+                out.append(got)
+        if self.reaches(t, "A", "delete"):
+            out.append(self.delete("A", filled, a_rows, "own"))
+        if self.reaches(t, "A", "insert"):
+            out.append(self.insert("A", filled, RowSpec("own", 4, "A", "A", "A"), "own"))
+        for a in out:
+            if a.outcome == "error" and self.inside_policy(t, a):
+                a.in_policy = True
+                a.policies = tuple(p.identity for p in t.policies
+                                   if p.applies_to(a.role) and _checked_for(p, a.command))
+        return out
+
+    def inside_policy(self, t: Table, attempt: Attempt) -> bool:
+        """The same request with the table's RLS switched off (for this savepoint only; same
+        role and claims, so triggers behave alike) does not fail the same way: one of the
+        table's policies raised the error. Unknown (False) when RLS cannot be switched off."""
+        import psycopg
+
+        sqlstate = ""
+        try:
+            with self.conn.transaction():
+                self.conn.execute(f"ALTER TABLE {t.identity} DISABLE ROW LEVEL SECURITY")
+                try:
+                    one_request(self.conn, attempt.role, self.claims(attempt.caller), attempt.sql,
+                                statement_timeout=TIMEOUT)
+                except psycopg.Error as e:
+                    sqlstate = e.sqlstate or "?"
+                raise psycopg.Rollback()
+        except psycopg.Error:
+            return False  # not the table's owner: cannot tell
+        return sqlstate != attempt.sqlstate
 
     def spoof_spec(self, filled: Filled) -> tuple[RowSpec, str] | None:
         """B's attempt to write into A's world, and what it fakes: a row in A's name
@@ -306,22 +350,24 @@ class Prober:
         return any("update" in t.privileges.get(r, ()) for r in (role, "PUBLIC")) or any(
             col in t.column_privileges.get(r, {}).get("update", ()) for r in (role, "PUBLIC"))
 
-    def declared(self, filled: Filled, declared: dict[str, str], result: TableResult) -> None:
-        """Extra requests that tell 'owner' from 'tenant' from 'none' for declared commands:
-        what A can do with A's own rows and what C, A's colleague, can do with them."""
+    def peer(self, filled: Filled, declared: dict[str, str], result: TableResult) -> None:
+        """Extra requests that tell 'tenant' from 'owner' for declared commands: what C, A's
+        colleague, can do with A's rows (A's own requests are always made)."""
         t, a_rows, add = filled.table, [filled.rows["A"]], result.attempts.append
-        peers = ["A"] + (["C"] if "C" in self.users else [])
-        for caller in peers:
-            purpose = "own" if caller == "A" else "peer"
-            if "select" in declared and self.reaches(t, caller, "select"):
-                add(self.select(caller, filled, a_rows, purpose))
-            if "update" in declared and self.reaches(t, caller, "update"):
-                got = self.update(caller, filled, a_rows, purpose)
-                if got is not None:
-                    add(got)
-            if "delete" in declared and self.reaches(t, caller, "delete"):
-                add(self.delete(caller, filled, a_rows, purpose))
-            if "insert" in declared and self.reaches(t, caller, "insert"):
-                owner = "A" if filled.scope.kind in ("user", "owner") else caller
-                spec = RowSpec(purpose, 4 if caller == "A" else 6, owner, caller, "A")
-                add(self.insert(caller, filled, spec, purpose))
+        if "select" in declared and self.reaches(t, "C", "select"):
+            add(self.select("C", filled, a_rows, "peer"))
+        if "update" in declared and self.reaches(t, "C", "update"):
+            got = self.update("C", filled, a_rows, "peer")
+            if got is not None:
+                add(got)
+        if "delete" in declared and self.reaches(t, "C", "delete"):
+            add(self.delete("C", filled, a_rows, "peer"))
+        if "insert" in declared and self.reaches(t, "C", "insert"):
+            owner = "A" if filled.scope.kind in ("user", "owner") else "C"
+            add(self.insert("C", filled, RowSpec("peer", 6, owner, "C", "A"), "peer"))
+
+
+def _checked_for(policy: Policy, command: str) -> bool:
+    """Postgres evaluates the policy for this command: its own, and SELECT's for the rows an
+    update or delete filters."""
+    return policy.covers(command) or (command in ("update", "delete") and policy.covers("select"))

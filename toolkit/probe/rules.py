@@ -45,6 +45,12 @@ PROBE_OWNER_SPOOF = RuleInfo(
     fix="Add a WITH CHECK that ties the new row to the caller, e.g. with check (user_id = "
         "(select auth.uid())), and for organisation data with check (org_id in (select "
         "private.user_org_ids())).")
+PROBE_POLICY_ERROR = RuleInfo(
+    id="probe_policy_error", level=Level.ERROR, category=Category.HYGIENE, stage=Stage.PROBE,
+    summary="User A's own read or write of A's rows failed with an error raised inside a policy: "
+            "the app is broken for every user.",
+    fix="Run the statement from the evidence as a signed-in user and fix the policy the error "
+        "comes from; a policy that reads its own table recurses (see policy_infinite_recursion).")
 EXPECTATION_MISMATCH = RuleInfo(
     id="expectation_mismatch", level=Level.ERROR, category=Category.SECURITY, stage=Stage.PROBE,
     summary="Who can read or write a table differs from the access declared in "
@@ -141,6 +147,16 @@ def _spoof_phrase(seen: Seen, a: Attempt) -> str:
         "tenant": f"user B could insert a row in {what} into user A's organisation",
         "parent": f"user B could insert a row in {what} under user A's rows",
     }.get(a.fakes, f"user B could insert a row in {what}")
+
+
+@rule(PROBE_POLICY_ERROR)
+def policy_error(ctx: Context, seen: Seen) -> Iterator[Finding]:
+    got = [a for a in seen.result.attempts if a.purpose == "own" and a.in_policy]
+    if got:
+        verbs = join([_VERBS[a.command] for a in got])
+        errors = "; ".join(dict.fromkeys(a.detail for a in got))
+        yield observed(PROBE_POLICY_ERROR, ctx, seen, f"user A could not {verbs} their own rows in "
+                       f"{seen.what}: {errors}", got, policies_did="raised while checking")
 
 
 @rule(EXPECTATION_MISMATCH)

@@ -61,9 +61,11 @@ def _location(facts: Facts, table: Table, attempts: list[Attempt]) -> Location |
 
 
 def observed(rule: RuleInfo, ctx: Context, seen: Seen, message: str, attempts: list[Attempt],
-             extra: dict[str, Any] | None = None, level: Level | None = None, note: str = "") -> Finding:
-    """A finding of what these requests did, naming the policies that let them through; `note`
-    (why the level is what it is) follows them."""
+             extra: dict[str, Any] | None = None, level: Level | None = None, note: str = "",
+             policies_did: str = "allowed by") -> Finding:
+    """A finding of what these requests did, naming the policies that let them through (or, with
+    `policies_did`, that did something else to them); `note` (why the level is what it is)
+    follows them."""
     table = seen.result.table
     policies = sorted({p for a in attempts for p in a.policies})
     evidence: dict[str, Any] = {"table": table.identity, "rls": table.rls,
@@ -75,7 +77,7 @@ def observed(rule: RuleInfo, ctx: Context, seen: Seen, message: str, attempts: l
         message += " (RLS is off)"
     elif policies:
         names = [p.split(" on ", 1)[0] for p in policies]
-        message += f" (allowed by {'policy' if len(names) == 1 else 'policies'} {join(names)})"
+        message += f" ({policies_did} {'policy' if len(names) == 1 else 'policies'} {join(names)})"
     if note:
         message += f"; {note}"
     return rule.finding(seen.obj, message, location=_location(ctx.facts, table, attempts),
