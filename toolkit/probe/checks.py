@@ -99,6 +99,7 @@ class Prober:
         self.users = users
         self.exposure = exposure
         self.requests = 0
+        self._visible: dict[str, bool] = {}
 
     # --- one request ----------------------------------------------------------------------------
     def claims(self, caller: str) -> dict[str, Any]:
@@ -173,9 +174,10 @@ class Prober:
         return self.run(caller, "delete", purpose, sql, targeted=len(rows), pre=pre,
                         rows_sql=f"SELECT * FROM {filled.table.identity} WHERE {where}")
 
-    def insert(self, caller: str, filled: Filled, spec: RowSpec, purpose: str) -> Attempt:
+    def insert(self, caller: str, filled: Filled, spec: RowSpec, purpose: str,
+               overrides: dict[str, str | None] | None = None) -> Attempt:
         try:
-            values = self.synth.build(filled.table, spec)
+            values = self.synth.build(filled.table, spec, overrides=overrides)
         except SynthError as e:
             return Attempt(caller, "insert", purpose, "skipped", detail=str(e))
         if values:
@@ -240,6 +242,7 @@ class Prober:
             attempt = self.insert("B", filled, spoof[0], "spoof")
             attempt.fakes = spoof[1]
             add(attempt)
+        result.attempts += self.reparent(filled)
         result.attempts += self.own(filled)
         if self.reaches(t, "A", "update"):
             for got in (self.handover(filled), self.move(filled)):
@@ -313,6 +316,45 @@ class Prober:
         if scope.kind == "derived":
             return RowSpec("spoof", 5, "B", "B", "A"), "parent"
         return RowSpec("spoof", 5, "B", "B", "B"), "row"
+
+    def reparent(self, filled: Filled) -> list[Attempt]:
+        """B attaching a row of B's own to a row of A's that B cannot read (a task into A's
+        project), one foreign key at a time: by inserting it, and by moving B's own row there.
+        Owner-scoped tables only: the spoof of tenant and derived rows already points every
+        parent at A's."""
+        t, out = filled.table, []
+        if filled.scope.kind not in ("user", "owner"):
+            return out
+        for fk in t.foreign_keys:
+            parent = self.synth.filled.get(fk.ref_table)
+            if (fk.ref_table == t.identity or fk.ref_table in self.synth.scopes.user_keys
+                    or parent is None or not parent.scope.scoped or "A" not in parent.rows
+                    or self.visible(parent, "B")):
+                continue
+            values = {c: parent.rows["A"].values.get(rc)
+                      for c, rc in zip(fk.columns, fk.ref_columns, strict=True)}
+            fakes = f"parent {fk.ref_table} ({', '.join(fk.columns)})"
+            if self.reaches(t, "B", "insert"):
+                attempt = self.insert("B", filled, RowSpec("spoof", 5, "B", "B", "B"), "spoof", values)
+                attempt.fakes = fakes
+                out.append(attempt)
+            if self.reaches(t, "B", "update") and all(self._may_update(t, c) for c in fk.columns):
+                types = self.synth.shape(t).types
+                moved = self.update("B", filled, [filled.rows["B"]], "reparent",
+                                    {c: text_value(v, types[c]) for c, v in values.items()})
+                if moved is not None:
+                    moved.fakes = fakes
+                    out.append(moved)
+        return out
+
+    def visible(self, filled: Filled, caller: str) -> bool:
+        """`caller` may read A's row of this table (then attaching rows to it is plausibly meant:
+        a comment on a public post)."""
+        key = f"{filled.table.identity}:{caller}"
+        if key not in self._visible:
+            self._visible[key] = self.reaches(filled.table, caller, "select") and self.select(
+                caller, filled, [filled.rows["A"]], "read").allowed
+        return self._visible[key]
 
     def handover(self, filled: Filled) -> Attempt | None:
         """A gives their own row to B by rewriting the owner column."""

@@ -126,7 +126,7 @@ def cross_user_write(ctx: Context, seen: Seen) -> Iterator[Finding]:
 @rule(PROBE_OWNER_SPOOF)
 def owner_spoof(ctx: Context, seen: Seen) -> Iterator[Finding]:
     got = [a for a in seen.allowed if a.purpose == "spoof" and seen.undeclared(a)]
-    got += [a for a in seen.allowed if a.purpose in ("handover", "move")
+    got += [a for a in seen.allowed if a.purpose in ("handover", "move", "reparent")
             and ex.OPENNESS.get(seen.declared.get("update", "owner"), 0) < ex.OPENNESS["authenticated"]]
     if got:
         yield observed(PROBE_OWNER_SPOOF, ctx, seen, "; ".join(_spoof_phrase(seen, a) for a in got), got)
@@ -138,6 +138,10 @@ def _spoof_phrase(seen: Seen, a: Attempt) -> str:
         return f"user A could hand their row in {what} to user B (UPDATE of {result.filled.scope.owner})"
     if a.purpose == "move":
         return f"user A could move their row in {what} into user B's organisation"
+    if a.purpose == "reparent":
+        return f"user B could move their row in {what} under user A's row in {a.fakes.split(' ', 1)[1]}"
+    if a.fakes.startswith("parent "):
+        return f"user B could insert a row in {what} under user A's row in {a.fakes.split(' ', 1)[1]}"
     if result.bucket is not None:
         return f"user B could upload into user A's folder of {what}"
     if a.fakes.startswith("membership "):
