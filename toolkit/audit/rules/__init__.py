@@ -7,6 +7,7 @@ from toolkit.audit.rules import (  # noqa: F401  (imported for their registratio
     exposure,
     functions,
     indexes,
+    parents,
     policies,
     recursion,
     rls,
