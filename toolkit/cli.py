@@ -361,7 +361,7 @@ def new(name: str, project_dir: Path | None, config_file: Path | None, table: st
             raise SupakitError(f"stdin is not valid UTF-8 (byte {e.start})") from None
     project = load_project(project_dir, config_file)
     content = build_content(name, table=table, schema=schema, owner_column=None if no_owner else owner_column,
-                            columns=list(columns), public_read=public_read, sql=sql_text)
+                            columns=list(columns), public_read=public_read, sql=sql_text, project=project)
     created = new_migration(project.migrations_dir, name, content)
     for warning in created.warnings:
         click.echo(f"supakit: warning: {warning}", err=True)

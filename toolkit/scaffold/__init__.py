@@ -6,10 +6,14 @@ import datetime as dt
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from toolkit.errors import MigrationError, SupakitError
 from toolkit.migrations import CLI_PATTERN
 from toolkit.naming import migration_slug
+
+if TYPE_CHECKING:
+    from toolkit.project import Project
 
 VERSION_FORMAT = "%Y%m%d%H%M%S"
 MAX_BUMPS = 10_000
@@ -115,8 +119,11 @@ def placeholder(name: str, now: dt.datetime | None = None) -> str:
 
 
 def build_content(name: str, *, table: str | None, schema: str, owner_column: str | None,
-                  columns: list[str], public_read: bool, sql: str | None) -> str:
-    """The body of a new migration from `supakit new` options; conflicting options are refused."""
+                  columns: list[str], public_read: bool, sql: str | None,
+                  project: Project | None = None) -> str:
+    """The body of a new migration from `supakit new` options; conflicting options are refused.
+    The project's migrations say who owns the tables a new table points at."""
+    from toolkit.scaffold.parents import owner_columns
     from toolkit.scaffold.table import TableSpec, parse_column, render_table
 
     table_only = [opt for opt, used in (("--column", bool(columns)), ("--public-read", public_read),
@@ -127,8 +134,11 @@ def build_content(name: str, *, table: str | None, schema: str, owner_column: st
         return wrap_sql(sql) if sql is not None else placeholder(name)
     if sql is not None:
         raise SupakitError("--table writes its own SQL; drop --sql/--from-stdin, or --table")
-    spec = TableSpec(table=table, schema=schema, owner_column=owner_column,
-                     columns=[parse_column(c, schema) for c in columns], public_read=public_read)
+    cols = [parse_column(c, schema) for c in columns]
+    owners = owner_columns(project.migrations_dir, project.root) \
+        if project is not None and owner_column and any(c.references for c in cols) else {}
+    spec = TableSpec(table=table, schema=schema, owner_column=owner_column, columns=cols,
+                     public_read=public_read, parent_owners=owners)
     return render_table(spec)
 
 
