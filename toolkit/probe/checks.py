@@ -322,7 +322,7 @@ class Prober:
         project), one foreign key at a time: by inserting it, and by moving B's own row there.
         Owner-scoped tables only: the spoof of tenant and derived rows already points every
         parent at A's."""
-        t, out = filled.table, []
+        t, out = filled.table, list[Attempt]()
         if filled.scope.kind not in ("user", "owner"):
             return out
         for fk in t.foreign_keys:
