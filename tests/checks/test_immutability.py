@@ -7,7 +7,7 @@ from collections.abc import Callable
 import pytest
 
 from tests.checks.conftest import git
-from toolkit.checks.immutability import check_against_base
+from toolkit.checks.immutability import check_against_base, compare_with_base
 from toolkit.errors import SupakitError
 from toolkit.project import Project
 
@@ -23,6 +23,14 @@ def test_untouched_history_and_a_new_later_migration_pass(repo: Repo) -> None:
     assert found(project) == []
     (project.migrations_dir / "20240103000000_c.sql").write_text("select 1;\n")
     assert found(project) == []
+
+
+def test_the_change_is_the_new_and_edited_migrations(repo: Repo) -> None:
+    project = repo()
+    (project.migrations_dir / "20240102000000_b.sql").write_text("-- changed\n")
+    (project.migrations_dir / "20240103000000_c.sql").write_text("select 1;\n")
+    _, changed = compare_with_base(project, "base")
+    assert changed == {"supabase/migrations/20240102000000_b.sql", "supabase/migrations/20240103000000_c.sql"}
 
 
 def test_an_edited_migration(repo: Repo) -> None:

@@ -197,3 +197,28 @@ def test_bad_lint_settings_are_one_clear_error(lint_sql: LintSql, settings: str,
 
     with pytest.raises(ConfigError, match=message):
         lint_sql("select 1;", settings=settings)
+
+
+def test_table_without_rls_judges_the_folder_as_one_history(lint_sql: LintSql) -> None:
+    files = {
+        "20240101000000_tables.sql": "create table public.notes (id int);\ncreate table public.logs (id int);\n",
+        "20240105000000_secure.sql": "alter table public.notes enable row level security;\n",
+    }
+    found = {f.object.name: f for f in lint_sql(files, rule="table_without_rls")}
+    assert found["notes"].level is Level.INFO
+    assert "supabase/migrations/20240105000000_secure.sql enables it later" in found["notes"].message
+    assert found["notes"].evidence["enabled_in"] == "supabase/migrations/20240105000000_secure.sql"
+    assert found["logs"].level is Level.ERROR  # no file ever enables it
+
+
+def test_table_without_rls_judges_a_strict_file_on_its_own(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from tests.conftest import write_project
+    from toolkit.lint import lint_project
+
+    project = write_project(tmp_path, {
+        "20240101000000_tables.sql": "create table public.notes (id int);\n",
+        "20240105000000_secure.sql": "alter table public.notes enable row level security;\n",
+    })
+    strict = frozenset({"supabase/migrations/20240101000000_tables.sql"})
+    [f] = [f for f in lint_project(project, squawk=False, strict=strict).findings if f.rule == "table_without_rls"]
+    assert f.level is Level.ERROR

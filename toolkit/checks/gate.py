@@ -41,19 +41,22 @@ def _dedupe(findings: list[Finding]) -> list[Finding]:
 
 
 def run_check(project: Project, opts: CheckOptions, progress: Progress) -> RunResult:
-    from toolkit.checks.immutability import check_against_base
+    from toolkit.checks.immutability import compare_with_base
     from toolkit.lint import lint_project
     from toolkit.pipeline import AuditOptions, audit
 
     t0 = time.perf_counter()
     static = check_folder(project)
+    changed: frozenset[str] = frozenset()
     if opts.base:
         progress(f"comparing migrations with {opts.base}")
-        static += check_against_base(project, opts.base)
+        history, changed = compare_with_base(project, opts.base)
+        static += history
     static += check_lock(project)
     folder_and_history = time.perf_counter() - t0
     progress("linting migrations")
-    lint = lint_project(project, squawk=opts.squawk)
+    # The change itself is judged at full strength; merged history in the light of what followed.
+    lint = lint_project(project, squawk=opts.squawk, strict=changed)
     static += lint.findings
     blocking = sum(1 for f in static if f.level.rank >= 3 and not f.suppressed_by)
     duplicate = next((f for f in static if f.rule == DUPLICATE_MIGRATION_VERSION.id), None)

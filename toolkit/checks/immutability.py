@@ -89,7 +89,9 @@ def head_commit(folder: Path) -> str | None:
     return f"{commit} + changes" if status.returncode == 0 and status.stdout.strip() else commit
 
 
-def check_against_base(project: Project, ref: str) -> list[Finding]:
+def compare_with_base(project: Project, ref: str) -> tuple[list[Finding], frozenset[str]]:
+    """The findings of `check_against_base`, and the migrations (project-relative paths) that
+    are new or edited since `ref`: the change under review."""
     root = repo_root(project)
     commit = resolve_ref(root, ref)
     mdir = project.migrations_dir.resolve()
@@ -100,5 +102,11 @@ def check_against_base(project: Project, ref: str) -> list[Finding]:
     before = entries_at(root, commit, folder)
     files = discover(project.migrations_dir, project.root).files
     now = entries_now(root, [mf.path.resolve() for mf in files])
+    merged = {e.name: e.digest for e in before}
+    changed = frozenset(mf.rel for mf, e in zip(files, now, strict=True) if merged.get(e.name) != e.digest)
     return compare(before, now, folder=project.rel(project.migrations_dir), source="git",
-                   against=f"{ref} ({commit[:12]})")
+                   against=f"{ref} ({commit[:12]})"), changed
+
+
+def check_against_base(project: Project, ref: str) -> list[Finding]:
+    return compare_with_base(project, ref)[0]

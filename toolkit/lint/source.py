@@ -15,10 +15,22 @@ from toolkit.sql.split import SourceText, SqlSyntaxError, Statement, split_state
 
 @dataclass
 class LintContext:
-    """What rules may know besides the file: project facts, never a database."""
+    """What rules may know besides the file: project facts and the other files of the run (in
+    apply order), never a database. Files in `strict` (those a change adds or edits) are judged
+    on their own, as if no later file existed."""
 
     exposed_schemas: tuple[str, ...] = ("public", "graphql_public")
     default_schema: str = "public"
+    files: tuple[ParsedFile, ...] = ()
+    strict: frozenset[str] = frozenset()
+    memo: dict[str, Any] = field(default_factory=dict, repr=False)  # what rules derive from `files`, once
+
+    def later(self, pf: ParsedFile) -> tuple[ParsedFile, ...]:
+        """The files of the run after `pf` (none for a strict file)."""
+        if pf.rel in self.strict:
+            return ()
+        order = self.memo.setdefault("order", {f.rel: i for i, f in enumerate(self.files)})
+        return self.files[order[pf.rel] + 1:] if pf.rel in order else ()
 
 
 @dataclass
