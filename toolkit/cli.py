@@ -137,10 +137,10 @@ def timeout_option(fn: F) -> F:
                              "default: the statement_timeout setting, else 60s).")(fn)
 
 
-def load_project(project_dir: Path | None, config_file: Path | None) -> Any:
+def load_project(project_dir: Path | None, config_file: Path | None, *, folder_optional: bool = False) -> Any:
     from toolkit.project import find_project, read_settings
 
-    project = find_project(project_dir)
+    project = find_project(project_dir, folder_optional=folder_optional)
     if config_file is not None:
         project.settings, project.settings_file = read_settings(project.root, config_file)
     return project
@@ -237,7 +237,10 @@ def audit(ctx: click.Context, obj: Ctx, project_dir: Path | None, config_file: P
         from toolkit.engine.url import redact
 
         click.echo(f"supakit: auditing the live database {redact(db_url)} from the environment", err=True)
-    project = checked_rules(load_project(project_dir, config_file))
+    project = checked_rules(load_project(project_dir, config_file, folder_optional=bool(db_url)))
+    if pending_only and not project.has_folder:
+        fail("--pending-only needs the project's supabase/migrations folder (run it inside the project, "
+             "or pass --project-dir)")
     opts = AuditOptions(engine=engine, exposure=exposure, keep_going=keep_going, probe=not no_probe,
                         db_url=db_url, pending_only=pending_only, seed=not no_seed,
                         statement_timeout=statement_timeout)

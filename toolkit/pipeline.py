@@ -144,10 +144,10 @@ def audit_url(project: Project, opts: AuditOptions, progress: Progress) -> RunRe
                         user=deployed.user)
         progress(f"exposed schemas {', '.join(exposed)} (from {source}); behaves like exposure "
                  f"{deployed.exposure}")
-        history = read_history(conn)
+        history = read_history(conn) if project.has_folder else None
         # Which stages ran decides which suppressions can be called unused.
-        drift_stage = (Stage.DRIFT,) if history.applied is not None else ()
-        if opts.pending_only:
+        drift_stage = (Stage.DRIFT,) if history is None or history.applied is not None else ()
+        if opts.pending_only and history is not None:
             drift = compare(history, files)
             run.timings["drift"] = time.perf_counter() - t0
             run.findings += drift.findings
@@ -167,17 +167,20 @@ def audit_url(project: Project, opts: AuditOptions, progress: Progress) -> RunRe
 
 
 def _audit_catalog_beside_drift(conn: psycopg.Connection, project: Project, exposed: tuple[str, ...],
-                                history: History, files: list[MigrationFile], run: RunResult) -> None:
+                                history: History | None, files: list[MigrationFile], run: RunResult) -> None:
     """Drift findings, then the catalog's. The drift comparison (mostly libpg_query, which runs
     without the GIL) goes on a thread while the snapshot waits on the server and the rules run:
-    on 1,000 tables that hides most of its half second."""
+    on 1,000 tables that hides most of its half second. Without a project (`history` None) the
+    drift is only said not to be checked."""
     from concurrent.futures import ThreadPoolExecutor
 
     from toolkit.audit import audit_snapshot
     from toolkit.catalog import take_snapshot
-    from toolkit.drift import Drift, compare
+    from toolkit.drift import Drift, compare, not_checked
 
     def timed_compare() -> Drift:
+        if history is None:
+            return Drift([not_checked(project.root)])
         with run.timed("drift"):
             return compare(history, files)
 
