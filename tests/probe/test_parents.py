@@ -4,6 +4,7 @@ parent B can read (a comment on a public post) is not."""
 from __future__ import annotations
 
 from tests.probe.conftest import by_rule
+from toolkit.model import Level
 
 TABLES = """
 create table public.projects (
@@ -16,6 +17,12 @@ create table public.tasks (
   user_id uuid not null default auth.uid() references auth.users (id) on delete cascade,
   project_id uuid not null references public.projects (id),
   title text not null
+);
+create table public.project_notes (
+  id uuid primary key default gen_random_uuid(),
+  user_id uuid not null default auth.uid() references auth.users (id) on delete cascade,
+  project_id uuid not null references public.projects (id) on delete cascade,
+  body text not null
 );
 create table public.posts (
   id uuid primary key default gen_random_uuid(),
@@ -30,10 +37,15 @@ create table public.comments (
 );
 alter table public.projects enable row level security;
 alter table public.tasks enable row level security;
+alter table public.project_notes enable row level security;
 alter table public.posts enable row level security;
 alter table public.comments enable row level security;
 create policy projects_own on public.projects for all to authenticated
   using ((select auth.uid()) = user_id) with check ((select auth.uid()) = user_id);
+-- a project's notes are read by the project's owner, whoever wrote them
+create policy project_notes_read on public.project_notes for select to authenticated
+  using ((select auth.uid()) = user_id
+         or exists (select 1 from public.projects p where p.id = project_notes.project_id));
 create policy posts_read on public.posts for select to authenticated using (true);
 create policy posts_write on public.posts for insert to authenticated with check ((select auth.uid()) = user_id);
 create policy comments_read on public.comments for select to authenticated using (true);
@@ -44,6 +56,8 @@ create policy tasks_insert_own on public.tasks for insert to authenticated with 
 create policy tasks_update_own on public.tasks for update to authenticated
   using ((select auth.uid()) = user_id) with check ((select auth.uid()) = user_id);
 create policy comments_insert_own on public.comments for insert to authenticated
+  with check ((select auth.uid()) = user_id);
+create policy project_notes_insert_own on public.project_notes for insert to authenticated
   with check ((select auth.uid()) = user_id);
 """
 PARENT_PINNED = """
@@ -57,17 +71,26 @@ create policy tasks_update_own on public.tasks for update to authenticated
   and exists (select 1 from public.projects p where p.id = tasks.project_id and p.user_id = (select auth.uid())));
 create policy comments_insert_own on public.comments for insert to authenticated
   with check ((select auth.uid()) = user_id);
+create policy project_notes_insert_own on public.project_notes for insert to authenticated
+  with check ((select auth.uid()) = user_id
+              and exists (select 1 from public.projects p where p.id = project_notes.project_id));
 """
 
 
-def test_a_task_in_someone_elses_project_is_caught(probe_sql):  # type: ignore[no-untyped-def]
+def test_a_row_in_someone_elses_project_is_caught(probe_sql):  # type: ignore[no-untyped-def]
     result = probe_sql(TABLES + OWNER_ONLY)
-    (spoof,) = by_rule(result, "probe_owner_spoof")
-    assert spoof.object.name == "tasks"
-    assert spoof.message == (
+    spoofs = {f.object.name: f for f in by_rule(result, "probe_owner_spoof")}
+    assert set(spoofs) == {"tasks", "project_notes"}
+    # A finds B's note in A's project: an error
+    assert spoofs["project_notes"].level is Level.ERROR
+    assert spoofs["project_notes"].message.startswith(
+        "user B could insert a row in public.project_notes under user A's row in public.projects (project_id)")
+    # B's task sits in A's project, but only B reads it: a warning
+    assert spoofs["tasks"].level is Level.WARN
+    assert spoofs["tasks"].message == (
         "user B could insert a row in public.tasks under user A's row in public.projects (project_id); "
         "user B could move their row in public.tasks under user A's row in public.projects (project_id) "
-        "(allowed by policies tasks_insert_own and tasks_update_own)")
+        "(allowed by policies tasks_insert_own and tasks_update_own); only user B can read the row there")
     # a comment under A's post: B can read the post, so attaching to it is what comments are for
     comments = next(t for t in result.tables if t.table.name == "comments")
     assert not [a for a in comments.attempts if a.fakes.startswith("parent ")]

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from toolkit.errors import first_line
 from toolkit.facts.scope import primary_key
 from toolkit.model import Policy, Table
-from toolkit.probe.session import User, anon_claims, one_request
+from toolkit.probe.session import User, anon_claims, one_request, request
 from toolkit.probe.sqltext import column_list, ident, row_filter, text_value
 from toolkit.probe.synth import Filled, Row, RowSpec, SynthError, Synthesizer
 
@@ -46,6 +46,7 @@ class Attempt:
     fakes: str = ""  # spoofed inserts: whose name, organisation or parent row the row claims
     new_row: bool = False  # the request wrote new values (check WITH CHECK, not USING)
     in_policy: bool = False  # an error that a policy raised (the same statement bypassing RLS did not)
+    shown: bool = True  # a row B attached under A's parent: A can read it there
 
     @property
     def allowed(self) -> bool:
@@ -254,8 +255,9 @@ class Prober:
 
     def own(self, filled: Filled) -> list[Attempt]:
         """User A reading and writing A's own rows, as every user of the app does. A request that
-        fails here inside a policy (it recurses, raises, casts what it cannot) breaks the app for
-        everyone; the same statement is tried with RLS bypassed to tell that from other errors."""
+        a policy for its command should answer, and that fails inside a policy instead (it
+        recurses, raises, casts what it cannot), breaks the app for everyone; the same statement
+        is tried with RLS off to tell that from other errors."""
         t, a_rows, out = filled.table, [filled.rows["A"]], []
         if self.reaches(t, "A", "select"):
             out.append(self.select("A", filled, a_rows, "own"))
@@ -268,7 +270,8 @@ class Prober:
         if self.reaches(t, "A", "insert"):
             out.append(self.insert("A", filled, RowSpec("own", 4, "A", "A", "A"), "own"))
         for a in out:
-            if a.outcome == "error" and self.inside_policy(t, a):
+            meant = any(p.applies_to(a.role) and p.covers(a.command) for p in t.policies)
+            if a.outcome == "error" and meant and self.inside_policy(t, a):
                 a.in_policy = True
                 a.policies = tuple(p.identity for p in t.policies
                                    if p.applies_to(a.role) and _checked_for(p, a.command))
@@ -334,18 +337,43 @@ class Prober:
             values = {c: parent.rows["A"].values.get(rc)
                       for c, rc in zip(fk.columns, fk.ref_columns, strict=True)}
             fakes = f"parent {fk.ref_table} ({', '.join(fk.columns)})"
+            tried: list[Attempt | None] = []
             if self.reaches(t, "B", "insert"):
-                attempt = self.insert("B", filled, RowSpec("spoof", 5, "B", "B", "B"), "spoof", values)
-                attempt.fakes = fakes
-                out.append(attempt)
+                tried.append(self.insert("B", filled, RowSpec("spoof", 5, "B", "B", "B"), "spoof", values))
             if self.reaches(t, "B", "update") and all(self._may_update(t, c) for c in fk.columns):
                 types = self.synth.shape(t).types
-                moved = self.update("B", filled, [filled.rows["B"]], "reparent",
-                                    {c: text_value(v, types[c]) for c, v in values.items()})
-                if moved is not None:
-                    moved.fakes = fakes
-                    out.append(moved)
+                tried.append(self.update("B", filled, [filled.rows["B"]], "reparent",
+                                         {c: text_value(v, types[c]) for c, v in values.items()}))
+            for attempt in tried:
+                if attempt is not None:
+                    attempt.fakes = fakes
+                    if attempt.allowed:
+                        attempt.shown = self.shown_to(t, attempt, "A")
+                    out.append(attempt)
         return out
+
+    def shown_to(self, t: Table, attempt: Attempt, viewer: str) -> bool:
+        """`viewer` can read the row the request wrote, right after it (both rolled back). True
+        when that cannot be told (the write does not return its row to its own caller)."""
+        import psycopg
+
+        write = attempt.rows_sql.rsplit(" RETURNING ", 1)[0] + " RETURNING tableoid, ctid"
+        seen = True
+        try:
+            with self.conn.transaction():
+                with request(self.conn, attempt.role, self.claims(attempt.caller), keep=True,
+                             statement_timeout=TIMEOUT) as conn:
+                    row = conn.execute(write).fetchone()
+                if row is not None:
+                    with request(self.conn, role_of(viewer), self.claims(viewer),
+                                 statement_timeout=TIMEOUT) as conn:
+                        got = conn.execute(f"SELECT count(*) FROM {t.identity} WHERE tableoid = %s "
+                                           "AND ctid = %s::tid", [row[0], str(row[1])]).fetchone()
+                    seen = bool(got and got[0])
+                raise psycopg.Rollback()
+        except psycopg.Error:
+            return True
+        return seen
 
     def visible(self, filled: Filled, caller: str) -> bool:
         """`caller` may read A's row of this table (then attaching rows to it is plausibly meant:

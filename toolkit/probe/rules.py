@@ -82,15 +82,18 @@ def anon_read(ctx: Context, seen: Seen) -> Iterator[Finding]:
     if not got:
         return
     a, table = got[0], seen.result.table
-    level, note = None, ""
+    level, note, fix = None, "", None
     if _nobodys(seen, got):
         secrets = sensitive_columns(ctx.settings, table, ctx.facts.exposure.readable_columns(table, "anon"))
         if secrets:
             note = f"its rows belong to no user, but anon also read {join(secrets)}"
         else:
             level, note = Level.INFO, f"public by policy: {seen.what} holds no user or tenant data"
+            fix = (f"Nothing to do if these rows are meant to be public; declare it to have the probe "
+                   f"check it: [tool.supakit.expect.{table.name}] select = \"public\".")
     yield observed(PROBE_ANON_READ, ctx, seen, f"anon (no sign-in) read {a.rows} of the "
-                   f"{a.targeted} rows the probe created in {seen.what}", got, level=level, note=note)
+                   f"{a.targeted} rows the probe created in {seen.what}", got, level=level, note=note,
+                   remediation=fix)
 
 
 @rule(PROBE_ANON_WRITE)
@@ -102,9 +105,11 @@ def anon_write(ctx: Context, seen: Seen) -> Iterator[Finding]:
         return
     spam = all(a.command == "insert" for a in got) and _nobodys(seen, got)
     note = f"a spam risk: {seen.what} holds no user or tenant data" if spam else ""
+    fix = ("If anon signing up or writing in is the point, rate-limit it (a captcha, an Edge Function, "
+           "a trigger that caps rows per email or per minute) and suppress this with the reason.") if spam else None
     yield observed(PROBE_ANON_WRITE, ctx, seen, f"anon (no sign-in) could "
                    f"{join([a.command for a in got])} rows in {seen.what}", got,
-                   level=Level.WARN if spam else None, note=note)
+                   level=Level.WARN if spam else None, note=note, remediation=fix)
 
 
 @rule(PROBE_CROSS_USER_READ)
@@ -129,7 +134,12 @@ def owner_spoof(ctx: Context, seen: Seen) -> Iterator[Finding]:
     got += [a for a in seen.allowed if a.purpose in ("handover", "move", "reparent")
             and ex.OPENNESS.get(seen.declared.get("update", "owner"), 0) < ex.OPENNESS["authenticated"]]
     if got:
-        yield observed(PROBE_OWNER_SPOOF, ctx, seen, "; ".join(_spoof_phrase(seen, a) for a in got), got)
+        # Rows B attached under A's parent that only B can read still follow (or block) the
+        # parent's deletion and reach what reads A's rows server-side: a warning, not a leak.
+        unseen = all(a.fakes.startswith("parent ") and not a.shown for a in got)
+        note = "only user B can read the row there" if unseen else ""
+        yield observed(PROBE_OWNER_SPOOF, ctx, seen, "; ".join(_spoof_phrase(seen, a) for a in got), got,
+                       level=Level.WARN if unseen else None, note=note)
 
 
 def _spoof_phrase(seen: Seen, a: Attempt) -> str:

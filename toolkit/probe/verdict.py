@@ -62,7 +62,7 @@ def _location(facts: Facts, table: Table, attempts: list[Attempt]) -> Location |
 
 def observed(rule: RuleInfo, ctx: Context, seen: Seen, message: str, attempts: list[Attempt],
              extra: dict[str, Any] | None = None, level: Level | None = None, note: str = "",
-             policies_did: str = "allowed by") -> Finding:
+             policies_did: str = "allowed by", remediation: str | None = None) -> Finding:
     """A finding of what these requests did, naming the policies that let them through (or, with
     `policies_did`, that did something else to them); `note` (why the level is what it is)
     follows them."""
@@ -81,4 +81,4 @@ def observed(rule: RuleInfo, ctx: Context, seen: Seen, message: str, attempts: l
     if note:
         message += f"; {note}"
     return rule.finding(seen.obj, message, location=_location(ctx.facts, table, attempts),
-                        evidence=evidence, level=level)
+                        evidence=evidence, level=level, remediation=remediation)

@@ -487,5 +487,14 @@ class PolicyAnalyzer:
             facts = analyze(key, SELF if norm is not None else table, self.helpers)
             self._cache[key] = facts
         if norm is not None and facts.text != text:
-            facts = replace(facts, text=text)
+            facts = replace(facts, text=text, branches=tuple(_named(b, table) for b in facts.branches))
         return facts
+
+
+def _named(branch: Branch, table: str) -> Branch:
+    """A branch of a normalised text, with the table's own name back in it."""
+    def back(sql: str) -> str:
+        return sql.replace(SELF + ".", table + ".")
+
+    return replace(branch, text=back(branch.text),
+                   related=tuple((back(sql), cols) for sql, cols in branch.related))

@@ -14,23 +14,17 @@ PARENT_KEY_NOT_CHECKED = RuleInfo(
     id="parent_key_not_checked", level=Level.ERROR, category=Category.SECURITY,
     summary="An INSERT or UPDATE policy ignores a foreign key to a row only its owner or "
             "organisation can read, so a user can attach rows to someone else's (a task in "
-            "another user's project).",
+            "another user's project); a warning when only the row's author can read it.",
     stage=Stage.AUDIT)
 
 ROLE = "authenticated"
 
 
 def _private(ctx: AuditContext, parent: Table) -> bool:
-    """Signed-in users read only their own (or their organisation's) rows of `parent`: every
-    SELECT policy ties a row column to the caller, or they may not select it at all."""
+    """Signed-in users read only their own (or their organisation's) rows of `parent`."""
     if not ctx.exposure.reaches(parent, ROLE, "select"):
         return True
-    if not parent.rls:
-        return False
-    readers = [p for p in parent.policies if p.applies_to(ROLE) and ctx.mode(p, "select") is not None]
-    if any(not p.permissive and ctx.mode(p, "select") == "scoped" for p in readers):
-        return True
-    return all(ctx.mode(p, "select") == "scoped" for p in readers if p.permissive)
+    return parent.rls and ctx.reads_pinned(parent, ROLE) is not False
 
 
 def _guarded_parents(ctx: AuditContext, t: Table) -> list[tuple[ForeignKey, Table]]:
@@ -87,6 +81,18 @@ def parent_key_not_checked(ctx: AuditContext) -> Iterator[Finding]:
                 yield _finding(ctx, t, p, found)
 
 
+def _level(ctx: AuditContext, t: Table) -> tuple[Level, str]:
+    """An error when someone besides the row's author reads the attached row (the parent's owner
+    finds it in their project); a warning when only its author does: it then still follows (or,
+    without a cascade, blocks) the deletion of the parent, and reaches whatever reads the
+    parent's rows with the service role."""
+    users = frozenset(ctx.facts.scopes.of(t).user_columns)
+    if users and ctx.reads_pinned(t, ROLE, users) is not False:
+        return Level.WARN, (" (only its author can read it there; it still follows or blocks the "
+                            "parent's deletion and reaches what reads the parent's rows server-side)")
+    return Level.ERROR, ""
+
+
 def _finding(ctx: AuditContext, t: Table, p: Policy, found: list[tuple[ForeignKey, Table, str]]) -> Finding:
     keys = list(dict.fromkeys(f"{', '.join(fk.columns)} → {parent.identity}" for fk, parent, _ in found))
     commands = sorted({c for _, _, c in found})
@@ -96,11 +102,12 @@ def _finding(ctx: AuditContext, t: Table, p: Policy, found: list[tuple[ForeignKe
                          for c, rc in zip(fk.columns, fk.ref_columns, strict=True))
     pin = f" and p.{quote_ident(owner)} = (select auth.uid())" if owner else ""
     check = p.with_check if p.with_check is not None else p.using
+    level, note = _level(ctx, t)
     return PARENT_KEY_NOT_CHECKED.finding(
         policy_ref(p),
         f"policy {p.name!r} on {t.identity} lets authenticated {'/'.join(commands)} rows without checking "
         f"{fmt_list(keys)}: a user can attach a row to a {parent.identity} row that only its owner "
-        f"{'or organisation ' if owner is None else ''}can read",
+        f"{'or organisation ' if owner is None else ''}can read{note}", level=level,
         remediation=f"alter policy {quote_ident(p.name)} on {t.identity} with check ({check} and exists "
                     f"(select 1 from {parent.identity} p where {match}{pin}));",
         location=ctx.locate.policy(p),

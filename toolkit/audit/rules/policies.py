@@ -100,11 +100,16 @@ def policy_always_true(ctx: AuditContext) -> Iterator[Finding]:
             policy_ref(p),
             f"policy {p.name!r} on {t.identity} lets {who} write any row: its "
             f"{' and '.join(clauses)} {'are' if len(clauses) > 1 else 'is'} literally true{note}",
-            remediation=f"{_alter(p)} to authenticated using ({pred}) with check ({pred});\n"
+            remediation=SPAM_FIX if note else
+                        f"{_alter(p)} to authenticated using ({pred}) with check ({pred});\n"
                         "-- or drop the policy if these roles should not write at all",
             location=ctx.locate.policy(p), level=level,
             evidence={"roles": reach, "clauses": clauses, "policy_roles": list(p.roles)},
         )
+
+
+SPAM_FIX = ("If anyone adding rows is the point, limit it (a captcha, an Edge Function, a trigger that "
+            "caps rows per email or per minute) and suppress this with the reason.")
 
 
 def _always_true_level(ctx: AuditContext, t: Table, reach: dict[str, list[str]]) -> tuple[Level, str]:
@@ -123,7 +128,7 @@ def update_without_with_check(ctx: AuditContext) -> Iterator[Finding]:
     """Postgres checks an updated row against WITH CHECK, or the USING when there is none. When
     that check ties an owner column to the caller, the owner cannot change, so we stay quiet;
     when it does not, an update may set the owner column to anyone, unless the role's SELECT
-    policies pin it (see `_reads_pin_owner`)."""
+    policies pin it."""
     for t, p in _policies(ctx):
         if not p.permissive or p.command not in ("update", "all"):
             continue
@@ -135,7 +140,10 @@ def update_without_with_check(ctx: AuditContext) -> Iterator[Finding]:
             continue
         if new_row.caller_columns & owners:
             continue
-        reach = [r for r in _reaching(ctx, t, p, ("update",)) if not _reads_pin_owner(ctx, t, r, owners)]
+        # A filtered UPDATE (PostgREST's `where id = ...`) must read the new row: when every SELECT
+        # policy of the role pins the owner, Postgres rejects the hand-over. Without any, an
+        # unfiltered update needs no read access, so nothing is pinned.
+        reach = [r for r in _reaching(ctx, t, p, ("update",)) if not ctx.reads_pinned(t, r, owners)]
         if not reach:
             continue
         pred = _owner_example(ctx, t)
@@ -168,22 +176,6 @@ def _grouped(text: str) -> str:
 
 
 _STRING = re.compile(r"'(?:[^']|'')*'")
-
-
-def _reads_pin_owner(ctx: AuditContext, t: Table, role: str, owners: frozenset[str]) -> bool:
-    """An UPDATE that filters its rows (PostgREST's `where id = ...` always does) needs read
-    access, so Postgres checks the new row against the role's SELECT policies too: when every way
-    to read a row ties an owner column to the caller, a row handed to someone else is rejected.
-    Without any SELECT policy nothing is pinned (an unfiltered update needs no read access)."""
-    def pins(policy: Policy) -> bool:
-        exprs = ctx.command_exprs(policy, "select")
-        return bool(exprs) and all(f.caller_scoped and f.caller_columns & owners for f in exprs)
-
-    readers = [p for p in t.policies if p.applies_to(role) and ctx.command_exprs(p, "select")]
-    if any(pins(p) for p in readers if not p.permissive):
-        return True
-    permissive = [p for p in readers if p.permissive]
-    return bool(permissive) and all(pins(p) for p in permissive)
 
 
 @rule(POLICY_NOT_ROW_SCOPED)

@@ -75,8 +75,8 @@ def policy_infinite_recursion(ctx: AuditContext) -> Iterator[Finding]:
                 yield POLICY_INFINITE_RECURSION.finding(
                     policy_ref(p),
                     f"policy {p.name!r} on {t.identity} reads {t.identity} again under RLS "
-                    f"({through}): every {role} request it checks fails with \"infinite recursion "
-                    f"detected in policy for relation\"",
+                    f"({through}): every {role} request it checks fails with: infinite recursion "
+                    f"detected in policy for relation \"{t.name}\"",
                     remediation="create function private.<name>() returns setof <key type> language sql "
                                 "stable security definer set search_path = '' as $$ select ... $$;\n"
                                 f"alter policy {quote_ident(p.name)} on {t.identity} using (<column> in "
