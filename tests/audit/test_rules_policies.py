@@ -62,6 +62,19 @@ FILES = {
     create policy "diary edit" on public.diary for update to authenticated
       using ((select auth.uid()) = author_id) with check (status in ('draft', 'published'));
 
+    create table public.squads (id bigint primary key, owner_id uuid references auth.users (id));
+    alter table public.squads enable row level security;
+    create policy "own squads" on public.squads for select to authenticated
+      using ((select auth.uid()) = owner_id);
+    create table public.squad_tasks (id bigint primary key, team_id bigint references public.squads (id),
+      title text);
+    alter table public.squad_tasks enable row level security;
+    create policy "squad tasks read" on public.squad_tasks for select to authenticated using (true);
+    create policy "squad tasks move" on public.squad_tasks for update to authenticated
+      using (team_id in (select s.id from public.squads s)) with check (team_id in (select s.id from public.squads s));
+    create policy "squad tasks rename" on public.squad_tasks for update to authenticated
+      using (team_id in (select s.id from public.squads s)) with check (title <> '');
+
     create table public.notes (id bigint primary key, owner_id uuid, body text);
     alter table public.notes enable row level security;
     create policy "signed in reads" on public.notes for select to authenticated
@@ -246,3 +259,10 @@ def test_explicit_with_check_that_frees_the_owner_matches_postgres_behaviour(w: 
     assert f.remediation.endswith("with check ((status = ANY (ARRAY['draft'::text, 'published'::text])) "
                                   "and author_id = (select auth.uid()));")
     w.none("update_without_with_check", "public.diary edit on public.diary")
+
+
+def test_a_check_through_a_table_read_only_by_its_owner_pins_the_column(w: Audited) -> None:
+    """`team_id in (select s.id from public.squads s)`: the squads' RLS shows the caller only
+    their own, so the team cannot be changed to someone else's."""
+    w.none("update_without_with_check", "public.squad tasks move on public.squad_tasks")
+    w.one("update_without_with_check", "public.squad tasks rename on public.squad_tasks")

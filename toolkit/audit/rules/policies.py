@@ -11,6 +11,7 @@ from toolkit.audit.context import AuditContext, api_roles_of, expand_commands, f
 from toolkit.facts import policy_ref, table_ref
 from toolkit.model import Category, Finding, Level, Location, Policy, Table
 from toolkit.registry import RuleInfo, Stage, rule
+from toolkit.sql.policy_expr import ExprFacts
 
 POLICY_ALWAYS_TRUE = RuleInfo(
     id="policy_always_true", level=Level.WARN, category=Category.SECURITY,
@@ -143,7 +144,8 @@ def update_without_with_check(ctx: AuditContext) -> Iterator[Finding]:
         # A filtered UPDATE (PostgREST's `where id = ...`) must read the new row: when every SELECT
         # policy of the role pins the owner, Postgres rejects the hand-over. Without any, an
         # unfiltered update needs no read access, so nothing is pinned.
-        reach = [r for r in _reaching(ctx, t, p, ("update",)) if not ctx.reads_pinned(t, r, owners)]
+        reach = [r for r in _reaching(ctx, t, p, ("update",))
+                 if not _tied_through_rls(ctx, new_row, r) & owners and not ctx.reads_pinned(t, r, owners)]
         if not reach:
             continue
         pred = _owner_example(ctx, t)
@@ -163,6 +165,17 @@ def update_without_with_check(ctx: AuditContext) -> Iterator[Finding]:
             evidence={"roles": sorted(reach), "owner_columns": sorted(owners), "using": p.using,
                       "with_check": p.with_check},
         )
+
+
+def _tied_through_rls(ctx: AuditContext, facts: ExprFacts, role: str) -> frozenset[str]:
+    """Own columns an expression compares with a sub-select of a table the role reads only its
+    own rows of (`team_id in (select t.id from public.teams t)`): that table's RLS ties them to
+    the caller."""
+    for name in facts.reads:
+        read = ctx.snapshot.table(name)
+        if read is not None and read.rls and ctx.reads_pinned(read, role):
+            return facts.columns
+    return frozenset()
 
 
 def _grouped(text: str) -> str:
