@@ -4,6 +4,9 @@ Everything runs in one transaction with `search_path` set to '' so deparsed expr
 their schemas (`auth.uid()`, not `uid()`). Nothing is written: no temp tables, so a READ ONLY
 connection to a live database works. The storage buckets are read through a DO block that
 stores them in a transaction-local setting, because `storage.buckets` may not exist.
+
+With `statistics=True` (a live database) the snapshot also reads what only a database that has
+served traffic knows: index scans, table sizes and extension upgrades. That adds two queries.
 """
 
 from __future__ import annotations
@@ -14,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 from toolkit.engine.base import database_errors
 from toolkit.model import (
+    DEFAULT_EXTRA_SEARCH_PATH,
+    Argument,
     Bucket,
     Column,
     Extension,
@@ -24,6 +29,7 @@ from toolkit.model import (
     Schema,
     Snapshot,
     Table,
+    TableStats,
 )
 
 if TYPE_CHECKING:
@@ -59,7 +65,9 @@ def _ext_join(alias: str, classid: str, objid: str) -> str:
 META = f"""
 select set_config('search_path', '', true),
        current_setting('server_version'),
-       array(select r.rolname::text from pg_roles r where {_API} order by 1)
+       array(select r.rolname::text from pg_roles r where {_API} order by 1),
+       current_setting('block_size')::int,
+       (select d.stats_reset::text from pg_stat_database d where d.datname = current_database())
 """
 
 SCHEMAS = f"""
@@ -86,6 +94,7 @@ select c.oid, n.nspname, c.relname, c.relkind, format('%I.%I', n.nspname, c.reln
          where i.inhrelid = c.oid and c.relispartition),
        cx.extname,
        coalesce(c.reloptions, '{{}}'),
+       c.relpages, c.reltuples,
        array(select r.rolname || ':' || lower(p.priv) from pg_roles r
              cross join unnest(array['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE',
                                      'REFERENCES', 'TRIGGER']) p(priv)
@@ -97,7 +106,44 @@ join pg_namespace n on n.oid = c.relnamespace
 where c.relkind in ('r', 'p', 'v', 'm', 'f') and {_not_system('n')}
 """
 
-COLUMNS = f"""
+# The reg* OID-alias types, and every type that holds one: arrays, domains, ranges and composite
+# types (CREATE TYPE ... AS; a table's row type used as a column type is not followed). pg_upgrade
+# refuses most of them in user columns (it cannot carry the OIDs over). Only built-in reg* types
+# and types created after initdb (oid >= 16384) can hold one, which keeps the edges few.
+REG_TYPES = ("regclass", "regcollation", "regconfig", "regdictionary", "regnamespace", "regoper",
+             "regoperator", "regproc", "regprocedure", "regrole", "regtype")
+_REG_CTE = f"""
+with recursive base(oid, name) as materialized (
+    select t.oid, t.typname::text from pg_type t
+     where t.typnamespace = 'pg_catalog'::regnamespace
+       and t.typname in ({", ".join(f"'{t}'" for t in REG_TYPES)})
+),
+holds(inner_type, outer_type) as materialized (
+    select x.inner_type, x.outer_type
+      from pg_type t,
+           lateral (select case when t.typbasetype <> 0 then t.typbasetype else t.typelem end,
+                           t.oid) x(inner_type, outer_type)
+     where (t.typbasetype <> 0 or (t.typelem <> 0 and t.typlen = -1))
+       and (x.inner_type >= 16384 or x.inner_type in (select oid from base))
+    union all
+    select r.rngsubtype, r.rngtypid from pg_range r
+     where r.rngsubtype >= 16384 or r.rngsubtype in (select oid from base)
+    union all
+    select a.atttypid, c.reltype from pg_class c join pg_attribute a on a.attrelid = c.oid
+     where c.relkind = 'c' and a.attnum > 0 and not a.attisdropped
+       and (a.atttypid >= 16384 or a.atttypid in (select oid from base))
+),
+reg(oid, name) as (
+    select oid, name from base
+    union
+    select h.outer_type, reg.name from reg join holds h on h.inner_type = reg.oid
+),
+reg_by_type(oid, names) as (
+    select oid, array_agg(distinct name order by name) from reg group by oid
+)
+"""
+
+COLUMNS = _REG_CTE + f"""
 select a.attrelid, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,
        pg_get_expr(d.adbin, d.adrelid), a.attgenerated <> '', a.attidentity,
        case when a.attacl is not null then
@@ -107,15 +153,23 @@ select a.attrelid, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull
        end,
        case when a.attacl is not null then
          array(select lower(x.privilege_type) from aclexplode(a.attacl) x where x.grantee = 0)
-       end
+       end,
+       rt.names
 from pg_attribute a
 join pg_class c on c.oid = a.attrelid
 join pg_namespace n on n.oid = c.relnamespace
 left join pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum
+left join reg_by_type rt on rt.oid = a.atttypid
 where a.attnum > 0 and not a.attisdropped and c.relkind in ('r', 'p', 'v', 'm', 'f')
   and {_not_system('n')}
 order by a.attrelid, a.attnum
 """
+
+def _indexes(statistics: bool) -> str:
+    """Index scans are counted only on a live database; elsewhere the column is null."""
+    scans = "pg_stat_get_numscans(i.indexrelid)" if statistics else "null::bigint"
+    return INDEXES.replace("null::bigint as scans", f"{scans} as scans")
+
 
 INDEXES = f"""
 select i.indrelid, ic.relname, format('%I.%I', n.nspname, ic.relname),
@@ -129,7 +183,7 @@ select i.indrelid, ic.relname, format('%I.%I', n.nspname, ic.relname),
               where k.ord > i.indnkeyatts order by k.ord),
        pg_get_expr(i.indexprs, i.indrelid), pg_get_expr(i.indpred, i.indrelid),
        i.indisunique, i.indisprimary, con.conname, am.amname, i.indisvalid,
-       pg_get_indexdef(i.indexrelid)
+       pg_get_indexdef(i.indexrelid), null::bigint as scans
 from pg_index i
 join pg_class ic on ic.oid = i.indexrelid
 join pg_namespace n on n.oid = ic.relnamespace
@@ -193,7 +247,14 @@ select n.nspname, p.proname, (pg_identify_object('pg_proc'::regclass, p.oid, 0))
        array(select r.rolname::text from pg_roles r
              where {_API} and has_function_privilege(r.oid, p.oid, 'EXECUTE') order by 1),
        {_public_has("coalesce(p.proacl, acldefault('f', p.proowner))", 'EXECUTE')},
-       px.extname
+       px.extname,
+       coalesce(p.proargnames, '{{}}'), coalesce(p.proargmodes::text[], '{{}}'),
+       array(select format_type(a.t, null)
+               from unnest(coalesce(p.proallargtypes, p.proargtypes::oid[])) with ordinality a(t, i)
+              order by a.i),
+       p.pronargdefaults, p.proretset,
+       case when p.prokind = 'f' and l.lanname in ('sql', 'plpgsql') and px.extname is null
+            then pg_get_functiondef(p.oid) end
 from pg_proc p
 join pg_namespace n on n.oid = p.pronamespace
 join pg_language l on l.oid = p.prolang
@@ -206,6 +267,26 @@ EXTENSIONS = """
 select e.extname, n.nspname, e.extversion, e.extrelocatable
 from pg_extension e join pg_namespace n on n.oid = e.extnamespace
 order by e.extname
+"""
+
+# Live databases only. The average width of a row's data, from what ANALYZE sampled (pg_stats
+# shows only the columns this role may read, so a table we cannot read has no width).
+ROW_WIDTHS = """
+select format('%I.%I', s.schemaname, s.tablename), sum(s.avg_width * (1 - s.null_frac))::int
+from pg_stats s
+where s.schemaname not in ('pg_catalog', 'information_schema') and not s.inherited
+group by s.schemaname, s.tablename
+"""
+
+# Live databases only: the version each installed extension would be upgraded to, when the
+# server has a path from the installed one.
+EXTENSION_UPGRADES = """
+select e.extname, a.default_version
+from pg_extension e
+join pg_available_extensions a on a.name = e.extname
+where a.default_version is distinct from e.extversion
+  and exists (select from pg_available_extension_versions v
+               where v.name = e.extname and v.version = e.extversion)
 """
 
 # storage.buckets may be absent (plain Postgres) or unreadable: only a dynamic query inside a
@@ -229,6 +310,7 @@ BUCKETS_READ = "select current_setting('supakit.buckets', true)"
 _CMD = {"r": "select", "a": "insert", "w": "update", "d": "delete", "*": "all"}
 _ON_DELETE = {"a": "no action", "r": "restrict", "c": "cascade", "n": "set null", "d": "set default"}
 _VOLATILITY = {"i": "immutable", "s": "stable", "v": "volatile"}
+_ARG_MODES = {"i": "in", "o": "out", "b": "inout", "v": "variadic", "t": "table"}
 _IDENTITY = {"a": "always", "d": "by default"}
 _TRUE = ("on", "true", "yes", "1")
 
@@ -262,6 +344,13 @@ def _options(reloptions: list[str]) -> dict[str, str]:
     return dict(opt.split("=", 1) for opt in reloptions if "=" in opt)
 
 
+def _fillfactor(opts: dict[str, str]) -> int:
+    try:
+        return int(opts.get("fillfactor", 100))
+    except ValueError:
+        return 100
+
+
 def _search_path(config: list[str]) -> str | None:
     for item in config:
         if item.startswith("search_path="):
@@ -269,12 +358,25 @@ def _search_path(config: list[str]) -> str | None:
     return None
 
 
+def _arguments(names: list[str], modes: list[str], types: list[str], defaults: int) -> tuple[Argument, ...]:
+    """Parameters in order; the last `defaults` inputs have defaults (pg_proc.pronargdefaults)."""
+    modes = modes or ["i"] * len(types)
+    names = names or [""] * len(types)
+    inputs = [i for i, m in enumerate(modes) if m in ("i", "b", "v")]
+    with_default = set(inputs[len(inputs) - defaults:]) if defaults else set()
+    return tuple(Argument(names[i] if i < len(names) else "", typ, _ARG_MODES.get(modes[i], modes[i]),
+                          i in with_default)
+                 for i, typ in enumerate(types))
+
+
 @database_errors()
-def take_snapshot(conn: psycopg.Connection, exposed_schemas: tuple[str, ...]) -> Snapshot:
+def take_snapshot(conn: psycopg.Connection, exposed_schemas: tuple[str, ...], *,
+                  extra_search_path: tuple[str, ...] = DEFAULT_EXTRA_SEARCH_PATH,
+                  statistics: bool = False) -> Snapshot:
     """Read everything the audit needs. The number of queries does not depend on schema size."""
     run = _Runner(conn)
     with conn.transaction():
-        _, version, api_roles = run.rows(META)[0]
+        _, version, api_roles, block_size, stats_reset = run.rows(META)[0]
         schemas = tuple(
             Schema(name, owner, name in exposed_schemas, _roles(usage, pub_usage),
                    _roles(create, pub_create), ext)
@@ -284,16 +386,17 @@ def take_snapshot(conn: psycopg.Connection, exposed_schemas: tuple[str, ...]) ->
         columns: dict[int, list[Column]] = defaultdict(list)
         col_privs: dict[int, dict[str, dict[str, list[str]]]] = defaultdict(
             lambda: defaultdict(lambda: defaultdict(list)))
-        for oid, name, typ, notnull, default, generated, ident, privs, pub in run.rows(COLUMNS):
-            columns[oid].append(Column(name, typ, notnull, default, generated, _IDENTITY.get(ident)))
+        for oid, name, typ, notnull, default, generated, ident, privs, pub, regs in run.rows(COLUMNS):
+            columns[oid].append(Column(name, typ, notnull, default, generated, _IDENTITY.get(ident),
+                                       tuple(regs or ())))
             for role, plist in _role_privs(privs, pub).items():
                 for priv in plist:
                     col_privs[oid][role][priv].append(name)
         indexes: dict[int, list[Index]] = defaultdict(list)
         for (rel, name, ident, keys, include, exprs, pred, unique, primary, con, method, valid,
-             definition) in run.rows(INDEXES):
+             definition, scans) in run.rows(_indexes(statistics)):
             indexes[rel].append(Index(name, ident, tuple(keys), tuple(include), exprs, pred, unique,
-                                      primary, con, method, valid, definition))
+                                      primary, con, method, valid, definition, scans))
         fks: dict[int, list[ForeignKey]] = defaultdict(list)
         for rel, name, cols, ref, ref_cols, deltype, inherited in run.rows(FOREIGN_KEYS):
             fks[rel].append(ForeignKey(name, tuple(cols), ref, tuple(ref_cols),
@@ -307,16 +410,24 @@ def take_snapshot(conn: psycopg.Connection, exposed_schemas: tuple[str, ...]) ->
             reads[view].append(ref)
         functions = tuple(
             Function(schema, name, ident, args, kind, secdef, _search_path(config), tuple(config),
-                     _VOLATILITY.get(vol, vol), lang, returns, owner, _roles(execute, pub_exec), ext)
+                     _VOLATILITY.get(vol, vol), lang, returns, owner, _roles(execute, pub_exec), ext,
+                     _arguments(arg_names, arg_modes, arg_types, defaults), retset, definition)
             for (schema, name, ident, args, kind, secdef, config, vol, lang, returns, owner, execute,
-                 pub_exec, ext) in run.rows(FUNCTIONS)
+                 pub_exec, ext, arg_names, arg_modes, arg_types, defaults, retset, definition)
+            in run.rows(FUNCTIONS)
         )
-        extensions = tuple(Extension(*row) for row in run.rows(EXTENSIONS))
+        upgrades: dict[str, str] = {}
+        widths: dict[str, int] = {}
+        if statistics:
+            upgrades = dict(run.rows(EXTENSION_UPGRADES))
+            widths = dict(run.rows(ROW_WIDTHS))
+        extensions = tuple(Extension(name, schema, version, relocatable, upgrades.get(name))
+                           for name, schema, version, relocatable in run.rows(EXTENSIONS))
         run.rows(BUCKETS_DO)
         raw_buckets = run.rows(BUCKETS_READ)[0][0]
     tables = []
-    for (oid, schema, name, kind, ident, owner, rls, force, parent, ext, reloptions, privs,
-         pub_privs) in rel_rows:
+    for (oid, schema, name, kind, ident, owner, rls, force, parent, ext, reloptions, pages, tuples,
+         privs, pub_privs) in rel_rows:
         opts = _options(reloptions)
         tables.append(Table(
             schema=schema, name=name, kind=kind, identity=ident, owner=owner, rls=rls,
@@ -331,6 +442,8 @@ def take_snapshot(conn: psycopg.Connection, exposed_schemas: tuple[str, ...]) ->
             privileges=_role_privs(privs, pub_privs),
             column_privileges={role: {p: tuple(cols) for p, cols in by_priv.items()}
                                for role, by_priv in col_privs.get(oid, {}).items()},
+            stats=TableStats(pages, tuples, widths.get(ident), _fillfactor(opts))
+            if statistics and kind in ("r", "m") else None,
         ))
     tables.sort(key=lambda t: (t.schema, t.name))
     buckets: tuple[Bucket, ...] = ()
@@ -340,6 +453,7 @@ def take_snapshot(conn: psycopg.Connection, exposed_schemas: tuple[str, ...]) ->
     return Snapshot(
         server_version=version,
         exposed_schemas=tuple(exposed_schemas),
+        extra_search_path=tuple(extra_search_path),
         api_roles=tuple(api_roles),
         schemas=schemas,
         tables=tuple(tables),
@@ -347,6 +461,9 @@ def take_snapshot(conn: psycopg.Connection, exposed_schemas: tuple[str, ...]) ->
         extensions=extensions,
         buckets=buckets,
         buckets_known=bool(raw_buckets),
+        statistics=statistics,
+        stats_since=stats_reset if statistics else None,
+        block_size=block_size,
         query_count=run.count,
     )
 

@@ -1,6 +1,7 @@
 """Facts about a deployed database that the repo cannot tell us: which schemas PostgREST serves
-(`pgrst.db_schemas`, when it is configured in the database) and whether new tables in `public`
-are granted to the API roles automatically (the exposure mode)."""
+(`pgrst.db_schemas`, when it is configured in the database) and its extra search path
+(`pgrst.db_extra_search_path`, where GraphQL requests find their tables), and whether new tables
+in `public` are granted to the API roles automatically (the exposure mode)."""
 
 from __future__ import annotations
 
@@ -43,10 +44,12 @@ _SOURCES = ("role authenticator in this database", "role authenticator", "this d
 
 @dataclass(frozen=True)
 class Deployment:
-    """db_schemas is None when PostgREST's schemas are not configured inside the database."""
+    """db_schemas (db_extra_search_path) is None when PostgREST's schemas (extra search path) are
+    not configured inside the database."""
 
     db_schemas: tuple[str, ...] | None
     db_schemas_source: str | None
+    db_extra_search_path: tuple[str, ...] | None
     exposure: str  # legacy | explicit
     server_version: str
     user: str
@@ -81,14 +84,18 @@ def read_deployment(conn: psycopg.Connection) -> Deployment:
     role_db, role_all, db_all, anon_default_select, version, user = row
     schemas: tuple[str, ...] | None = None
     source = None
+    extra: tuple[str, ...] | None = None
     for config, where in zip((role_db, role_all, db_all), _SOURCES, strict=True):
         value = _setting(config, "pgrst.db_schemas")
-        if value is not None:
+        if value is not None and schemas is None:
             schemas, source = parse_schemas(value), where
-            break
+        value = _setting(config, "pgrst.db_extra_search_path")
+        if value is not None and extra is None:
+            extra = parse_schemas(value)
     return Deployment(
         db_schemas=schemas,
         db_schemas_source=source,
+        db_extra_search_path=extra,
         exposure="legacy" if anon_default_select else "explicit",
         server_version=str(version),
         user=str(user),

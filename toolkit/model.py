@@ -153,9 +153,10 @@ class SourceMap:
 COVERAGE_STATUSES = ("no grant", "denied", "row-scoped", "predicate", "open", "no RLS")
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class CoverageCell:
-    """What one API role can do with one command on one exposed table."""
+    """What one API role can do with one command on one exposed table. Eight per table, so not
+    frozen: a frozen dataclass's __init__ costs four times as much, and nothing changes a cell."""
 
     schema: str
     table: str
@@ -167,6 +168,7 @@ class CoverageCell:
     # database). Reports that show sources use it; the JSON leaves it out, so a live and a
     # throwaway audit of the same schema give the same coverage.
     locations: tuple[Location | None, ...] = ()
+    surfaces: tuple[str, ...] = ("rest",)  # how the API serves the table: rest, graphql
 
 
 @dataclass
@@ -212,6 +214,8 @@ class RunResult:
 
 API_ROLES = ("anon", "authenticated")
 COMMANDS = ("select", "insert", "update", "delete")
+# Supabase's default `[api] extra_search_path` (PostgREST's db-extra-search-path).
+DEFAULT_EXTRA_SEARCH_PATH = ("public", "extensions")
 
 
 @dataclass(frozen=True)
@@ -232,6 +236,9 @@ class Column:
     default: str | None = None
     generated: bool = False
     identity: str | None = None  # "always" | "by default"
+    # reg* OID-alias types (regproc, regclass, ...) the column stores, directly or inside an
+    # array, domain, range or composite type
+    reg_types: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -248,6 +255,17 @@ class Index:
     method: str = "btree"
     valid: bool = True
     definition: str = ""
+    scans: int | None = None  # index scans since statistics were reset (live databases only)
+
+
+@dataclass(frozen=True)
+class TableStats:
+    """What the planner knows about a table's size (live databases only, after ANALYZE)."""
+
+    pages: int
+    tuples: float  # reltuples: -1 when the table was never vacuumed or analysed
+    row_width: int | None = None  # average bytes of a row's data, from pg_stats; None if unanalysed
+    fillfactor: int = 100
 
 
 @dataclass(frozen=True)
@@ -302,6 +320,7 @@ class Table:
     policies: tuple[Policy, ...] = ()
     privileges: dict[str, tuple[str, ...]] = field(default_factory=dict)  # role -> select, insert...
     column_privileges: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)
+    stats: TableStats | None = None  # live databases only
 
     @property
     def is_view(self) -> bool:
@@ -312,6 +331,20 @@ class Table:
             if col.name == name:
                 return col
         return None
+
+
+@dataclass(frozen=True)
+class Argument:
+    """One parameter of a function, in declaration order."""
+
+    name: str  # "" when unnamed
+    type: str  # format_type, schema-qualified where needed, e.g. "uuid", "public.order_status[]"
+    mode: str = "in"  # in | out | inout | variadic | table
+    has_default: bool = False
+
+    @property
+    def is_input(self) -> bool:
+        return self.mode in ("in", "inout", "variadic")
 
 
 @dataclass(frozen=True)
@@ -330,6 +363,13 @@ class Function:
     owner: str = ""
     execute: tuple[str, ...] = ()  # API roles (and PUBLIC) allowed to EXECUTE it
     extension: str | None = None
+    args: tuple[Argument, ...] = ()
+    returns_set: bool = False
+    definition: str | None = None  # pg_get_functiondef of SQL and PL/pgSQL functions of the project
+
+    @property
+    def inputs(self) -> tuple[Argument, ...]:
+        return tuple(a for a in self.args if a.is_input)
 
     @property
     def signature(self) -> str:
@@ -342,6 +382,8 @@ class Extension:
     schema: str
     version: str = ""
     relocatable: bool = False
+    # The version this server would install, when it can upgrade to it (live databases only).
+    default_version: str | None = None
 
 
 @dataclass(frozen=True)
@@ -357,6 +399,9 @@ class Snapshot:
 
     server_version: str = ""
     exposed_schemas: tuple[str, ...] = ()
+    # PostgREST's db-extra-search-path: where a GraphQL request (served through graphql_public)
+    # finds its tables.
+    extra_search_path: tuple[str, ...] = DEFAULT_EXTRA_SEARCH_PATH
     api_roles: tuple[str, ...] = ()  # which of anon/authenticated exist in the database
     schemas: tuple[Schema, ...] = ()
     tables: tuple[Table, ...] = ()
@@ -364,6 +409,11 @@ class Snapshot:
     extensions: tuple[Extension, ...] = ()
     buckets: tuple[Bucket, ...] = ()
     buckets_known: bool = False  # storage.buckets existed and could be read
+    # Runtime statistics were read (a live database): index scans, table sizes, extension
+    # versions. A throwaway database has none worth reading.
+    statistics: bool = False
+    stats_since: str | None = None  # when the database's statistics were last reset
+    block_size: int = 8192
     query_count: int = 0
 
     def __post_init__(self) -> None:

@@ -87,7 +87,8 @@ def audit(project: Project, opts: AuditOptions, progress: Progress) -> RunResult
 
         with run.timed("snapshot"), db.connect() as conn:
             pause_point("snapshot")
-            snapshot = take_snapshot(conn, exposed_schemas=project.exposed_schemas)
+            snapshot = take_snapshot(conn, exposed_schemas=project.exposed_schemas,
+                                     extra_search_path=project.config.extra_search_path)
         with run.timed("rules"):
             facts = Facts(snapshot, applied.source_map)
             result = audit_snapshot(snapshot, settings=project.settings, facts=facts)
@@ -96,12 +97,13 @@ def audit(project: Project, opts: AuditOptions, progress: Progress) -> RunResult
         run.info.update(result.info)
         if opts.probe and db.throwaway and applied.complete:
             from toolkit.probe import run_probe
+            from toolkit.static_twins import merge_static_twins
 
             with run.timed("probe"):
                 pause_point("probe")
                 probe_result = run_probe(db, snapshot, settings=project.settings, facts=facts,
                                          progress=progress)
-            run.findings += probe_result.findings
+            run.findings = merge_static_twins(run.findings + probe_result.findings)
             run.info["probe"] = probe_result.summary
     run.findings += platform_findings(applied)
     run.findings += [failed_migration(failure) for failure in applied.failures]
@@ -162,16 +164,18 @@ def audit_url(project: Project, opts: AuditOptions, progress: Progress) -> RunRe
         else:
             run.info["command"] = "audit --db-url"
             run.stages = (Stage.CHECK, Stage.AUDIT, *drift_stage)
-            _audit_catalog_beside_drift(conn, project, exposed, history, files, run)
+            extra = deployed.db_extra_search_path or project.config.extra_search_path
+            _audit_catalog_beside_drift(conn, project, exposed, extra, history, files, run)
     return run
 
 
 def _audit_catalog_beside_drift(conn: psycopg.Connection, project: Project, exposed: tuple[str, ...],
-                                history: History | None, files: list[MigrationFile], run: RunResult) -> None:
-    """Drift findings, then the catalog's. The drift comparison (mostly libpg_query, which runs
-    without the GIL) goes on a thread while the snapshot waits on the server and the rules run:
-    on 1,000 tables that hides most of its half second. Without a project (`history` None) the
-    drift is only said not to be checked."""
+                                extra_search_path: tuple[str, ...], history: History | None,
+                                files: list[MigrationFile], run: RunResult) -> None:
+    """Drift findings, then the catalog's, with the runtime statistics only a live database has.
+    The drift comparison (mostly libpg_query, which runs without the GIL) goes on a thread while
+    the snapshot waits on the server and the rules run: on 1,000 tables that hides most of its
+    half second. Without a project (`history` None) the drift is only said not to be checked."""
     from concurrent.futures import ThreadPoolExecutor
 
     from toolkit.audit import audit_snapshot
@@ -187,7 +191,8 @@ def _audit_catalog_beside_drift(conn: psycopg.Connection, project: Project, expo
     with ThreadPoolExecutor(max_workers=1) as pool:
         pending = pool.submit(timed_compare)
         with run.timed("snapshot"):
-            snapshot = take_snapshot(conn, exposed_schemas=exposed)
+            snapshot = take_snapshot(conn, exposed_schemas=exposed, extra_search_path=extra_search_path,
+                                     statistics=True)
         with run.timed("rules"):
             result = audit_snapshot(snapshot, source_map=None, settings=project.settings)
         drift = pending.result()

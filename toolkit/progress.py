@@ -17,7 +17,7 @@ from typing import Any
 class Step:
     """`done` of `total` units of a long stage; `text` is its `-v` line, "" for none."""
 
-    stage: str  # apply | probe
+    stage: str  # apply | probe | rpc
     done: int
     total: int
     text: str = ""
@@ -25,7 +25,7 @@ class Step:
 
 Progress = Callable[[str | Step], None]
 
-STAGE_LABELS = {"apply": "applying migrations", "probe": "probing tables"}
+STAGE_LABELS = {"apply": "applying migrations", "probe": "probing tables", "rpc": "calling functions"}
 
 
 def quiet(_event: str | Step) -> None:

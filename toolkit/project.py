@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from toolkit.errors import ConfigError, did_you_mean
+from toolkit.model import DEFAULT_EXTRA_SEARCH_PATH
 
 if TYPE_CHECKING:
     from toolkit.rule_settings import RuleSettings
@@ -20,7 +21,7 @@ DEFAULT_API_SCHEMAS = ("public", "graphql_public")
 @dataclass
 class SupabaseConfig:
     api_schemas: tuple[str, ...] = DEFAULT_API_SCHEMAS
-    extra_search_path: tuple[str, ...] = ("public", "extensions")
+    extra_search_path: tuple[str, ...] = DEFAULT_EXTRA_SEARCH_PATH
     auto_expose_new_tables: bool | None = None
     major_version: int | None = None
     schema_paths: tuple[str, ...] | None = None  # [db.migrations] schema_paths: declared schema globs
@@ -289,8 +290,8 @@ def _check_value_types(out: dict[str, Any], where: str) -> None:
 
 # Declared access per table ([tool.supakit.expect.<table>]), most open first.
 EXPECT_LEVELS = ("public", "authenticated", "tenant", "owner", "none")
-EXPECT_COMMANDS = ("select", "insert", "update", "delete", "all")
-PROBE_SETTINGS = {"enabled": bool, "storage": bool, "skip": list}
+EXPECT_COMMANDS = ("select", "insert", "update", "delete", "all", "call")  # call: a function over /rpc
+PROBE_SETTINGS = {"enabled": bool, "storage": bool, "functions": bool, "skip": list}
 
 
 
@@ -325,6 +326,13 @@ def _expect_table(name: str, spec: Any, where: str) -> dict[str, str]:
     return {str(k): str(v) for k, v in spec.items()}
 
 
+def declared_call(expect: dict[str, dict[str, str]], schema: str, name: str) -> str | None:
+    """Who may call a function and see or change other users' data, as declared with
+    `[expect.<function>] call = "..."` (by bare or schema-qualified name)."""
+    spec = expect.get(f"{schema}.{name}") or expect.get(name) or {}
+    return spec.get("call")
+
+
 def validate_probe(raw: Any, where: str) -> None:
     if not isinstance(raw, dict):
         raise ConfigError(f"{where}: probe must be a table, e.g. [tool.supakit.probe] skip = [...]")
@@ -334,6 +342,6 @@ def validate_probe(raw: Any, where: str) -> None:
                               f" (use {', '.join(PROBE_SETTINGS)})")
         if not isinstance(value, PROBE_SETTINGS[key]):
             raise ConfigError(f"{where}: probe.{key} must be a "
-                              f"{'list of table names' if key == 'skip' else 'boolean'}")
+                              f"{'list of table or function names' if key == 'skip' else 'boolean'}")
         if isinstance(value, list) and not all(isinstance(v, str) for v in value):
-            raise ConfigError(f"{where}: probe.skip must be a list of table names")
+            raise ConfigError(f"{where}: probe.skip must be a list of table or function names")

@@ -44,6 +44,9 @@ class RuleInfo:
     stage: Stage
     summary: str  # one line, shown by `supakit rules`, in SARIF and under the title of its page
     fix: str = ""  # the remediation of a finding that does not bring its own
+    # The Supabase advisor (splinter) lints this rule covers, as splinter names them:
+    # "0013_rls_disabled_in_public". docs/advisors.md says where supakit differs.
+    advisors: tuple[str, ...] = ()
 
     @property
     def doc_path(self) -> str:

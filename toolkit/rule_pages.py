@@ -80,17 +80,23 @@ def index(rules: list[RuleInfo]) -> str:
         f"{len(rules)} rules. Every finding names its rule id; `supakit rules RULE_ID` prints the page.",
         "Levels are defaults: a rule may raise or lower the level of one finding (the page says when),",
         "and a project may switch a rule off or give it another level (`[tool.supakit.rules]`).",
+        "The Supabase advisor column names the lint of Supabase's own linter (splinter) a rule covers;",
+        "[coming from the Supabase advisors](../advisors.md) compares the two lint by lint.",
     ]
     for stage, (title, when) in STAGE_TITLES.items():
         in_stage = sorted((r for r in rules if r.stage is stage), key=lambda r: r.id)
         if not in_stage:
             continue
-        out += ["", f"## {title}", "", when, "", "| rule | level | category | summary |",
-                "| --- | --- | --- | --- |"]
+        advisors = any(r.advisors for r in in_stage)
+        head = ["rule", "level", "category", "summary"] + (["Supabase advisor"] if advisors else [])
+        out += ["", f"## {title}", "", when, "", "| " + " | ".join(head) + " |",
+                "|" + " --- |" * len(head)]
         for r in in_stage:
-            summary = r.summary.replace("|", "\\|")
-            out.append(f"| [`{r.id}`]({Path(doc_path_for(r.id)).name}) | {r.level.value} | "
-                       f"{r.category.value} | {summary} |")
+            row = [f"[`{r.id}`]({Path(doc_path_for(r.id)).name})", r.level.value, r.category.value,
+                   r.summary.replace("|", "\\|")]
+            if advisors:
+                row.append(", ".join(f"`{a}`" for a in r.advisors) or "—")
+            out.append("| " + " | ".join(row) + " |")
     return "\n".join(out) + "\n"
 
 

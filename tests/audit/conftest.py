@@ -16,7 +16,7 @@ from toolkit.audit import AuditResult, audit_snapshot
 from toolkit.catalog import take_snapshot
 from toolkit.engine.base import Database
 from toolkit.migrations import discover
-from toolkit.model import Finding, Snapshot
+from toolkit.model import DEFAULT_EXTRA_SEARCH_PATH, Finding, Snapshot
 
 
 @dataclass
@@ -61,12 +61,15 @@ class Audited:
 @pytest.fixture(scope="module")
 def audit_world(engine, tmp_path_factory: pytest.TempPathFactory  # type: ignore[no-untyped-def]
                 ) -> Iterator[Callable[..., Audited]]:
-    """audit_world(files, exposure="legacy", schemas=("public", "graphql_public"), settings={})."""
+    """audit_world(files, exposure="legacy", schemas=("public", "graphql_public"), settings={},
+    extra_search_path=("public", "extensions"), statistics=False)."""
     started: list[Database] = []
 
     def _make(files: dict[str, str], *, exposure: str = "legacy",
               schemas: tuple[str, ...] = ("public", "graphql_public"),
-              settings: dict[str, Any] | None = None, setup: str | None = None) -> Audited:
+              settings: dict[str, Any] | None = None, setup: str | None = None,
+              extra_search_path: tuple[str, ...] = DEFAULT_EXTRA_SEARCH_PATH,
+              statistics: bool = False) -> Audited:
         db = engine.start(exposure=exposure)
         started.append(db)
         if setup:
@@ -77,7 +80,8 @@ def audit_world(engine, tmp_path_factory: pytest.TempPathFactory  # type: ignore
         disc = discover(project.migrations_dir, project.root)
         applied = apply_migrations(db, disc.files)
         with db.connect() as conn:
-            snap = take_snapshot(conn, schemas)
+            snap = take_snapshot(conn, schemas, extra_search_path=extra_search_path,
+                                 statistics=statistics)
         result = audit_snapshot(snap, applied.source_map, settings or {})
         return Audited(db, files, applied, snap, result, settings or {})
 

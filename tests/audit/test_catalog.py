@@ -11,7 +11,7 @@ from tests.audit.conftest import Audited
 from tests.bench.gen_schema import generate_schema
 from toolkit.audit import audit_snapshot
 from toolkit.catalog import take_snapshot
-from toolkit.model import Snapshot
+from toolkit.model import Argument, Snapshot
 
 A = "20240101000000_catalog.sql"
 FILES = {
@@ -38,6 +38,8 @@ FILES = {
     create function public.f(a uuid, b text default 'x') returns int language sql stable
       security definer set search_path = '' as $$ select 1 $$;
     revoke execute on function public.f(uuid, text) from public, anon;
+    create function public.g(uuid, out n int, variadic tags text[] default '{}') returns setof int
+      language sql begin atomic select count(*)::int from public.items where id::text = $1::text; end;
     insert into storage.buckets (id, name, public) values ('pics', 'pics', true);
     """,
 }
@@ -100,6 +102,15 @@ def test_privileges_schema_usage_and_functions(w: Audited) -> None:
     assert fn.identity_args == "a uuid, b text"
     assert fn.security_definer and fn.search_path == '""' and fn.volatility == "stable"
     assert fn.execute == ("authenticated",) and fn.language == "sql"
+    assert fn.args == (Argument("a", "uuid"), Argument("b", "text", has_default=True))
+    assert not fn.returns_set and fn.definition is not None and "select 1" in fn.definition
+    (g,) = [f for f in s.functions if f.schema == "public" and f.name == "g"]
+    assert g.args == (Argument("", "uuid"), Argument("n", "integer", "out"),
+                      Argument("tags", "text[]", "variadic", has_default=True))
+    assert [a.name for a in g.inputs] == ["", "tags"] and g.returns_set
+    # a BEGIN ATOMIC body comes back deparsed, its names schema-qualified
+    assert g.definition is not None and "FROM public.items" in g.definition
+    assert all(f.definition is None for f in s.functions if f.extension)
 
 
 def test_views_extensions_and_buckets(w: Audited) -> None:
@@ -145,17 +156,22 @@ class _Counting:
 
 
 def test_query_count_does_not_depend_on_schema_size(make_db) -> None:  # type: ignore[no-untyped-def]
+    """Live statistics add two queries, whatever the size."""
     counts = []
     for n in (5, 200):
         db = make_db()
         with db.connect() as conn:
             conn.execute(generate_schema(n))
-            counting = _Counting(conn)
-            snap = take_snapshot(counting, ("public",))  # type: ignore[arg-type]
-            assert len([t for t in snap.tables if t.schema == "public"]) == n + 2
-        counts.append((counting.count, snap.query_count))
-    assert counts[0] == counts[1]
-    assert counts[0][0] == counts[0][1] <= 15
+            for statistics in (False, True):
+                counting = _Counting(conn)
+                snap = take_snapshot(counting, ("public",), statistics=statistics)  # type: ignore[arg-type]
+                assert len([t for t in snap.tables if t.schema == "public"]) == n + 2
+                counts.append((n, statistics, counting.count, snap.query_count))
+    by_mode = {(stats, sent, reported) for _, stats, sent, reported in counts}
+    assert len(by_mode) == 2
+    (plain,) = [(sent, reported) for stats, sent, reported in by_mode if not stats]
+    (live,) = [(sent, reported) for stats, sent, reported in by_mode if stats]
+    assert plain[0] == plain[1] <= 15 and live[0] == live[1] == plain[0] + 2
 
 
 def test_read_only_connection_and_no_storage(make_db) -> None:  # type: ignore[no-untyped-def]

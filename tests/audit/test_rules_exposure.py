@@ -37,7 +37,9 @@ FILES = {
     create extension if not exists citext with schema extensions;
 
     create function public.grant_admin(target uuid) returns void language sql security definer
-      set search_path = '' as $$ select 1 $$;
+      set search_path = '' as $$
+        update auth.users set raw_app_meta_data = raw_app_meta_data || '{"role": "admin"}'
+        where id = target $$;
     create function public.member_count() returns bigint language sql security definer
       set search_path = '' as $$ select count(*) from public.members $$;
     revoke execute on function public.member_count() from public, anon;
@@ -134,7 +136,7 @@ def test_security_definer_function_exposed(w: Audited) -> None:
     f = w.one("security_definer_function_exposed", "public.grant_admin(target uuid)")
     assert f.level is Level.ERROR
     assert str(f.location) == w.where(A, "create function public.grant_admin")
-    assert f.evidence["roles"] == ["anon", "authenticated"]
+    assert f.evidence["roles"] == ["anon", "authenticated"] and f.evidence["writes"] == ["auth.users"]
     g = w.one("security_definer_function_exposed", "public.member_count()")
     assert g.level is Level.WARN and g.evidence["roles"] == ["authenticated"]
     w.none("security_definer_function_exposed", "public.hidden_fn()")

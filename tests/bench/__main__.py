@@ -93,6 +93,10 @@ def size_table(results: list[SizeResult], cluster: dict[str, Timing]) -> str:
         ["— HTML report size", *[f"{r.html_bytes / 1e6:.2f} MB" for r in results]],
         ["— probe: tables, requests", *[f"{r.probe.get('tables_probed')}, {r.probe.get('requests')}"
                                         if r.probe else "—" for r in results]],
+        ["— probe: functions, calls, rpc stage", *[
+            f"{r.probe.get('functions_probed')}, {r.probe.get('rpc_calls')}, "
+            f"{(r.probe.get('timings') or {}).get('rpc', 0):.2f} s" if r.probe and r.probe.get("rpc_calls")
+            else "—" for r in results]],
         ["— apply: statements/s", *[f"{r.statements / r.timings['apply'].median:,.0f}" for r in results]],
         ["— probe: ms per table", *[f"{1000 * r.timings['probe'].median / max(1, r.probe.get('tables_probed') or 1):.1f}"
                                     if "probe" in r.timings else "—" for r in results]],
@@ -112,6 +116,8 @@ def main() -> int:
     parser.add_argument("--peer-repeats", type=int, default=3, help="runs per tool in the peer comparison")
     parser.add_argument("--no-peers", action="store_true", help="skip the supabase / pgrls comparison")
     parser.add_argument("--save", type=Path, help="also write the output to this file")
+    parser.add_argument("--functions", action="store_true",
+                        help="give the generated schema one RPC function per table (the RPC probe)")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     started = time.perf_counter()
@@ -132,7 +138,7 @@ def main() -> int:
             _say(f"N = {n:,}")
             keep = n == PEER_SIZE and not args.no_peers
             result, db = stages.size_stages(engine, n, repeats_for(n, args.repeats), Path(tmp) / f"n{n}",
-                                            keep_db=keep)
+                                            keep_db=keep, functions=args.functions)
             results.append(result)
             if db is not None:
                 try:

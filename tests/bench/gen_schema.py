@@ -63,8 +63,32 @@ def _catalogue_table(name: str, i: int, rnd: random.Random) -> list[str]:
     ]
 
 
-def generate_schema(tables: int = 1000, seed: int = 0) -> str:
-    """SQL for `tables` user tables with four policies each (plus two helper tables)."""
+def _function(name: str, i: int) -> list[str]:
+    """One RPC per table, as real projects mix them: definer getters, some of which forget the
+    caller, definer writers that check it, invoker functions."""
+    kind = i % 10
+    if kind < 5 and i % 4 == 1:  # owner table: a definer writer that checks the caller
+        return [f"create function public.archive_{name}({name}_id bigint) returns void "
+                f"language sql security definer set search_path = '' as $$ "
+                f"update public.{name} set status = 'archived' where id = {name}_id "
+                f"and user_id = (select auth.uid()) $$;"]
+    if kind < 5:  # owner table: definer getter, a third of them without a caller check
+        check = "" if i % 4 == 0 else " and user_id = (select auth.uid())"
+        return [f"create function public.get_{name}({name}_id bigint) returns setof public.{name} "
+                f"language sql stable security definer set search_path = '' as $$ "
+                f"select * from public.{name} where id = {name}_id{check} $$;"]
+    if kind < 8:  # tenant table: an invoker function, so RLS applies
+        return [f"create function public.{name}_total(org_id uuid) returns numeric "
+                f"language sql stable set search_path = '' as $$ "
+                f"select sum(amount) from public.{name} where {name}.org_id = {name}_total.org_id $$;"]
+    return [f"create function public.{name}_price(sku text) returns numeric "  # catalogue lookup
+            f"language sql stable set search_path = '' as $$ "
+            f"select price from public.{name} where {name}.sku = {name}_price.sku $$;"]
+
+
+def generate_schema(tables: int = 1000, seed: int = 0, *, functions: bool = False) -> str:
+    """SQL for `tables` user tables with four policies each (plus two helper tables), and with
+    `functions` one RPC function per table."""
     rnd = random.Random(seed)
     out = [
         "create table public.orgs (id uuid primary key default gen_random_uuid(), name text);",
@@ -81,6 +105,8 @@ def generate_schema(tables: int = 1000, seed: int = 0) -> str:
     for i in range(tables):
         maker = makers[0] if i % 10 < 5 else makers[1] if i % 10 < 8 else makers[2]
         out += maker(f"t{i:05d}", i, rnd)
+        if functions:
+            out += _function(f"t{i:05d}", i)
     return "\n".join(out) + "\n"
 
 

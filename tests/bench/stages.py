@@ -26,12 +26,14 @@ if TYPE_CHECKING:
     from toolkit.project import Project
 
 TABLES_PER_FILE = 25
-PROBE_KEYS = ("tables_probed", "tables_skipped", "requests", "rows_synthesised", "timings")
+PROBE_KEYS = ("tables_probed", "tables_skipped", "functions_probed", "rpc_calls", "requests",
+              "rows_synthesised", "timings")
 SUPAKIT = str(Path(sys.executable).with_name("supakit"))
 
 
-def write_project(root: Path, n: int) -> Project:
-    """A Supabase project whose migrations create the generated schema, 25 tables a file."""
+def write_project(root: Path, n: int, *, functions: bool = False) -> Project:
+    """A Supabase project whose migrations create the generated schema, 25 tables a file (and,
+    with `functions`, one RPC function per table)."""
     from toolkit.project import find_project
 
     mdir = root / "supabase" / "migrations"
@@ -39,7 +41,7 @@ def write_project(root: Path, n: int) -> Project:
     (root / "supabase" / "config.toml").write_text('project_id = "bench"\n[db]\nmajor_version = 15\n')
     chunks: list[list[str]] = [[]]
     tables = 0
-    for line in generate_schema(n).splitlines():
+    for line in generate_schema(n, functions=functions).splitlines():
         if line.startswith("create table public.t"):
             if tables and tables % TABLES_PER_FILE == 0:
                 chunks.append([])
@@ -131,7 +133,7 @@ class Repeats:
 
 
 def size_stages(engine: LocalEngine, n: int, reps: Repeats, root: Path,
-                keep_db: bool = False) -> tuple[SizeResult, Any]:
+                keep_db: bool = False, functions: bool = False) -> tuple[SizeResult, Any]:
     """Apply, snapshot, rules, probe, report and the whole `supakit audit` process at N tables.
 
     Returns the result and, with keep_db, the last applied database (the caller closes it)."""
@@ -144,7 +146,7 @@ def size_stages(engine: LocalEngine, n: int, reps: Repeats, root: Path,
     from toolkit.report import render
     from toolkit.suppress import apply_suppressions
 
-    project = write_project(root, n)
+    project = write_project(root, n, functions=functions)
     files = discover(project.migrations_dir, project.root).files
     out = SizeResult(n, files=len(files))
     apply_t = Timing()

@@ -73,7 +73,7 @@ def test_pyproject_settings_are_checked_the_same_way(tmp_path: Path) -> None:
         [tool.supakit.probe]
         skip = "public.t"
     """))
-    with pytest.raises(ConfigError, match=r"pyproject\.toml: probe\.skip must be a list of table names"):
+    with pytest.raises(ConfigError, match=r"pyproject\.toml: probe\.skip must be a list of table or function names"):
         find_project(tmp_path)
 
 

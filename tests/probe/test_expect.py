@@ -112,7 +112,7 @@ def test_a_declaration_for_an_unknown_table_is_reported(probe_sql):
     ({"expect": {"profiles": "public"}}, "expect.profiles must be a table"),
     ({"expect": ["profiles"]}, "expect must hold one table per database table"),
     ({"probe": {"skipp": []}}, "probe: unknown key 'skipp'; did you mean 'skip'?"),
-    ({"probe": {"skip": "public.t"}}, "probe.skip must be a list of table names"),
+    ({"probe": {"skip": "public.t"}}, "probe.skip must be a list of table or function names"),
     ({"probe": {"storage": "yes"}}, "probe.storage must be a boolean"),
 ])
 def test_bad_declarations_are_one_clear_error(raw, message):

@@ -10,26 +10,21 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO
+from tests.probe.conftest import applied_project
 from toolkit.apply import ApplyResult
-from toolkit.catalog import take_snapshot
 from toolkit.engine.base import Database
 from toolkit.errors import SupakitError
 from toolkit.model import Snapshot
-from toolkit.pipeline import AuditOptions, start_and_apply
 from toolkit.probe import ProbeResult, run_probe
-from toolkit.project import Project, find_project
+from toolkit.project import Project
 
 SHAPES = REPO / "tests" / "fixtures" / "probe_shapes"
 
 
 @pytest.fixture(scope="module")
 def example(engine) -> Iterator[tuple[Project, Database, ApplyResult, Snapshot]]:  # type: ignore[no-untyped-def]
-    project = find_project(REPO)
-    db, applied = start_and_apply(project, AuditOptions(engine="local"), lambda _m: None)
-    with db:
-        with db.connect() as conn:
-            snapshot = take_snapshot(conn, project.exposed_schemas)
-        yield project, db, applied, snapshot
+    with applied_project(REPO) as world:
+        yield world
 
 
 def probe(project: Project, db: Database, applied: ApplyResult, snapshot: Snapshot) -> ProbeResult:
@@ -42,6 +37,11 @@ def test_example_project_is_fully_probed_and_clean(example) -> None:  # type: ig
     s = result.summary
     assert s["tables_exposed"] == s["tables_probed"] == 30 and s["tables_skipped"] == 0
     assert s["buckets_probed"] == 1  # the private stage-plots bucket
+    # its one RPC function (event_crew_cost, invoker) was called by B with A's event: quiet
+    assert s["functions_exposed"] == s["functions_probed"] == 1 and s["functions_skipped"] == 0
+    (crew_cost,) = result.functions
+    assert crew_cost.given == {"event_id": "user A's public.events.id"}
+    assert [(c.caller, c.outcome, c.response) for c in crew_cost.calls] == [("B", "returned", "[0]")]
     assert s["share_probed"] == 1.0
     assert s["seconds"] < 5, s  # well under a second on an idle machine; generous for CI
     print(f"\nexample project: {s['tables_probed']}/{s['tables_exposed']} tables, "
@@ -95,13 +95,8 @@ def test_probe_refuses_a_database_that_is_not_throwaway(example) -> None:  # typ
 
 
 def test_hard_to_fill_schema_is_fully_probed(engine, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    project = find_project(SHAPES)
-    db, applied = start_and_apply(project, AuditOptions(engine="local"), lambda _m: None)
-    with db:
-        assert applied.complete, [str(f) for f in applied.failures]
-        with db.connect() as conn:
-            snapshot = take_snapshot(conn, project.exposed_schemas)
-        result = probe(project, db, applied, snapshot)
+    with applied_project(SHAPES) as world:
+        result = probe(*world)
     s = result.summary
     print(f"\nshapes fixture: {s['tables_probed']}/{s['tables_exposed']} tables probed "
           f"({s['share_probed']:.0%}), {s['seconds']} s")

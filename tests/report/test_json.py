@@ -52,7 +52,7 @@ def test_coverage_cells_round_trip_and_evidence_is_serialisable(report: RunResul
     doc = json.loads(render(report, "json"))
     first = doc["coverage"][0]
     assert first == {"schema": "public", "table": "clean", "role": "anon", "command": "select",
-                     "status": "denied", "policies": []}
+                     "status": "denied", "policies": [], "surfaces": ["rest"]}
     notes = next(f for f in doc["findings"] if f["rule"] == "rls_disabled")
     assert notes["evidence"] == {"roles": ["anon", "authenticated"], "path": "x/y"}
     assert Finding.from_dict(notes).object.name == "notes"

@@ -70,6 +70,8 @@ def test_multiline_fix_stays_indented() -> None:
 def test_probe_coverage_is_in_the_summary_line() -> None:
     report = RunResult(info={"engine": "local", "probe": {"tables_exposed": 30, "tables_probed": 28,
                                                              "buckets_probed": 1}})
-    assert "probed 28 of 30 tables, 1 private bucket" in render(report, "text")
+    assert "probed 28 of 30 tables, 1 bucket" in render(report, "text")
+    report.info["probe"].update(functions_exposed=12, functions_probed=11)
+    assert "probed 28 of 30 tables, 11 of 12 functions, 1 bucket" in render(report, "text")
     assert "probed" not in render(RunResult(info={"probe": {"disabled": True}}), "text")
     assert "probed 28 of 30 tables" in render(report, "markdown")

@@ -50,6 +50,10 @@ NOT_RUNNABLE = {
     "diff_not_expressed": "needs the optional diff extra (migra) and a migrations and a declared-schemas "
                           "side (tests/diff/test_units.py, tests/diff/test_caveats.py)",
 }
+# Exposed schemas an example needs beyond the default ones.
+EXTRA_EXPOSED = {"queue_exposed": ("pgmq_public",)}
+# Rules that read runtime statistics, which only a live database's snapshot carries.
+LIVE_ONLY = ("unused_index", "table_bloat", "extension_outdated")
 RULES = [r for r in all_rules() if not r.id.startswith("squawk/") and r.id not in NOT_RUNNABLE]
 
 
@@ -148,7 +152,8 @@ def _migrated(ex: Example, db: Database, project: Project, rule_id: str) -> tupl
     applied = _applied(ex, db, project, rule_id)
     assert applied.complete, [str(f) for f in applied.failures]
     with db.connect() as conn:
-        return applied, take_snapshot(conn, EXPOSED)
+        return applied, take_snapshot(conn, (*EXPOSED, *EXTRA_EXPOSED.get(rule_id, ())),
+                                      statistics=rule_id in LIVE_ONLY)
 
 
 def run_audit(ex: Example, root: Path, fresh_db: Callable[[], Database], rule_id: str) -> list[Finding]:

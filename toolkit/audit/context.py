@@ -3,11 +3,13 @@ policy expressions and owner columns."""
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from toolkit.audit.function_access import FunctionAccess
 from toolkit.facts import Exposure, Facts, Locations
 from toolkit.model import Function, Policy, Snapshot, Table
 from toolkit.sql.policy_expr import ExprFacts, PolicyAnalyzer
@@ -18,6 +20,9 @@ OWNER_COLUMN_NAMES = frozenset({
     "organisation_id", "organization_id", "tenant_id", "team_id", "account_id", "workspace_id",
 })
 AUTH_USERS = "auth.users"
+# Platform tables whose policies the project writes and a Supabase server checks row by row:
+# Realtime Authorization (storage.objects policies have rules of their own).
+PROJECT_POLICED_TABLES = ("realtime.messages",)
 
 
 def quote_ident(name: str) -> str:
@@ -56,8 +61,18 @@ class AuditContext:
     def user_tables(self, kinds: str = "rp") -> list[Table]:
         return self.facts.user_tables(kinds)
 
+    def policy_tables(self) -> list[Table]:
+        """Tables whose policies are the project's: its own, and realtime.messages."""
+        platform = [t for t in (self.snapshot.table(i) for i in PROJECT_POLICED_TABLES) if t]
+        return self.user_tables() + platform
+
     def user_functions(self) -> list[Function]:
         return self.facts.user_functions()
+
+    @functools.cached_property
+    def function_access(self) -> FunctionAccess:
+        """What each function's body reaches (parsed on first use)."""
+        return FunctionAccess(self.snapshot, self.user_functions())
 
     def owner_columns(self, table: Table) -> frozenset[str]:
         """Columns naming the row's owner or tenant: a reference to auth.users, or a

@@ -1,4 +1,5 @@
-"""The RLS coverage matrix: per exposed table, API role and command, what a request gets.
+"""The RLS coverage matrix: per table the Data API serves (over REST, or GraphQL when pg_graphql
+is on), API role and command, what a request gets. Each cell names the surfaces serving it.
 
 Statuses, strongest grant first: `no grant` (the role lacks the privilege or schema USAGE),
 `no RLS` (granted and RLS is off: every row), `denied` (RLS on, no permissive policy for this
@@ -20,12 +21,14 @@ def cells(ctx: AuditContext, table: Table) -> list[CoverageCell]:
     where: dict[str, Location | None] = {}
     if ctx.facts.source_map is not None:
         where = {p.name: ctx.locate.policy(p) for p in table.policies}
+    surfaces = ctx.exposure.api_surfaces(table)
     out = []
     for role in API_ROLES:
         for command in COMMANDS:
             status, policies = cell_status(ctx, table, role, command)
             locations = tuple(where[name] for name in policies) if where else ()
-            out.append(CoverageCell(table.schema, table.name, role, command, status, policies, locations))
+            out.append(CoverageCell(table.schema, table.name, role, command, status, policies,
+                                    locations, surfaces))
     return out
 
 
@@ -66,10 +69,11 @@ def cell_status(ctx: AuditContext, table: Table, role: str, command: str
 
 
 def coverage_tables(ctx: AuditContext) -> list[Table]:
-    """User tables (incl. partitioned ones and partitions) in exposed schemas."""
+    """User tables (incl. partitioned ones and partitions) the Data API serves, over REST or
+    GraphQL."""
     return [t for t in ctx.snapshot.tables
             if t.kind in ("r", "p") and t.extension is None and not is_platform_schema(t.schema)
-            and ctx.exposure.schema_exposed(t.schema)]
+            and ctx.exposure.api_surfaces(t)]
 
 
 def coverage_matrix(ctx: AuditContext) -> list[CoverageCell]:

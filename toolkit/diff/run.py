@@ -303,7 +303,8 @@ def _snapshot(project: Project, db: Database) -> Snapshot:
     from toolkit.catalog import take_snapshot
 
     with db.connect() as conn:
-        return take_snapshot(conn, exposed_schemas=project.exposed_schemas)
+        return take_snapshot(conn, exposed_schemas=project.exposed_schemas,
+                             extra_search_path=project.config.extra_search_path)
 
 
 __all__ = ["DiffOptions", "DiffResult", "run_diff"]

@@ -1,6 +1,11 @@
-"""Who can reach what through the Data API: exposed schema + USAGE + a privilege, per role.
+"""Who can reach what through the Data API: a surface that serves the table + USAGE + a
+privilege, per role.
 
-The audit and the probe ask these questions instead of assuming "schema = public".
+The surfaces: PostgREST (REST) serves the exposed schemas; pg_graphql, when installed and
+`graphql_public` is exposed, serves the tables on PostgREST's extra search path (GraphQL);
+the Storage and Realtime servers serve `storage.objects` and `realtime.messages` to the API
+roles whatever the exposed schemas. The audit and the probe ask these questions instead of
+assuming "schema = public".
 """
 
 from __future__ import annotations
@@ -16,6 +21,14 @@ PLATFORM_SCHEMAS = frozenset({
     "_timescaledb_cache", "_timescaledb_catalog", "_timescaledb_config", "_timescaledb_internal",
     "timescaledb_information", "timescaledb_experimental",
 })
+
+# Tables a Supabase server other than PostgREST serves to the API roles, and which one.
+SERVICE_TABLES = {"storage.objects": "storage", "realtime.messages": "realtime"}
+# GraphQL requests are RPC calls into this schema; with it unexposed, /graphql/v1 serves nothing.
+GRAPHQL_ENDPOINT_SCHEMA = "graphql_public"
+# pg_graphql reflects these relation kinds (not partitioned parents: their partitions instead).
+GRAPHQL_KINDS = "rvmf"
+API_SURFACES = ("rest", "graphql")
 
 # Privileges through which a role can use a relation over the API, per command.
 DML = ("select", "insert", "update", "delete")
@@ -33,10 +46,42 @@ class Exposure:
         self.snapshot = snapshot
         self._schemas: dict[str, Schema] = {s.name: s for s in snapshot.schemas}
         self._reach: dict[tuple[str, str], frozenset[str]] = {}
+        self._surfaces: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+        self.graphql = (any(e.name == "pg_graphql" for e in snapshot.extensions)
+                        and self.schema_exposed(GRAPHQL_ENDPOINT_SCHEMA))
+        self._graphql_schemas = frozenset(snapshot.extra_search_path) if self.graphql else frozenset()
 
     def schema_exposed(self, name: str) -> bool:
         sch = self._schemas.get(name)
         return bool(sch and sch.exposed)
+
+    def graphql_schema(self, name: str) -> bool:
+        """pg_graphql reflects this schema's tables at /graphql/v1."""
+        return name in self._graphql_schemas
+
+    def surfaces(self, table: Table) -> tuple[str, ...]:
+        """How the table can be served, grants aside: rest, graphql, storage, realtime."""
+        return self._served(table)[0]
+
+    def api_surfaces(self, table: Table) -> tuple[str, ...]:
+        """The Data API's surfaces (REST, GraphQL) that serve the table."""
+        return self._served(table)[1]
+
+    def _served(self, table: Table) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """(every surface, the Data API's), computed once per table."""
+        got = self._surfaces.get(table.identity)
+        if got is None:
+            out = []
+            if self.schema_exposed(table.schema):
+                out.append("rest")
+            if table.kind in GRAPHQL_KINDS and self.graphql_schema(table.schema):
+                out.append("graphql")
+            service = SERVICE_TABLES.get(table.identity)
+            if service:
+                out.append(service)
+            got = (tuple(out), tuple(s for s in out if s in API_SURFACES))
+            self._surfaces[table.identity] = got
+        return got
 
     def has_usage(self, schema: str, role: str) -> bool:
         sch = self._schemas.get(schema)
@@ -71,12 +116,12 @@ class Exposure:
         return [c.name for c in table.columns if c.name in cols]
 
     def reaches(self, table: Table, role: str, command: str) -> bool:
-        """`role` can run `command` on `table` through the Data API (RLS aside)."""
+        """`role` can run `command` on `table` through the API (RLS aside)."""
         key = (table.identity, role)
         cmds = self._reach.get(key)
         if cmds is None:
-            open_schema = self.schema_exposed(table.schema) and self.has_usage(table.schema, role)
-            cmds = frozenset(c for c in DML if open_schema and self.has_privilege(table, role, c))
+            served = bool(self.surfaces(table)) and self.has_usage(table.schema, role)
+            cmds = frozenset(c for c in DML if served and self.has_privilege(table, role, c))
             self._reach[key] = cmds
         return command in cmds
 

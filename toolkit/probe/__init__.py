@@ -1,5 +1,6 @@
 """The behavioural RLS probe: synthetic users and rows on a throwaway database, then Data API
-requests as anon, as user B against user A's rows, and as A handing rows away. Everything runs
+requests as anon, as user B against user A's rows, and as A handing rows away, and calls of the
+exposed functions over /rpc as B and anon with A's ids. Everything runs
 in one transaction that is rolled back, so the database is left as it was.
 
 Only `run_probe` is public; the modules behind it are imported when it runs, so importing the
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
     from toolkit.engine.base import Database
     from toolkit.facts import Facts
     from toolkit.probe.checks import TableResult
+    from toolkit.probe.rpc import FunctionResult
 
 
 @dataclass
@@ -28,6 +30,7 @@ class ProbeResult:
     findings: list[Finding] = field(default_factory=list)
     summary: dict[str, Any] = field(default_factory=dict)
     tables: list[TableResult] = field(default_factory=list)
+    functions: list[FunctionResult] = field(default_factory=list)
 
 
 @database_errors()

@@ -87,6 +87,7 @@ class TableResult:
     attempts: list[Attempt] = field(default_factory=list)
     skipped: str | None = None
     bucket: str | None = None  # storage.objects results: the bucket probed
+    public_bucket: bool = False  # ... and whether it serves its files by URL to anyone
 
     def find(self, caller: str, purpose: str) -> Attempt | None:
         return next((a for a in self.attempts if a.caller == caller and a.purpose == purpose), None)

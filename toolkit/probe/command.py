@@ -27,7 +27,8 @@ def probe_report(project: Project, opts: AuditOptions, progress: Progress) -> Ru
             raise MigrationError(f"{applied.failures[0]} (nothing was probed; fix the migration "
                                  "and run again)")
         with run.timed("snapshot"), db.connect() as conn:
-            snapshot = take_snapshot(conn, exposed_schemas=project.exposed_schemas)
+            snapshot = take_snapshot(conn, exposed_schemas=project.exposed_schemas,
+                                     extra_search_path=project.config.extra_search_path)
         progress("probing the exposed tables as anon, user A and user B")
         with run.timed("probe"):
             result = run_probe(db, snapshot, source_map=applied.source_map, settings=project.settings,
@@ -51,8 +52,11 @@ def summary_line(summary: dict[str, Any]) -> str:
         return "probe disabled by [tool.supakit.probe] enabled = false"
     parts = [f"probed {summary.get('tables_probed', 0)} of {summary.get('tables_exposed', 0)} "
              "exposed tables"]
+    if summary.get("functions_exposed"):
+        parts.append(f"{summary.get('functions_probed', 0)} of {summary['functions_exposed']} "
+                     "exposed functions")
     if summary.get("buckets_probed"):
-        parts.append(f"{summary['buckets_probed']} private bucket(s)")
+        parts.append(f"{summary['buckets_probed']} bucket(s)")
     if summary.get("seconds") is not None:
         parts.append(f"{summary['seconds']:.2f} s")
     return "supakit: " + ", ".join(parts)

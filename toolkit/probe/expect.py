@@ -49,6 +49,9 @@ def resolve(expect: dict[str, dict[str, str]], tables: list[Table]) -> tuple[
     out: dict[str, dict[str, str]] = {}
     problems: list[str] = []
     for key, spec in expect.items():
+        spec = {c: v for c, v in spec.items() if c != "call"}  # functions: see rpc_verdict.resolve_calls
+        if not spec:
+            continue
         found = by_identity.get(key)
         if found is None and "." not in key:
             matches = by_name.get(key, [])

@@ -6,7 +6,7 @@ order they are registered here."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from toolkit.facts import table_ref
 from toolkit.facts.sensitive import sensitive_columns
@@ -64,7 +64,46 @@ PROBE_SKIPPED = register(RuleInfo(
     fix="Make the table fillable (see the reason), or exclude it with "
         "[tool.supakit.probe] skip = [\"schema.table\"]."))
 
+# Reported by the probe's runner for the functions it called over /rpc (rpc_verdict.py).
+_RPC_FIX = ("Compare every row it returns or changes with the caller (where user_id = (select "
+            "auth.uid())), or make it security invoker so the tables' policies apply, or revoke "
+            "execute from the roles that must not call it. If it is public on purpose, declare it: "
+            "[tool.supakit.expect.<function>] call = \"public\" (or \"authenticated\").")
+PROBE_RPC_ANON_READ = register(RuleInfo(
+    id="probe_rpc_anon_read", level=Level.ERROR, category=Category.SECURITY, stage=Stage.PROBE,
+    summary="A function called over /rpc with the anon key returned a signed-in user's private data.",
+    fix=_RPC_FIX))
+PROBE_RPC_ANON_WRITE = register(RuleInfo(
+    id="probe_rpc_anon_write", level=Level.ERROR, category=Category.SECURITY, stage=Stage.PROBE,
+    summary="A function called over /rpc with the anon key changed a signed-in user's rows.",
+    fix=_RPC_FIX))
+PROBE_RPC_CROSS_USER_READ = register(RuleInfo(
+    id="probe_rpc_cross_user_read", level=Level.ERROR, category=Category.SECURITY, stage=Stage.PROBE,
+    summary="A function user B called over /rpc, with user A's ids, returned user A's private data.",
+    fix=_RPC_FIX))
+PROBE_RPC_CROSS_USER_WRITE = register(RuleInfo(
+    id="probe_rpc_cross_user_write", level=Level.ERROR, category=Category.SECURITY, stage=Stage.PROBE,
+    summary="A function user B called over /rpc, with user A's ids, changed user A's rows.",
+    fix=_RPC_FIX))
+PROBE_RPC_SKIPPED = register(RuleInfo(
+    id="probe_rpc_skipped", level=Level.INFO, category=Category.HYGIENE, stage=Stage.PROBE,
+    summary="The probe could not call a function the API exposes, so what it does was not proven "
+            "either way.",
+    fix="Give the argument a default or a type the probe can make, or make sure the function can "
+        "run on an empty database; the static audit still judges its body."))
+
 _VERBS = {"select": "read", "insert": "insert", "update": "update", "delete": "delete"}
+# A SELECT that works on a public bucket lists every file name: a warning, not a leak of content.
+LISTING_FIX = ("Drop the SELECT policy: files of a public bucket are served by URL without one. If "
+               "clients must list files, make the bucket private and scope the policy to the "
+               "caller's folder, e.g. (storage.foldername(name))[1] = (select auth.uid())::text.")
+
+
+def _listing(seen: Seen) -> dict[str, Any]:
+    """How a read finding changes on a public bucket."""
+    if not seen.listing:
+        return {}
+    return {"level": Level.WARN, "remediation": LISTING_FIX, "extra": {"listing": True}}
 
 
 def _nobodys(seen: Seen, attempts: list[Attempt]) -> bool:
@@ -81,19 +120,25 @@ def anon_read(ctx: Context, seen: Seen) -> Iterator[Finding]:
     got = [a for a in seen.allowed if a.caller == "anon" and a.command == "select" and seen.undeclared(a)]
     if not got:
         return
-    a, table = got[0], seen.result.table
-    level, note, fix = None, "", None
-    if _nobodys(seen, got):
-        secrets = sensitive_columns(ctx.settings, table, ctx.facts.exposure.readable_columns(table, "anon"))
-        if secrets:
-            note = f"its rows belong to no user, but anon also read {join(secrets)}"
-        else:
-            level, note = Level.INFO, f"public by policy: {seen.what} holds no user or tenant data"
-            fix = (f"Nothing to do if these rows are meant to be public; declare it to have the probe "
-                   f"check it: [tool.supakit.expect.{table.name}] select = \"public\".")
-    yield observed(PROBE_ANON_READ, ctx, seen, f"anon (no sign-in) read {a.rows} of the "
-                   f"{a.targeted} rows the probe created in {seen.what}", got, level=level, note=note,
-                   remediation=fix)
+    a = got[0]
+    verb, things = ("listed", "files") if seen.listing else ("read", "rows")
+    yield observed(PROBE_ANON_READ, ctx, seen, f"anon (no sign-in) {verb} {a.rows} of the "
+                   f"{a.targeted} {things} the probe created in {seen.what}", got,
+                   **(_listing(seen) or _public_by_policy(ctx, seen, got)))
+
+
+def _public_by_policy(ctx: Context, seen: Seen, attempts: list[Attempt]) -> dict[str, Any]:
+    """How an anon read changes when the rows are nobody's: info, unless anon also read columns
+    that look sensitive."""
+    if not _nobodys(seen, attempts):
+        return {}
+    table = seen.result.table
+    secrets = sensitive_columns(ctx.settings, table, ctx.facts.exposure.readable_columns(table, "anon"))
+    if secrets:
+        return {"note": f"its rows belong to no user, but anon also read {join(secrets)}"}
+    return {"level": Level.INFO, "note": f"public by policy: {seen.what} holds no user or tenant data",
+            "remediation": f"Nothing to do if these rows are meant to be public; declare it to have the "
+                           f"probe check it: [tool.supakit.expect.{table.name}] select = \"public\"."}
 
 
 @rule(PROBE_ANON_WRITE)
@@ -117,7 +162,9 @@ def cross_user_read(ctx: Context, seen: Seen) -> Iterator[Finding]:
     got = [a for a in seen.allowed if a.caller in ("B", "D") and a.purpose == "read" and seen.undeclared(a)]
     if got:
         who = join([{"B": "user B", "D": "an anonymous sign-in user"}[a.caller] for a in got])
-        yield observed(PROBE_CROSS_USER_READ, ctx, seen, f"{who} read user A's rows in {seen.what}", got)
+        done = "listed user A's files" if seen.listing else "read user A's rows"
+        yield observed(PROBE_CROSS_USER_READ, ctx, seen, f"{who} {done} in {seen.what}", got,
+                       **_listing(seen))
 
 
 @rule(PROBE_CROSS_USER_WRITE)
@@ -209,9 +256,9 @@ def skipped_finding(ctx: Context, table: Table, reason: str) -> Finding:
                                  location=ctx.facts.locate.table(table), evidence={"reason": reason})
 
 
-def expectation_problem(problem: str) -> Finding:
-    """A declaration in [tool.supakit.expect] that names no probed table."""
+def expectation_problem(problem: str, *, what: str = "table") -> Finding:
+    """A declaration in [tool.supakit.expect] that names no probed table (or function)."""
     return EXPECTATION_MISMATCH.finding(
         ObjectRef("file", None, "supakit settings"), problem, level=Level.WARN,
-        remediation="Name a table in an exposed schema, as `table` or `schema.table`.",
+        remediation=f"Name a {what} in an exposed schema, as `{what}` or `schema.{what}`.",
         evidence={"problem": problem})

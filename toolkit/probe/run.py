@@ -7,12 +7,14 @@ from typing import TYPE_CHECKING, Any
 
 from toolkit.errors import first_line
 from toolkit.facts import Facts, table_ref
-from toolkit.model import Finding, ObjectRef, Snapshot, Stage, Table
+from toolkit.model import Finding, Function, ObjectRef, Snapshot, Stage, Table
 from toolkit.probe import ProbeResult
 from toolkit.probe.attribute import attribute
 from toolkit.probe.checks import Prober, TableResult
 from toolkit.probe.expect import resolve
 from toolkit.probe.order import fill_order
+from toolkit.probe.rpc import FunctionResult, RpcProber, exposed_functions
+from toolkit.probe.rpc_verdict import function_findings, resolve_calls
 from toolkit.probe.rules import expectation_problem, skipped_finding
 from toolkit.probe.session import User
 from toolkit.probe.synth import Filled, Synthesizer
@@ -65,6 +67,8 @@ class Run:
         self.findings: list[Finding] = []
         self.users: dict[str, User] = {}
         self.results: list[TableResult] = []
+        self.functions: list[FunctionResult] = []
+        self.synth: Synthesizer | None = None
         self.summary: dict[str, Any] = {}
 
     def targets(self) -> tuple[list[Table], dict[str, str]]:
@@ -86,15 +90,25 @@ class Run:
     def execute(self) -> ProbeResult:
         targets, left = self.targets()
         expect, problems = resolve(self.settings.get("expect") or {}, self.exposure.exposed_tables())
+        functions, not_served = exposed_functions(self.snapshot, self.exposure)
+        calls, call_problems = resolve_calls(self.settings.get("expect") or {}, functions)
         self.summary.update(tables_exposed=len(targets) + len(left), tables_probed=0,
-                            tables_skipped=0, buckets_probed=0)
+                            tables_skipped=0, buckets_probed=0, functions_exposed=len(functions),
+                            functions_probed=0, functions_skipped=0)
+        if not_served:
+            self.summary["functions_not_served"] = not_served
         if self.config.get("enabled") is False:
             self.summary["disabled"] = True
             return ProbeResult([], self.summary)
         with self.db.connect(autocommit=True) as conn, conn.transaction(force_rollback=True):
             self._probe(conn, targets, left, expect)
+            self._functions(conn, functions)
         vctx = Context(self.facts, expect, has_peer="C" in self.users, settings=self.settings)
         self.findings += [expectation_problem(p) for p in problems]
+        self.findings += [expectation_problem(p, what="function") for p in call_problems]
+        self.findings += function_findings(vctx, self.functions, calls)
+        probed_fns = sum(1 for r in self.functions if not r.skipped)
+        self.summary.update(functions_probed=probed_fns, functions_skipped=len(functions) - probed_fns)
         probe_checks = checks(Stage.PROBE)
         for result in self.results:
             if result.skipped:
@@ -113,7 +127,7 @@ class Run:
             share_probed=round(probed / self.summary["tables_exposed"], 3)
             if self.summary["tables_exposed"] else 1.0,
         )
-        return ProbeResult(self.findings, self.summary, self.results)
+        return ProbeResult(self.findings, self.summary, self.results, self.functions)
 
     # --- inside the transaction -----------------------------------------------------------------
     def _probe(self, conn: psycopg.Connection, targets: list[Table], left: dict[str, str],
@@ -136,7 +150,7 @@ class Run:
         order, deferred = fill_order(self.snapshot, targets)
         extras = load_extras(conn, [t.identity for t in order])
         clock.lap("catalog")
-        synth = Synthesizer(conn, self.snapshot, scopes, extras, self.users, deferred)
+        synth = self.synth = Synthesizer(conn, self.snapshot, scopes, extras, self.users, deferred)
         synth.prepare(order)
         clock.lap("solve")
         synth.fill(order)
@@ -165,6 +179,32 @@ class Run:
         self.summary["rows_synthesised"] = synth.rows_made
         self.summary["timings"] = clock.laps
 
+    def _functions(self, conn: psycopg.Connection, functions: list[Function]) -> None:
+        """Call the exposed functions as B and as anon (rpc.py), after the tables are done."""
+        if self.config.get("functions") is False:
+            self.summary["functions_disabled"] = True
+            return
+        skip = set(self.config.get("skip") or [])
+        why = ("the probe users could not be created"
+               if "A" not in self.users or "B" not in self.users else None)
+        callable_: list[Function] = []
+        for fn in functions:
+            reason = why or ("listed in [tool.supakit.probe] skip"
+                             if skip & {fn.name, f"{fn.schema}.{fn.name}"} else None)
+            if reason:
+                self.functions.append(FunctionResult(fn, (), skipped=reason))
+            else:
+                callable_.append(fn)
+        if not callable_ or self.synth is None:
+            return
+        t0 = time.perf_counter()
+        rpc = RpcProber(conn, self.snapshot, self.exposure, self.synth, self.users, self.results)
+        self.functions += rpc.probe(callable_, self.progress)
+        self.summary["rpc_calls"] = rpc.calls
+        if rpc.unwatched:
+            self.summary["rpc_writes_unwatched"] = rpc.unwatched
+        self.summary.setdefault("timings", {})["rpc"] = round(time.perf_counter() - t0, 4)
+
     def _users(self, conn: psycopg.Connection, *, need_peer: bool) -> tuple[dict[str, User], dict[str, str]]:
         import psycopg
 
@@ -183,20 +223,21 @@ class Run:
         return users, failed
 
     def _storage(self, conn: psycopg.Connection, prober: Prober) -> None:
-        from toolkit.probe.storage import private_buckets, probe_bucket
+        from toolkit.probe.storage import probe_bucket, probe_buckets
 
         objects = self.snapshot.table("storage.objects")
         if objects is None or not self.snapshot.buckets_known:
             return
-        for bucket in private_buckets(conn, self.snapshot, objects):
-            result = probe_bucket(conn, prober, objects, bucket, self.users)
+        for bucket, public in probe_buckets(conn, self.snapshot, objects):
+            result = probe_bucket(conn, prober, objects, bucket, self.users, public)
             self.results.append(result)
             self.summary["buckets_probed"] += int(not result.skipped)
 
 
 def _seen(result: TableResult, expect: dict[str, dict[str, str]]) -> Seen:
     if result.bucket is not None:
+        kind = "public" if result.public_bucket else "private"
         return Seen(result, ObjectRef("bucket", None, result.bucket),
-                    f"private bucket '{result.bucket}'", expect.get(result.table.identity, {}))
+                    f"{kind} bucket '{result.bucket}'", expect.get(result.table.identity, {}))
     t = result.table
     return Seen(result, table_ref(t), t.identity, expect.get(t.identity, {}))

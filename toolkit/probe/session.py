@@ -143,20 +143,50 @@ def one_request(conn: psycopg.Connection, role: str, claims: dict[str, Any], sql
     """Run one statement (no parameters) as a request that is rolled back: in one round trip when
     it succeeds (the rollback rides along), in two when it fails. Returns the statement's row
     count and first row."""
+    cur = _rolled_back(conn, role, claims, [*pre, sql], method=method, path="/",
+                       statement_timeout=statement_timeout)
+    for _ in range(len(pre)):
+        cur.nextset()
+    first = cur.fetchone() if cur.description else None
+    return cur.rowcount, (tuple(first) if first is not None else None)
+
+
+def rolled_back_rows(conn: psycopg.Connection, role: str, claims: dict[str, Any],
+                     statements: list[str], *, method: str, path: str,
+                     statement_timeout: str | None = None,
+                     read_only: bool = False) -> list[tuple[Any, ...] | None]:
+    """Run statements as one request that is rolled back (see `one_request`); the first row of
+    each. `read_only` runs them in a read-only transaction, as PostgREST runs a GET."""
+    cur = _rolled_back(conn, role, claims, statements, method=method, path=path,
+                       statement_timeout=statement_timeout, read_only=read_only)
+    out: list[tuple[Any, ...] | None] = []
+    for i in range(len(statements)):
+        if i:
+            cur.nextset()
+        first = cur.fetchone() if cur.description else None
+        out.append(tuple(first) if first is not None else None)
+    return out
+
+
+def _rolled_back(conn: psycopg.Connection, role: str, claims: dict[str, Any],
+                 statements: list[str], *, method: str, path: str,
+                 statement_timeout: str | None, read_only: bool = False) -> psycopg.Cursor[Any]:
+    """The batch, run; the cursor stands on the result of the first statement."""
     sp = f"supakit_request_{next(_names)}"
-    settings = _settings(role, claims, method=method, path="/", search_path=API_SEARCH_PATH,
+    settings = _settings(role, claims, method=method, path=path, search_path=API_SEARCH_PATH,
                          statement_timeout=statement_timeout)
-    batch = "; ".join([f"SAVEPOINT {sp}", _set_sql(settings), *pre, sql,
+    if read_only:
+        settings.insert(0, ("transaction_read_only", "on"))
+    batch = "; ".join([f"SAVEPOINT {sp}", _set_sql(settings), *statements,
                        f"ROLLBACK TO SAVEPOINT {sp}", f"RELEASE SAVEPOINT {sp}"])
     try:
         cur = conn.execute(batch)
     except BaseException:
         _undo(conn, sp)  # the server skipped the rest of the batch, rollback included
         raise
-    for _ in range(2 + len(pre)):  # past the savepoint, the settings and `pre`, to the request's result
-        cur.nextset()
-    first = cur.fetchone() if cur.description else None
-    return cur.rowcount, (tuple(first) if first is not None else None)
+    cur.nextset()  # past the savepoint
+    cur.nextset()  # and the settings
+    return cur
 
 
 def _failed(conn: psycopg.Connection) -> bool:

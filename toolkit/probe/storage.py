@@ -1,7 +1,8 @@
-"""Storage: objects in A's folder of every private bucket, and what B and anon can do with them.
+"""Storage: objects in A's folder of every bucket, and what B and anon can do with them.
 
 Objects are named `<user id>/...` as Supabase's examples and the Storage API expect; the Storage
-API runs these same statements on storage.objects with the caller's role and claims.
+API runs these same statements on storage.objects with the caller's role and claims. A public
+bucket serves its files by URL to anyone, so reading one there is listing, not a leak of content.
 """
 
 from __future__ import annotations
@@ -23,15 +24,16 @@ PROBE_BUCKET = "supakit-probe-private"
 ALLOW_DELETE = "SELECT set_config('storage.allow_delete_query', 'true', true)"
 
 
-def private_buckets(conn: psycopg.Connection, snapshot: Snapshot, objects: Table) -> list[str]:
-    """The project's private buckets; a private bucket of our own when it has none but does
-    have policies on storage.objects."""
-    buckets = [b.id for b in snapshot.buckets if not b.public]
-    if buckets or not objects.policies:
+def probe_buckets(conn: psycopg.Connection, snapshot: Snapshot, objects: Table
+                  ) -> list[tuple[str, bool]]:
+    """(bucket, public) for the project's buckets; when none is private but storage.objects has
+    policies, a private bucket of our own too."""
+    buckets = [(b.id, b.public) for b in snapshot.buckets]
+    if any(not public for _, public in buckets) or not objects.policies:
         return buckets
     conn.execute("INSERT INTO storage.buckets (id, name, public) VALUES (%s, %s, false) "
                  "ON CONFLICT (id) DO NOTHING", [PROBE_BUCKET, PROBE_BUCKET])
-    return [PROBE_BUCKET]
+    return [*buckets, (PROBE_BUCKET, False)]
 
 
 def _values(objects: Table, bucket: str, name: str, owner: User | None) -> dict[str, str]:
@@ -53,11 +55,11 @@ def _insert_sql(values: dict[str, str], returning: str = "") -> str:
 
 
 def probe_bucket(conn: psycopg.Connection, prober: Prober, objects: Table, bucket: str,
-                 users: dict[str, User]) -> TableResult:
+                 users: dict[str, User], public: bool = False) -> TableResult:
     import psycopg
 
     filled = Filled(objects, Scope("owner", owner="owner"))
-    result = TableResult(objects, filled, bucket=bucket)
+    result = TableResult(objects, filled, bucket=bucket, public_bucket=public)
     for label in ("A", "B"):
         name = f"{users[label].id}/supakit-probe/{label.lower()}.txt"
         try:

@@ -6,7 +6,7 @@ deparsed name is schema-qualified."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import psycopg
@@ -21,11 +21,10 @@ join pg_namespace n on n.oid = c.relnamespace
 where {_REL_FILTER} and a.attnum > 0 and not a.attisdropped
 """
 
-TYPES = f"""
+# The types named by `seed` (a query yielding type oids) and every type they rest on.
+_TYPES = """
 with recursive ty(oid) as (
-    select distinct a.atttypid
-    from pg_attribute a join pg_class c on c.oid = a.attrelid
-    where {_REL_FILTER} and a.attnum > 0 and not a.attisdropped
+    {seed}
   union
     select nxt.oid
     from ty
@@ -48,6 +47,11 @@ from pg_type t
 left join pg_range r on r.rngtypid = t.oid
 where t.oid in (select oid from ty)
 """
+TYPES = _TYPES.format(seed=f"""select distinct a.atttypid
+    from pg_attribute a join pg_class c on c.oid = a.attrelid
+    where {_REL_FILTER} and a.attnum > 0 and not a.attisdropped""")
+NAMED_TYPES = _TYPES.format(seed="select unnest(%(types)s::text[]::regtype[])::oid")
+NAMED_OIDS = "select t, t::regtype::oid::int8 from unnest(%(types)s::text[]) t"
 
 CONSTRAINTS = f"""
 select format('%%I.%%I', n.nspname, c.relname), k.conname::text, k.contype::text,
@@ -131,6 +135,24 @@ def check_body(definition: str) -> str:
     return body
 
 
+def load_types(conn: psycopg.Connection, names: list[str]) -> tuple[dict[int, TypeInfo], dict[str, int]]:
+    """Type information for types named as format_type prints them under search_path ''
+    (function arguments and results): (oid -> TypeInfo for them and what they rest on, name -> oid)."""
+    if not names:
+        return {}, {}
+    params = {"types": sorted(set(names))}
+    rows = conn.execute(NAMED_TYPES, params).fetchall()
+    oids = {name: int(oid) for name, oid in conn.execute(NAMED_OIDS, params).fetchall()}
+    return dict(_type_info(row) for row in rows), oids
+
+
+def _type_info(row: Any) -> tuple[int, TypeInfo]:
+    (oid, name, typtype, category, base, base_typmod, not_null, element, subtype, labels,
+     checks) = row
+    return int(oid), TypeInfo(int(oid), name, typtype, category, base, int(base_typmod),
+                              bool(not_null), element, subtype, tuple(labels), tuple(checks))
+
+
 def load_extras(conn: psycopg.Connection, tables: list[str]) -> Extras:
     """Run the three queries for these tables (identities as `schema.name`, quoted as needed).
     The caller's transaction keeps its search_path afterwards."""
@@ -143,11 +165,7 @@ def load_extras(conn: psycopg.Connection, tables: list[str]) -> Extras:
     try:
         for table, column, typ, typmod in conn.execute(COLUMNS, params).fetchall():
             out.column_types[(table, column)] = (int(typ), int(typmod))
-        for (oid, name, typtype, category, base, base_typmod, not_null, element, subtype, labels,
-             checks) in conn.execute(TYPES, params).fetchall():
-            out.types[int(oid)] = TypeInfo(int(oid), name, typtype, category, base,
-                                           int(base_typmod), bool(not_null), element, subtype,
-                                           tuple(labels), tuple(checks))
+        out.types.update(_type_info(row) for row in conn.execute(TYPES, params).fetchall())
         for table, name, kind, cols, definition in conn.execute(CONSTRAINTS, params).fetchall():
             out.constraint_columns[(table, name)] = tuple(cols)
             if kind == "c":

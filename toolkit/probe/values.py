@@ -103,8 +103,9 @@ def text_candidates(column: str, k: int, literals: list[str], max_len: int | Non
         words += [letter * max_len, letter.upper() * max_len, f"p{k}".ljust(max_len, "0"),
                   str(k + 1)]
     else:
-        words += [f"probe-{k}", f"Probe {k}", f"probe_{k}", f"P{k}", f"probe.{k}@example.com",
-                  f"PROBE{k}", str(k + 1), chr(ord("a") + k % 26)]
+        # Each column its own word, so a value coming back from a function names its column.
+        words += [f"probe-{k}-{column}", f"probe-{k}", f"Probe {k}", f"probe_{k}", f"P{k}",
+                  f"probe.{k}@example.com", f"PROBE{k}", str(k + 1), chr(ord("a") + k % 26)]
     if max_len is not None and max_len > 0:
         words = [w[:max_len] for w in words]
     seen: list[str] = []
@@ -114,13 +115,18 @@ def text_candidates(column: str, k: int, literals: list[str], max_len: int | Non
     return seen
 
 
+RECOGNISABLE_BASE = 7031
+
+
 def numeric_candidates(numbers: list[Decimal], k: int, *, integer: bool,
                        limit: Decimal | None, scale: int | None) -> list[str]:
     raw: list[Decimal] = []
     for n in numbers:
         raw += [n + k, n + 1 + k, n, n - 1 - k]
-    raw += [Decimal(k + 1), Decimal(1), Decimal(0), Decimal(10 + k), Decimal(100 + k),
-            Decimal(1000 + k), Decimal("0.5")]
+    # First a number nobody else's rows hold, so a value that comes back from a function call
+    # can be recognised as this row's (the RPC probe looks for user A's values).
+    raw += [Decimal(RECOGNISABLE_BASE + 1000 * k), Decimal(k + 1), Decimal(1), Decimal(0),
+            Decimal(10 + k), Decimal(100 + k), Decimal(1000 + k), Decimal("0.5")]
     out: list[str] = []
     for n in raw:
         if integer and n != n.to_integral_value():
@@ -223,20 +229,40 @@ class Candidates:
         return []
 
     def _other(self, name: str, k: int) -> list[str | None]:
-        known: dict[str, list[str]] = {
-            "bytea": ["\\x" + f"{k:02x}"],
-            "macaddr": [f"08:00:2b:01:02:{k % 256:02x}"],
-            "macaddr8": [f"08:00:2b:01:02:03:04:{k % 256:02x}"],
-            "bit": ["1"], "bit varying": ["1"],
-            "tsvector": ["probe"], "tsquery": ["probe"],
-            "xml": ["<probe/>"],
-            "point": [f"({k},{k})"],
-            "ltree": [f"probe.p{k}"],
-            "hstore": [f"probe=>{k}"],
-        }
-        if name in known:
-            return [lit(v) for v in known[name]]
+        if name in _OTHER_VALUES:
+            return [lit(v) for v in _OTHER_VALUES[name](k)]
         return [lit(f"probe-{k}")]
+
+    def makes(self, info: TypeInfo) -> bool:
+        """Whether `for_type` knows real values of this (resolved) type, rather than a guess that
+        only a type whose input accepts any text would take."""
+        if info.typtype in ("c", "p"):
+            return False
+        if info.typtype == "e":
+            return bool(info.labels)
+        if info.typtype == "r":
+            sub = self.types.get(info.subtype or 0)
+            return sub is not None and sub.category in ("D", "N")
+        if info.category == "A":
+            elem = self.types.get(info.element or 0)
+            return elem is not None and self.makes(elem)
+        return (info.category in ("B", "D", "S", "I")
+                or (info.category == "N" and info.name not in ("oid", "regclass", "regproc", "regtype"))
+                or info.name in ("uuid", "interval", "json", "jsonb", "citext", "name")
+                or info.name in _OTHER_VALUES)
+
+
+_OTHER_VALUES: dict[str, Callable[[int], list[str]]] = {
+    "bytea": lambda k: ["\\x" + f"{k:02x}"],
+    "macaddr": lambda k: [f"08:00:2b:01:02:{k % 256:02x}"],
+    "macaddr8": lambda k: [f"08:00:2b:01:02:03:04:{k % 256:02x}"],
+    "bit": lambda k: ["1"], "bit varying": lambda k: ["1"],
+    "tsvector": lambda k: ["probe"], "tsquery": lambda k: ["probe"],
+    "xml": lambda k: ["<probe/>"],
+    "point": lambda k: [f"({k},{k})"],
+    "ltree": lambda k: [f"probe.p{k}"],
+    "hstore": lambda k: [f"probe=>{k}"],
+}
 
 
 def prefer_first(words: list[str], prefer: tuple[str, ...]) -> list[str]:

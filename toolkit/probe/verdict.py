@@ -25,13 +25,19 @@ class Context:
 
 @dataclass
 class Seen:
-    """One probed table or private bucket: its requests, its name in findings and the access
-    declared for it."""
+    """One probed table or bucket: its requests, its name in findings and the access declared
+    for it."""
 
     result: TableResult
     obj: ObjectRef
     what: str
     declared: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def listing(self) -> bool:
+        """A public bucket: reading its files needs no policy (their URLs are public), so a SELECT
+        that works there only lists file names."""
+        return self.result.public_bucket
 
     @property
     def allowed(self) -> list[Attempt]:

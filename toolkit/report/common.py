@@ -98,14 +98,17 @@ def summarize(report: RunResult) -> Summary:
 
 
 def probe_phrase(info: dict[str, Any]) -> str | None:
-    """"probed 30 of 30 tables, 1 private bucket" — or None when the probe did not run."""
+    """"probed 28 of 30 tables, 11 of 12 functions, 1 bucket" — or None when the probe did
+    not run."""
     probe = info.get("probe")
     if not isinstance(probe, dict) or probe.get("disabled") or "tables_probed" not in probe:
         return None
     text = f"probed {probe['tables_probed']} of {probe.get('tables_exposed', probe['tables_probed'])} tables"
+    if probe.get("functions_exposed"):
+        text += f", {probe.get('functions_probed', 0)} of {plural(int(probe['functions_exposed']), 'function')}"
     buckets = probe.get("buckets_probed")
     if buckets:
-        text += f", {plural(int(buckets), 'private bucket')}"
+        text += f", {plural(int(buckets), 'bucket')}"
     return text
 
 
@@ -149,6 +152,14 @@ def matrix_rows(cells: Iterable[CoverageCell]) -> dict[str, dict[tuple[str, str]
     for c in cells:
         rows.setdefault(f"{c.schema}.{c.table}", {})[(c.role, c.command)] = c
     return dict(sorted(rows.items()))
+
+
+def row_label(name: str, cells: dict[tuple[str, str], CoverageCell]) -> str:
+    """The table's name, marked when only GraphQL serves it (its schema is not exposed over REST
+    but is on the search path of pg_graphql's requests)."""
+    if cells and all(c.surfaces == ("graphql",) for c in cells.values()):
+        return f"{name} (GraphQL only)"
+    return name
 
 
 def sorted_cells(cells: Iterable[CoverageCell]) -> list[CoverageCell]:

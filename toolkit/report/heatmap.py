@@ -67,7 +67,8 @@ def render(cells: list[CoverageCell], findings: dict[str, list[Finding]], anchor
         + "".join(lines) + "</tbody>"
         for schema, lines in by_schema.items())
     return ('<section id="coverage"><h2>RLS coverage</h2>'
-            "<p>Every exposed table, and what each API role gets for each command.</p>"
+            "<p>Every table the Data API serves (over REST, and over GraphQL when pg_graphql is "
+            "installed), and what each API role gets for each command.</p>"
             + legend() + _controls(len(rows))
             + f'<div class="heat-wrap"><table class="heat" id="heat"><thead><tr>{head1}</tr>'
             f"<tr>{head2}</tr></thead>{bodies}</table></div></section>")
@@ -125,5 +126,6 @@ def _row(name: str, row: dict[tuple[str, str], CoverageCell], columns: list[tupl
             cells.append(f'<td class="{cls}" title="{escape(cell_title(c))}">{short}</td>')
         else:
             cells.append(_PLAIN.get(c.status) or f'<td class="g">{escape(c.status, False)}</td>')
+    only = common.row_label(name, row)[len(name):]  # " (GraphQL only)" or nothing
     return (f'<tr class="t" data-key="{escape(name)}" data-w="{by_worst}"><th scope="row">'
-            f"{escape(table, False)}{mark}</th>" + "".join(cells) + "</tr>")
+            f"{escape(table, False)}{escape(only, False)}{mark}</th>" + "".join(cells) + "</tr>")

@@ -292,7 +292,8 @@ def _probe_requests(requests: object) -> str:
             continue
         outcome = str(r.get("outcome", ""))
         via = ", ".join(str(p) for p in r.get("policies") or [])
-        request = f"<code>{text(r['sql'])}</code>" if r.get("sql") else ""
+        shown = r.get("sql") or " ".join(str(r[k]) for k in ("request", "body") if r.get(k))  # rpc calls
+        request = f"<code>{text(shown)}</code>" if shown else ""
         if r.get("detail"):
             request += " " + text(r["detail"])
         rows.append(f"<tr><td>{text(r.get('caller', ''))} <span class=\"summary\">({text(r.get('role', ''))})"

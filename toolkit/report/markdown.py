@@ -74,7 +74,8 @@ def _matrix(report: RunResult, budget: int) -> list[str]:
            "| --- |" + " :-: |" * (len(heads) - 1)]
     rows: list[tuple[int, str, str]] = []
     for name, cells in common.matrix_rows(report.coverage).items():
-        row = [code(name)]
+        label = common.row_label(name, cells)
+        row = [code(name) + label[len(name):]]
         alarm = 0
         for role in roles:
             for cmd in common.COMMANDS:

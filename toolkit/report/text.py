@@ -74,15 +74,17 @@ def _matrix(out: Out, report: RunResult) -> None:
         label = "auth" if role == "authenticated" else role
         heads += [f"{label} {common.COMMAND_LETTER[c]}" if i == 0 else common.COMMAND_LETTER[c]
                   for i, c in enumerate(common.COMMANDS)]
-    name_w = max([len("table")] + [len(n) for n in rows])
+    labels = {name: common.row_label(name, cells) for name, cells in rows.items()}
+    name_w = max([len("table")] + [len(n) for n in labels.values()])
     cell_w = [max(len(h), max(len(v) for v in common.STATUS_SHORT.values())) for h in heads]
-    out.add("RLS coverage (exposed tables × API role × command)\n", "bold")
+    out.add("RLS coverage (tables the Data API serves, over REST or GraphQL × API role × "
+            "command)\n", "bold")
     out.add("table".ljust(name_w), "bold")
     for h, w in zip(heads, cell_w, strict=True):
         out.add("  " + h.ljust(w), "bold")
     out.add("\n")
     for name, cells in rows.items():
-        out.add(name.ljust(name_w))
+        out.add(labels[name].ljust(name_w))
         i = 0
         for role in roles:
             for cmd in common.COMMANDS:

@@ -661,7 +661,8 @@ create schema if not exists realtime authorization supabase_admin;
 grant usage on schema realtime to postgres, anon, authenticated, service_role;
 grant all on schema realtime to supabase_realtime_admin;
 
--- Broadcast/presence authorization table (not partitioned here).
+-- Broadcast/presence authorization table: as Realtime creates it, partitioned by day on
+-- inserted_at with a default partition; user policies go on the parent.
 create table if not exists realtime.messages (
     topic       text not null,
     extension   text not null,
@@ -672,7 +673,12 @@ create table if not exists realtime.messages (
     inserted_at timestamp not null default now(),
     id          uuid not null default gen_random_uuid(),
     constraint messages_pkey primary key (id, inserted_at)
-);
+) partition by range (inserted_at);
+create table if not exists realtime.messages_default partition of realtime.messages default;
+create index if not exists messages_inserted_at_topic_index on only realtime.messages
+    (inserted_at desc, topic) where extension = 'broadcast' and private is true;
+alter table realtime.messages_default owner to supabase_realtime_admin;
+
 create table if not exists realtime.schema_migrations (
     version     bigint not null,
     inserted_at timestamp(0),

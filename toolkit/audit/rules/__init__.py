@@ -6,10 +6,14 @@ from __future__ import annotations
 from toolkit.audit.rules import (  # noqa: F401  (imported for their registrations)
     exposure,
     functions,
+    graphql,
     indexes,
     parents,
     policies,
+    queues,
     recursion,
     rls,
+    statistics,
     storage,
+    upgrades,
 )

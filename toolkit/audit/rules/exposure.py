@@ -15,27 +15,33 @@ from toolkit.registry import RuleInfo, Stage, rule
 SENSITIVE_COLUMNS_EXPOSED = RuleInfo(
     id="sensitive_columns_exposed", level=Level.ERROR, category=Category.SECURITY,
     summary="anon can read every row of a table with sensitive-looking columns (email, token, ...).",
-    stage=Stage.AUDIT)
+    stage=Stage.AUDIT,
+    advisors=("0023_sensitive_columns_exposed",))
 SECURITY_DEFINER_VIEW = RuleInfo(
     id="security_definer_view", level=Level.ERROR, category=Category.SECURITY,
     summary="A view the API serves runs with its owner's rights (no security_invoker), bypassing RLS.",
-    stage=Stage.AUDIT)
+    stage=Stage.AUDIT,
+    advisors=("0010_security_definer_view",))
 AUTH_USERS_EXPOSED = RuleInfo(
     id="auth_users_exposed", level=Level.ERROR, category=Category.SECURITY,
     summary="A view or materialized view the API serves reads auth.users.",
-    stage=Stage.AUDIT)
+    stage=Stage.AUDIT,
+    advisors=("0002_auth_users_exposed",))
 MATERIALIZED_VIEW_EXPOSED = RuleInfo(
     id="materialized_view_exposed", level=Level.WARN, category=Category.SECURITY,
     summary="A materialized view the API serves: it has no RLS, every caller sees every row.",
-    stage=Stage.AUDIT)
+    stage=Stage.AUDIT,
+    advisors=("0016_materialized_view_in_api",))
 FOREIGN_TABLE_EXPOSED = RuleInfo(
     id="foreign_table_exposed", level=Level.WARN, category=Category.SECURITY,
     summary="A foreign table the API serves: RLS cannot protect it.",
-    stage=Stage.AUDIT)
+    stage=Stage.AUDIT,
+    advisors=("0017_foreign_table_in_api",))
 EXTENSION_IN_PUBLIC = RuleInfo(
     id="extension_in_public", level=Level.WARN, category=Category.SECURITY,
     summary="An extension installed in public (or another exposed schema) instead of extensions.",
-    stage=Stage.AUDIT)
+    stage=Stage.AUDIT,
+    advisors=("0014_extension_in_public",))
 
 @rule(SENSITIVE_COLUMNS_EXPOSED)
 def sensitive_columns_exposed(ctx: AuditContext) -> Iterator[Finding]:

@@ -15,7 +15,8 @@ from toolkit.registry import RuleInfo, Stage, rule
 UNINDEXED_FOREIGN_KEY = RuleInfo(
     id="unindexed_foreign_key", level=Level.INFO, category=Category.PERFORMANCE,
     summary="A foreign key whose columns lead no index; warn when a policy reads them.",
-    stage=Stage.AUDIT)
+    stage=Stage.AUDIT,
+    advisors=("0001_unindexed_foreign_keys",))
 POLICY_COLUMN_UNINDEXED = RuleInfo(
     id="policy_column_unindexed", level=Level.WARN, category=Category.PERFORMANCE,
     summary="A column a policy compares with the caller leads no index: every request scans the table.",
@@ -23,7 +24,8 @@ POLICY_COLUMN_UNINDEXED = RuleInfo(
 DUPLICATE_INDEX = RuleInfo(
     id="duplicate_index", level=Level.WARN, category=Category.PERFORMANCE,
     summary="Two indexes with the same definition on one table.",
-    stage=Stage.AUDIT)
+    stage=Stage.AUDIT,
+    advisors=("0009_duplicate_index",))
 REDUNDANT_INDEX = RuleInfo(
     id="redundant_index", level=Level.INFO, category=Category.PERFORMANCE,
     summary="An index whose key columns lead another index of the same kind on the same table.",
@@ -31,7 +33,8 @@ REDUNDANT_INDEX = RuleInfo(
 NO_PRIMARY_KEY = RuleInfo(
     id="no_primary_key", level=Level.INFO, category=Category.HYGIENE,
     summary="A table without a primary key; warn when the Data API exposes it.",
-    stage=Stage.AUDIT)
+    stage=Stage.AUDIT,
+    advisors=("0004_no_primary_key",))
 
 _INDEX_NAME = re.compile(r'^(CREATE (?:UNIQUE )?INDEX )(?:"(?:[^"]|"")*"|\S+)( ON )')
 _LOOKUP_METHODS = ("btree", "hash")
@@ -42,12 +45,12 @@ def _full(i: Index) -> bool:
     return i.valid and i.predicate is None
 
 
-def leads(table: Table, columns: tuple[str, ...]) -> bool:
-    """Some full index starts with exactly these columns, in any order."""
+def leads(table: Table, columns: tuple[str, ...], without: Index | None = None) -> bool:
+    """Some full index (other than `without`) starts with exactly these columns, in any order."""
     n = len(columns)
     want = set(columns)
     for i in table.indexes:
-        if not _full(i) or i.method not in _LOOKUP_METHODS or len(i.columns) < n:
+        if i is without or not _full(i) or i.method not in _LOOKUP_METHODS or len(i.columns) < n:
             continue
         if set(i.columns[:n]) == want:
             return True

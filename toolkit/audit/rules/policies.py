@@ -1,5 +1,6 @@
 """Policy quality: always-true writes, missing WITH CHECK, predicates that ignore the row,
-user_metadata, per-row auth calls, overlapping permissive policies."""
+user_metadata, per-row auth calls, overlapping permissive policies. On the project's tables and
+on realtime.messages, whose policies the project writes for Realtime Authorization."""
 
 from __future__ import annotations
 
@@ -16,7 +17,8 @@ from toolkit.sql.policy_expr import ExprFacts
 POLICY_ALWAYS_TRUE = RuleInfo(
     id="policy_always_true", level=Level.WARN, category=Category.SECURITY,
     summary="A permissive write policy (or WITH CHECK) for an API role is literally true; error when anon.",
-    stage=Stage.AUDIT)
+    stage=Stage.AUDIT,
+    advisors=("0024_rls_policy_always_true",))
 UPDATE_WITHOUT_WITH_CHECK = RuleInfo(
     id="update_without_with_check", level=Level.WARN, category=Category.SECURITY,
     summary="An UPDATE policy whose WITH CHECK (or USING, when it has none) leaves the owner column "
@@ -29,24 +31,27 @@ POLICY_NOT_ROW_SCOPED = RuleInfo(
 USER_METADATA_IN_POLICY = RuleInfo(
     id="user_metadata_in_policy", level=Level.ERROR, category=Category.SECURITY,
     summary="A policy trusts user_metadata, which every signed-in user can edit for themselves.",
-    stage=Stage.AUDIT)
+    stage=Stage.AUDIT,
+    advisors=("0015_rls_references_user_metadata",))
 AUTH_FUNCTION_NOT_WRAPPED = RuleInfo(
     id="auth_function_not_wrapped", level=Level.WARN, category=Category.PERFORMANCE,
     summary="A policy calls auth.uid()/jwt()/role()/email() or current_setting() once per row.",
-    stage=Stage.AUDIT)
+    stage=Stage.AUDIT,
+    advisors=("0003_auth_rls_initplan",))
 MULTIPLE_PERMISSIVE_POLICIES = RuleInfo(
     id="multiple_permissive_policies", level=Level.WARN, category=Category.PERFORMANCE,
     summary="Two or more permissive policies apply to the same role and command; all run for every row.",
     stage=Stage.AUDIT,
     fix="Merge them into one policy per role and command whose predicate ORs the conditions, or make "
         "the narrower one `as restrictive` if it was meant to narrow (check the merged result grants "
-        "no more than before).")
+        "no more than before).",
+    advisors=("0006_multiple_permissive_policies",))
 
 WRITE_COMMANDS = ("insert", "update", "delete")
 
 
 def _policies(ctx: AuditContext) -> Iterator[tuple[Table, Policy]]:
-    for t in ctx.user_tables():
+    for t in ctx.policy_tables():
         for p in t.policies:
             yield t, p
 
@@ -277,7 +282,7 @@ def auth_function_not_wrapped(ctx: AuditContext) -> Iterator[Finding]:
 
 @rule(MULTIPLE_PERMISSIVE_POLICIES)
 def multiple_permissive_policies(ctx: AuditContext) -> Iterator[Finding]:
-    for t in ctx.user_tables():
+    for t in ctx.policy_tables():
         if not t.rls:
             continue
         by_key: dict[tuple[str, str], list[Policy]] = defaultdict(list)

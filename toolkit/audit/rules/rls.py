@@ -12,15 +12,18 @@ from toolkit.registry import RuleInfo, Stage, rule
 RLS_DISABLED = RuleInfo(
     id="rls_disabled", level=Level.ERROR, category=Category.SECURITY,
     summary="An API role can reach the table through the Data API and row level security is off.",
-    stage=Stage.AUDIT)
+    stage=Stage.AUDIT,
+    advisors=("0013_rls_disabled_in_public",))
 POLICY_WITHOUT_RLS = RuleInfo(
     id="policy_without_rls", level=Level.ERROR, category=Category.SECURITY,
     summary="The table has policies but row level security is off, so none of them applies.",
-    stage=Stage.AUDIT)
+    stage=Stage.AUDIT,
+    advisors=("0007_policy_exists_rls_disabled",))
 RLS_NO_POLICY = RuleInfo(
     id="rls_no_policy", level=Level.INFO, category=Category.SECURITY,
     summary="RLS is on and the table has no policy: API roles are denied every row.",
-    stage=Stage.AUDIT)
+    stage=Stage.AUDIT,
+    advisors=("0008_rls_enabled_no_policy",))
 
 
 @rule(RLS_DISABLED)

@@ -1,4 +1,5 @@
-"""Storage: policies on storage.objects that do not tie an object to the caller."""
+"""Storage: policies on storage.objects that do not tie an object to the caller, and SELECT
+policies that only add listing to a public bucket."""
 
 from __future__ import annotations
 
@@ -14,6 +15,12 @@ STORAGE_POLICY_NOT_OWNER_SCOPED = RuleInfo(
     summary="A storage.objects policy for an API role that does not tie the object's path or owner "
             "to the caller.",
     stage=Stage.AUDIT)
+STORAGE_PUBLIC_BUCKET_LISTING = RuleInfo(
+    id="storage_public_bucket_listing", level=Level.WARN, category=Category.SECURITY,
+    summary="A SELECT policy lets API roles list every file of a public bucket, whose files are "
+            "served by URL without any policy.",
+    stage=Stage.AUDIT,
+    advisors=("0025_public_bucket_allows_listing",))
 
 # Columns of storage.objects that say whose an object is.
 OWNER_COLUMNS = frozenset({"name", "owner", "owner_id"})
@@ -24,12 +31,19 @@ def _scoped(ctx: AuditContext, p: Policy, command: str) -> bool:
     return bool(exprs) and all(f.caller_scoped and f.caller_columns & OWNER_COLUMNS for f in exprs)
 
 
+def _public_only(ctx: AuditContext, buckets: list[str]) -> bool:
+    """Every bucket named is a known public one."""
+    found = [ctx.snapshot.bucket(b) for b in buckets]
+    return bool(found) and all(b is not None and b.public for b in found)
+
+
 @rule(STORAGE_POLICY_NOT_OWNER_SCOPED)
 def storage_policy_not_owner_scoped(ctx: AuditContext) -> Iterator[Finding]:
-    """Reads from a public bucket are public anyway (its URLs need no token), so an unscoped
-    SELECT on public buckets only is fine; unscoped writes to them are reported as warnings
-    (anyone can overwrite anyone's files), and so are policies whose every branch is scoped,
-    some through a related row (a shared chat's images); everything else as errors."""
+    """Files of a public bucket are served by URL to anyone, so an unscoped SELECT on public
+    buckets only leaks no content (storage_public_bucket_listing reports the listing it adds);
+    unscoped writes to them are warnings (anyone can overwrite anyone's files), and so are
+    policies whose every branch is scoped, some through a related row (a shared chat's images);
+    everything else is an error."""
     objects = ctx.snapshot.table("storage.objects")
     if objects is None or not objects.rls:
         return
@@ -48,8 +62,7 @@ def storage_policy_not_owner_scoped(ctx: AuditContext) -> Iterator[Finding]:
             continue
         using, check = ctx.clauses(p)
         buckets = sorted({*using.literals_for("bucket_id"), *check.literals_for("bucket_id")})
-        known = {b.id: b for b in ctx.snapshot.buckets}
-        public = bool(buckets) and all(b in known and known[b].public for b in buckets)
+        public = _public_only(ctx, buckets)
         if public:
             commands.pop("select", None)
             if not commands:
@@ -97,3 +110,36 @@ def _related_branches(ctx: AuditContext, p: Policy, commands: tuple[str, ...]) -
                     return []
                 terms += found
     return list(dict.fromkeys(terms))
+
+
+@rule(STORAGE_PUBLIC_BUCKET_LISTING)
+def storage_public_bucket_listing(ctx: AuditContext) -> Iterator[Finding]:
+    """A SELECT whose USING reads nothing of the object but its bucket, for public buckets only.
+    A policy that also reads the name (a folder, a file type) lists a part the project chose, and
+    one that names a private bucket is storage_policy_not_owner_scoped's."""
+    objects = ctx.snapshot.table("storage.objects")
+    if objects is None or not objects.rls:
+        return
+    for p in objects.policies:
+        if not p.permissive or not p.covers("select") or _scoped(ctx, p, "select"):
+            continue
+        using, _ = ctx.clauses(p)
+        if using.text is None or not using.parsed or using.columns - {"bucket_id"}:
+            continue
+        buckets = sorted(set(using.literals_for("bucket_id")))
+        if not _public_only(ctx, buckets):
+            continue
+        roles = [r for r in api_roles_of(p) if ctx.exposure.reaches(objects, r, "select")]
+        if not roles:
+            continue
+        yield STORAGE_PUBLIC_BUCKET_LISTING.finding(
+            policy_ref(p),
+            f"storage policy {p.name!r} lets {fmt_list(roles)} list every file in public bucket "
+            f"{fmt_list(buckets)}: its files are served by URL without any policy, so all this "
+            "SELECT adds is enumerating every file name (invoices, exports, other users' uploads)",
+            remediation=f"drop policy {quote_ident(p.name)} on storage.objects;\n"
+                        "-- public URLs keep working; if clients must list, make the bucket private "
+                        "and scope the policy to a folder or owner",
+            location=ctx.locate.policy(p),
+            evidence={"roles": roles, "buckets": buckets},
+        )
