@@ -260,19 +260,23 @@ class Prober:
         recurses, raises, casts what it cannot), breaks the app for everyone; the same statement
         is tried with RLS off to tell that from other errors."""
         t, a_rows, out = filled.table, [filled.rows["A"]], []
-        if self.reaches(t, "A", "select"):
+
+        def meant(command: str) -> bool:
+            return self.reaches(t, "A", command) and any(
+                p.applies_to(role_of("A")) and p.covers(command) for p in t.policies)
+
+        if meant("select"):
             out.append(self.select("A", filled, a_rows, "own"))
-        if self.reaches(t, "A", "update"):
+        if meant("update"):
             got = self.update("A", filled, a_rows, "own")
             if got is not None:
                 out.append(got)
-        if self.reaches(t, "A", "delete"):
+        if meant("delete"):
             out.append(self.delete("A", filled, a_rows, "own"))
-        if self.reaches(t, "A", "insert"):
+        if meant("insert"):
             out.append(self.insert("A", filled, RowSpec("own", 4, "A", "A", "A"), "own"))
         for a in out:
-            meant = any(p.applies_to(a.role) and p.covers(a.command) for p in t.policies)
-            if a.outcome == "error" and meant and self.inside_policy(t, a):
+            if a.outcome == "error" and self.inside_policy(t, a):
                 a.in_policy = True
                 a.policies = tuple(p.identity for p in t.policies
                                    if p.applies_to(a.role) and _checked_for(p, a.command))

@@ -49,7 +49,6 @@ class Branch:
     """One way to pass an expression: the terms of one alternative of its ORs (`a and (b or c)`
     has the branches `a and b` and `a and c`)."""
 
-    text: str
     caller_columns: frozenset[str] = frozenset()  # own columns one of its terms ties to the caller
     # Terms that tie the row to another table's row without the caller (`exists (select 1 from
     # chats c where c.id = chat_id and c.shared)`), with the own columns each reads.
@@ -262,10 +261,9 @@ class _Analysis:
             cols = self.scoped_columns(term)
             if cols:
                 caller |= cols
-            elif self.related_columns(term):
-                related.append((term.sql(dialect="postgres"), self.related_columns(term)))
-        text = " AND ".join(t.sql(dialect="postgres") for t in terms)
-        return Branch(text, caller, tuple(related))
+            elif rel := self.related_columns(term):
+                related.append((term.sql(dialect="postgres"), rel))
+        return Branch(caller, tuple(related))
 
     # --- other facts ----------------------------------------------------------------------------
     def unwrapped_calls(self) -> list[str]:
@@ -496,5 +494,4 @@ def _named(branch: Branch, table: str) -> Branch:
     def back(sql: str) -> str:
         return sql.replace(SELF + ".", table + ".")
 
-    return replace(branch, text=back(branch.text),
-                   related=tuple((back(sql), cols) for sql, cols in branch.related))
+    return replace(branch, related=tuple((back(sql), cols) for sql, cols in branch.related))

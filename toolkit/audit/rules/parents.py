@@ -27,14 +27,18 @@ def _private(ctx: AuditContext, parent: Table) -> bool:
     return parent.rls and ctx.reads_pinned(parent, ROLE) is not False
 
 
-def _guarded_parents(ctx: AuditContext, t: Table) -> list[tuple[ForeignKey, Table]]:
+def _guarded_parents(ctx: AuditContext, t: Table, private: dict[str, bool]) -> list[tuple[ForeignKey, Table]]:
+    """Foreign keys to parents whose rows belong to someone and that signed-in users read only
+    their own of (`private` remembers the answer per parent)."""
     scopes = ctx.facts.scopes
     out = []
     for fk in t.foreign_keys:
         parent = ctx.snapshot.table(fk.ref_table)
         if parent is None or parent.identity == t.identity or fk.ref_table in scopes.user_keys:
             continue
-        if scopes.of(parent).scoped and _private(ctx, parent):
+        if parent.identity not in private:
+            private[parent.identity] = scopes.of(parent).scoped and _private(ctx, parent)
+        if private[parent.identity]:
             out.append((fk, parent))
     return out
 
@@ -63,11 +67,12 @@ def _reads_key(ctx: AuditContext, p: Policy, command: str, fk: ForeignKey) -> bo
 
 @rule(PARENT_KEY_NOT_CHECKED)
 def parent_key_not_checked(ctx: AuditContext) -> Iterator[Finding]:
+    private: dict[str, bool] = {}
     for t in ctx.user_tables():
-        if not t.rls:
+        if not t.rls or not t.foreign_keys:
             continue
         ignored: dict[str, list[tuple[ForeignKey, Table, str]]] = {}
-        for fk, parent in _guarded_parents(ctx, t):
+        for fk, parent in _guarded_parents(ctx, t, private):
             for command in _writes(ctx, t, fk):
                 policies = [p for p in t.policies if p.applies_to(ROLE) and p.covers(command)]
                 if any(not p.permissive and _reads_key(ctx, p, command, fk) for p in policies):

@@ -13,9 +13,8 @@ from collections.abc import Iterable, Iterator
 
 from toolkit.audit.context import AuditContext, api_roles_of, expand_commands, quote_ident
 from toolkit.facts import policy_ref
-from toolkit.model import Category, Finding, Level, Policy, Table
+from toolkit.model import Category, Finding, Level, Policy
 from toolkit.registry import RuleInfo, Stage, rule
-from toolkit.sql.policy_expr import ExprFacts
 
 POLICY_INFINITE_RECURSION = RuleInfo(
     id="policy_infinite_recursion", level=Level.ERROR, category=Category.HYGIENE,
@@ -26,30 +25,40 @@ POLICY_INFINITE_RECURSION = RuleInfo(
         "expose (it reads them without RLS), and call it from the policy.")
 
 
-def _expanded(ctx: AuditContext, t: Table, role: str) -> list[ExprFacts]:
-    """What reading `t` as `role` adds to a query: its SELECT policies' USING expressions."""
-    return [ctx.clauses(p)[0] for p in t.policies
-            if p.applies_to(role) and p.covers("select") and p.using is not None]
+class _Expansion:
+    """What reading a table as a role adds to a query (its SELECT policies' USING expressions
+    with a sub-select, and the tables those read), worked out once per table and role."""
 
+    def __init__(self, ctx: AuditContext) -> None:
+        self.ctx = ctx
+        self._memo: dict[tuple[str, str], frozenset[str] | None] = {}
 
-def _loop(ctx: AuditContext, start: str, reads: Iterable[str], role: str,
-          path: tuple[str, ...]) -> tuple[str, ...] | None:
-    """The tables through which reading `reads` comes back to `start`'s policies, if it does."""
-    for name in sorted(reads):
-        t = ctx.snapshot.table(name)
-        if t is None or not t.rls:
-            continue
-        exprs = [f for f in _expanded(ctx, t, role) if f.subqueries]
-        if not exprs:
-            continue  # nothing of it is expanded further: the chain ends here
-        if name == start:
-            return (*path, name)
-        if name in path:
-            continue  # a loop that does not pass `start` is reported on its own tables
-        found = _loop(ctx, start, {r for f in exprs for r in f.reads}, role, (*path, name))
-        if found:
-            return found
-    return None
+    def reads(self, name: str, role: str) -> frozenset[str] | None:
+        """None when reading the table expands no sub-select (the chain ends there)."""
+        key = (name, role)
+        if key not in self._memo:
+            t = self.ctx.snapshot.table(name)
+            exprs = [] if t is None or not t.rls else [
+                f for p in t.policies if p.applies_to(role) and p.covers("select") and p.using is not None
+                for f in (self.ctx.clauses(p)[0],) if f.subqueries]
+            self._memo[key] = frozenset(r for f in exprs for r in f.reads) if exprs else None
+        return self._memo[key]
+
+    def loop(self, start: str, reads: Iterable[str], role: str,
+             path: tuple[str, ...]) -> tuple[str, ...] | None:
+        """The tables through which reading `reads` comes back to `start`'s policies, if it does."""
+        for name in sorted(reads):
+            inner = self.reads(name, role)
+            if inner is None:
+                continue
+            if name == start:
+                return (*path, name)
+            if name in path:
+                continue  # a loop that does not pass `start` is reported on its own tables
+            found = self.loop(start, inner, role, (*path, name))
+            if found:
+                return found
+        return None
 
 
 def _reads(ctx: AuditContext, p: Policy) -> set[str]:
@@ -58,6 +67,7 @@ def _reads(ctx: AuditContext, p: Policy) -> set[str]:
 
 @rule(POLICY_INFINITE_RECURSION)
 def policy_infinite_recursion(ctx: AuditContext) -> Iterator[Finding]:
+    expansion = _Expansion(ctx)
     for t in ctx.user_tables():
         if not t.rls:
             continue
@@ -68,7 +78,7 @@ def policy_infinite_recursion(ctx: AuditContext) -> Iterator[Finding]:
             roles = [r for r in api_roles_of(p)
                      if any(ctx.exposure.reaches(t, r, c) for c in expand_commands(p))]
             for role in roles:
-                path = _loop(ctx, t.identity, reads, role, (t.identity,))
+                path = expansion.loop(t.identity, reads, role, (t.identity,))
                 if path is None:
                     continue
                 through = " → ".join(path)
