@@ -25,7 +25,10 @@ def test_an_insert_check_that_ignores_a_private_parent_is_reported(hole: Audited
     shown = hole.one("parent_key_not_checked", "public.project_notes_insert_own on public.project_notes")
     assert shown.level is Level.ERROR  # the project's owner reads notes in their project
     f = hole.one("parent_key_not_checked", "public.tasks_insert_own on public.tasks")
-    assert f.level is Level.WARN and "only its author can read it there" in f.message
+    assert f.level is Level.ERROR  # only its author reads the task, but it blocks the project's deletion
+    assert "with tasks_project_id_fkey not cascading, keep its owner from deleting it" in f.message
+    files = hole.one("parent_key_not_checked", "public.project_files_own on public.project_files")
+    assert files.level is Level.WARN and "only its author can read it there" in files.message
     assert f.message.startswith("policy 'tasks_insert_own' on public.tasks lets authenticated insert rows "
                                 "without checking project_id → public.projects")
     assert f.remediation == (

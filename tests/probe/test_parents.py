@@ -18,6 +18,12 @@ create table public.tasks (
   project_id uuid not null references public.projects (id),
   title text not null
 );
+create table public.project_files (
+  id uuid primary key default gen_random_uuid(),
+  user_id uuid not null default auth.uid() references auth.users (id) on delete cascade,
+  project_id uuid not null references public.projects (id) on delete cascade,
+  path text not null
+);
 create table public.project_notes (
   id uuid primary key default gen_random_uuid(),
   user_id uuid not null default auth.uid() references auth.users (id) on delete cascade,
@@ -37,6 +43,7 @@ create table public.comments (
 );
 alter table public.projects enable row level security;
 alter table public.tasks enable row level security;
+alter table public.project_files enable row level security;
 alter table public.project_notes enable row level security;
 alter table public.posts enable row level security;
 alter table public.comments enable row level security;
@@ -59,6 +66,8 @@ create policy comments_insert_own on public.comments for insert to authenticated
   with check ((select auth.uid()) = user_id);
 create policy project_notes_insert_own on public.project_notes for insert to authenticated
   with check ((select auth.uid()) = user_id);
+create policy project_files_own on public.project_files for all to authenticated
+  using ((select auth.uid()) = user_id) with check ((select auth.uid()) = user_id);
 """
 PARENT_PINNED = """
 create policy tasks_select_own on public.tasks for select to authenticated using ((select auth.uid()) = user_id);
@@ -80,17 +89,21 @@ create policy project_notes_insert_own on public.project_notes for insert to aut
 def test_a_row_in_someone_elses_project_is_caught(probe_sql):  # type: ignore[no-untyped-def]
     result = probe_sql(TABLES + OWNER_ONLY)
     spoofs = {f.object.name: f for f in by_rule(result, "probe_owner_spoof")}
-    assert set(spoofs) == {"tasks", "project_notes"}
+    assert set(spoofs) == {"tasks", "project_notes", "project_files"}
     # A finds B's note in A's project: an error
     assert spoofs["project_notes"].level is Level.ERROR
     assert spoofs["project_notes"].message.startswith(
         "user B could insert a row in public.project_notes under user A's row in public.projects (project_id)")
-    # B's task sits in A's project, but only B reads it: a warning
-    assert spoofs["tasks"].level is Level.WARN
+    # only B reads B's task, but it keeps A from deleting A's project (no cascade): an error
+    assert spoofs["tasks"].level is Level.ERROR
     assert spoofs["tasks"].message == (
         "user B could insert a row in public.tasks under user A's row in public.projects (project_id); "
         "user B could move their row in public.tasks under user A's row in public.projects (project_id) "
-        "(allowed by policies tasks_insert_own and tasks_update_own); only user B can read the row there")
+        "(allowed by policies tasks_insert_own and tasks_update_own)")
+    # only B reads B's file, and it goes with A's project: a warning
+    assert spoofs["project_files"].level is Level.WARN
+    assert spoofs["project_files"].message.endswith(
+        "; only user B can read the row there, and it goes when the parent goes")
     # a comment under A's post: B can read the post, so attaching to it is what comments are for
     comments = next(t for t in result.tables if t.table.name == "comments")
     assert not [a for a in comments.attempts if a.fakes.startswith("parent ")]

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from toolkit.errors import first_line
 from toolkit.facts.scope import primary_key
-from toolkit.model import Policy, Table
+from toolkit.model import ForeignKey, Policy, Table
 from toolkit.probe.session import User, anon_claims, one_request, request
 from toolkit.probe.sqltext import column_list, ident, row_filter, text_value
 from toolkit.probe.synth import Filled, Row, RowSpec, SynthError, Synthesizer
@@ -47,6 +47,7 @@ class Attempt:
     new_row: bool = False  # the request wrote new values (check WITH CHECK, not USING)
     in_policy: bool = False  # an error that a policy raised (the same statement bypassing RLS did not)
     shown: bool = True  # a row B attached under A's parent: A can read it there
+    parent_key: ForeignKey | None = None  # the foreign key a row under A's parent was attached by
 
     @property
     def allowed(self) -> bool:
@@ -351,7 +352,7 @@ class Prober:
                                          {c: text_value(v, types[c]) for c, v in values.items()}))
             for attempt in tried:
                 if attempt is not None:
-                    attempt.fakes = fakes
+                    attempt.fakes, attempt.parent_key = fakes, fk
                     if attempt.allowed:
                         attempt.shown = self.shown_to(t, attempt, "A")
                     out.append(attempt)

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from toolkit.facts import table_ref
+from toolkit.facts.scope import BLOCKING
 from toolkit.facts.sensitive import sensitive_columns
 from toolkit.model import Category, Finding, Level, ObjectRef, Stage, Table
 from toolkit.probe import expect as ex
@@ -181,10 +182,11 @@ def owner_spoof(ctx: Context, seen: Seen) -> Iterator[Finding]:
     got += [a for a in seen.allowed if a.purpose in ("handover", "move", "reparent")
             and ex.OPENNESS.get(seen.declared.get("update", "owner"), 0) < ex.OPENNESS["authenticated"]]
     if got:
-        # Rows B attached under A's parent that only B can read still follow (or block) the
-        # parent's deletion and reach what reads A's rows server-side: a warning, not a leak.
-        unseen = all(a.fakes.startswith("parent ") and not a.shown for a in got)
-        note = "only user B can read the row there" if unseen else ""
+        # A row B attached under A's parent that only B can read, and that goes when the parent
+        # goes, still reaches what reads A's rows server-side: a warning, not a leak.
+        unseen = all(a.parent_key is not None and not a.shown and a.parent_key.on_delete not in BLOCKING
+                     for a in got)
+        note = "only user B can read the row there, and it goes when the parent goes" if unseen else ""
         yield observed(PROBE_OWNER_SPOOF, ctx, seen, "; ".join(_spoof_phrase(seen, a) for a in got), got,
                        level=Level.WARN if unseen else None, note=note)
 

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 from toolkit.audit.context import AuditContext, fmt_list, quote_ident
 from toolkit.facts import policy_ref
+from toolkit.facts.scope import BLOCKING
 from toolkit.model import Category, Finding, ForeignKey, Level, Policy, Table
 from toolkit.registry import RuleInfo, Stage, rule
 
@@ -14,7 +15,8 @@ PARENT_KEY_NOT_CHECKED = RuleInfo(
     id="parent_key_not_checked", level=Level.ERROR, category=Category.SECURITY,
     summary="An INSERT or UPDATE policy ignores a foreign key to a row only its owner or "
             "organisation can read, so a user can attach rows to someone else's (a task in "
-            "another user's project); a warning when only the row's author can read it.",
+            "another user's project); a warning when only the row's author can read it and it goes "
+            "with the parent.",
     stage=Stage.AUDIT)
 
 ROLE = "authenticated"
@@ -86,15 +88,19 @@ def parent_key_not_checked(ctx: AuditContext) -> Iterator[Finding]:
                 yield _finding(ctx, t, p, found)
 
 
-def _level(ctx: AuditContext, t: Table) -> tuple[Level, str]:
+def _level(ctx: AuditContext, t: Table, keys: list[ForeignKey]) -> tuple[Level, str]:
     """An error when someone besides the row's author reads the attached row (the parent's owner
-    finds it in their project); a warning when only its author does: it then still follows (or,
-    without a cascade, blocks) the deletion of the parent, and reaches whatever reads the
-    parent's rows with the service role."""
+    finds it in their project), or when the key keeps the parent from being deleted; a warning
+    when only its author reads it and it goes with the parent: it still reaches whatever reads
+    the parent's rows with the service role."""
     users = frozenset(ctx.facts.scopes.of(t).user_columns)
-    if users and ctx.reads_pinned(t, ROLE, users) is not False:
-        return Level.WARN, (" (only its author can read it there; it still follows or blocks the "
-                            "parent's deletion and reaches what reads the parent's rows server-side)")
+    unseen = bool(users) and ctx.reads_pinned(t, ROLE, users) is not False
+    blocking = [fk for fk in keys if fk.on_delete in BLOCKING]
+    if unseen and not blocking:
+        return Level.WARN, (" (only its author can read it there, and it goes with the parent; it still "
+                            "reaches what reads the parent's rows server-side)")
+    if unseen:
+        return Level.ERROR, (f" and, with {blocking[0].name} not cascading, keep its owner from deleting it")
     return Level.ERROR, ""
 
 
@@ -107,7 +113,7 @@ def _finding(ctx: AuditContext, t: Table, p: Policy, found: list[tuple[ForeignKe
                          for c, rc in zip(fk.columns, fk.ref_columns, strict=True))
     pin = f" and p.{quote_ident(owner)} = (select auth.uid())" if owner else ""
     check = p.with_check if p.with_check is not None else p.using
-    level, note = _level(ctx, t)
+    level, note = _level(ctx, t, [key for key, _, _ in found])
     return PARENT_KEY_NOT_CHECKED.finding(
         policy_ref(p),
         f"policy {p.name!r} on {t.identity} lets authenticated {'/'.join(commands)} rows without checking "
