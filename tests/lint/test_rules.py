@@ -222,3 +222,22 @@ def test_table_without_rls_judges_a_strict_file_on_its_own(tmp_path) -> None:  #
     strict = frozenset({"supabase/migrations/20240101000000_tables.sql"})
     [f] = [f for f in lint_project(project, squawk=False, strict=strict).findings if f.rule == "table_without_rls"]
     assert f.level is Level.ERROR
+
+
+def test_table_without_rls_knows_an_event_trigger_that_enables_rls(lint_sql: LintSql) -> None:
+    guard = """
+create table public.before_guard (id int);
+create function private.rls_auto_enable() returns event_trigger language plpgsql as $$
+begin
+  execute 'alter table x enable row level security';
+end $$;
+create event trigger ensure_rls on ddl_command_end execute function private.rls_auto_enable();
+"""
+    found = {f.object.name: f for f in lint_sql({
+        "20240101000000_guard.sql": guard,
+        "20240102000000_tables.sql": "create table public.after_guard (id int);\n",
+    }, rule="table_without_rls")}
+    assert found["before_guard"].level is Level.ERROR  # created before the guard existed
+    after = found["after_guard"]
+    assert after.level is Level.INFO and after.evidence["event_trigger"] == "ensure_rls"
+    assert "supabase/migrations/20240101000000_guard.sql:6:1" in after.message  # the create event trigger

@@ -25,12 +25,15 @@ class LintContext:
     strict: frozenset[str] = frozenset()
     memo: dict[str, Any] = field(default_factory=dict, repr=False)  # what rules derive from `files`, once
 
+    def position(self, pf: ParsedFile) -> int:
+        """Where `pf` sits in the run (apply order); -1 when it is not one of the run's files."""
+        order = self.memo.setdefault("order", {f.rel: i for i, f in enumerate(self.files)})
+        return int(order.get(pf.rel, -1))
+
     def later(self, pf: ParsedFile) -> tuple[ParsedFile, ...]:
         """The files of the run after `pf` (none for a strict file)."""
-        if pf.rel in self.strict:
-            return ()
-        order = self.memo.setdefault("order", {f.rel: i for i, f in enumerate(self.files)})
-        return self.files[order[pf.rel] + 1:] if pf.rel in order else ()
+        at = self.position(pf)
+        return () if pf.rel in self.strict or at < 0 else self.files[at + 1:]
 
 
 @dataclass
