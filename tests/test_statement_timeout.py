@@ -82,3 +82,26 @@ def test_keep_going_prints_no_library_warnings(tmp_path: Path, public_tmp: Path)
     assert res.returncode == 1, res.stderr
     assert "_a.sql:2:1" in res.stdout and 'relation "a" already exists' in res.stdout
     assert [line for line in res.stderr.splitlines() if not line.startswith("supakit")] == []
+
+
+def test_one_message_whichever_limit_fires_first(db: Database, tmp_path: Path) -> None:
+    """The server's statement_timeout and supakit's watchdog share one limit and race; the user
+    reads the same words whichever wins. Here the server wins (a pipeline of three statements
+    gets three times the limit from the watchdog), then the watchdog (the file turned the
+    server's limit off)."""
+    messages = []
+    for i, (name, sql) in enumerate([
+        ("server", "create table public.a (x int);\ncreate table public.b (x int);\n"
+                   "insert into public.a select 1 from pg_sleep(30);\n"),
+        ("watchdog", "set statement_timeout = 0;\nselect pg_sleep(30);\n"),
+    ]):
+        with pytest.raises(MigrationError) as e:
+            _apply(db, tmp_path / name, {f"2024010100000{i}_{name}.sql": sql}, 1)
+        messages.append(str(e.value).split(": ", 1)[1])
+    assert messages[0] == messages[1]
+    assert messages[0].startswith("the statement did not finish within 1 s and was cancelled")
+
+
+def test_a_limit_the_migration_set_itself_is_named_as_such(db: Database, tmp_path: Path) -> None:
+    with pytest.raises(MigrationError, match="within the statement_timeout this migration set"):
+        _apply(db, tmp_path, {"20240101000000_own.sql": "set statement_timeout = '200ms';\nselect pg_sleep(30);\n"}, 60)

@@ -167,6 +167,7 @@ class Applier:
         self.result = ApplyResult()
         self.statement_timeout = statement_timeout or None
         self._timed_out = False
+        self._own_timeout_from: int | None = None  # first statement of the file that may set one
         self._conn: psycopg.Connection | None = None
         self._gate: ExtensionGate | None = None
         self._privileges: PrivilegeGate | None = None
@@ -331,9 +332,13 @@ class Applier:
     def _failure(self, e: Exception, step: _Step, src: SourceText, rel: str) -> ApplyFailure:
         msg, state = _error_message(e)
         if state == "57014" and (self._timed_out or "statement timeout" in msg):
-            limit = _seconds(self.statement_timeout)
-            if not self._timed_out:
-                limit = f"the statement_timeout ({limit}, unless the migration set another)"
+            # Our watchdog and the server's statement_timeout (set to the same limit) race; the
+            # user reads one message whichever wins. Only a limit the file set itself differs.
+            own = self._own_timeout_from is not None and step.stmt.index >= self._own_timeout_from
+            if self._timed_out or not own and self.statement_timeout:
+                limit = _seconds(self.statement_timeout)
+            else:
+                limit = "the statement_timeout this migration set"
             msg = (f"the statement did not finish within {limit} and was cancelled (raise the limit with "
                    "--statement-timeout or the statement_timeout setting; see docs/configuration.md)")
         where = _error_location(e, step.stmt, src, rel) if len(step.sql) == len(step.stmt.text) else step.loc
@@ -453,6 +458,7 @@ class Applier:
                            f"applying {rel} ({len(stmts)} statements)"))
         self.gate.prepare(stmts)
         self.privileges.prepare(stmts)
+        self._own_timeout_from = next((s.index for s in stmts if "statement_timeout" in s.text.lower()), None)
         conn = self.conn
         conn.execute("reset all")
         if self.statement_timeout:
@@ -503,6 +509,16 @@ def _session_changed(rel: str, loc: Location, why: str) -> ApplyFailure:
                         "session, e.g. client_encoding, statement_timeout or a read-only transaction?)")
 
 
+class MigrationFailed(MigrationError):
+    """A file did not apply and the run does not go on past it: what applied before it, and
+    where it failed, so a report can still be written."""
+
+    def __init__(self, failure: ApplyFailure, result: ApplyResult) -> None:
+        super().__init__(str(failure))
+        self.failure = failure
+        self.result = result
+
+
 class _StatementFailed(Exception):
     def __init__(self, failure: ApplyFailure) -> None:
         super().__init__(str(failure))
@@ -529,14 +545,14 @@ def apply_migrations(
             if failure is not None:
                 ap.result.failures.append(failure)
                 if not keep_going:
-                    raise MigrationError(str(failure))
+                    raise MigrationFailed(failure, ap.result)
         if seed is not None and not ap.result.failures:
             failure = ap.apply_seed(*seed)
             ap.files_done += 1
             if failure is not None:
                 ap.result.failures.append(failure)
                 if not keep_going:
-                    raise MigrationError(str(failure))
+                    raise MigrationFailed(failure, ap.result)
         ap.progress(Step("apply", total, total))
         return ap.result
 

@@ -98,7 +98,26 @@ def handle_errors(fn: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def _verbosity(name: str) -> Callable[[click.Context, click.Parameter, bool], None]:
+    def remember(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+        obj = ctx.find_object(Ctx)
+        if value and obj is not None:
+            setattr(obj, name, True)
+
+    return remember
+
+
+def verbosity_options(fn: F) -> F:
+    """-v / -q after the command name too (`supakit audit -q`), as before it."""
+    fn = click.option("--quiet", "-q", is_flag=True, expose_value=False, callback=_verbosity("quiet"),
+                      help="Print only the report.")(fn)
+    fn = click.option("--verbose", "-v", is_flag=True, expose_value=False, callback=_verbosity("verbose"),
+                      help="Show progress on stderr.")(fn)
+    return fn
+
+
 def project_options(fn: F) -> F:
+    fn = verbosity_options(fn)
     fn = click.option("--project-dir", type=click.Path(path_type=Path, file_okay=False),
                       help="Folder that holds supabase/ (default: nearest one from here up).")(fn)
     fn = click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False),
@@ -137,12 +156,20 @@ def timeout_option(fn: F) -> F:
                              "default: the statement_timeout setting, else 60s).")(fn)
 
 
-def load_project(project_dir: Path | None, config_file: Path | None, *, folder_optional: bool = False) -> Any:
+def load_project(project_dir: Path | None, config_file: Path | None, *, folder_optional: bool = False,
+                 migrations: bool = False) -> Any:
+    """The project and its settings; with `migrations`, one whose migrations folder exists (a
+    command with nothing to apply says so, rather than report "No findings."); with
+    `folder_optional`, the current folder's settings when there is no supabase/ folder."""
     from toolkit.project import find_project, read_settings
 
     project = find_project(project_dir, folder_optional=folder_optional)
     if config_file is not None:
         project.settings, project.settings_file = read_settings(project.root, config_file)
+    if migrations:
+        from toolkit.pipeline import require_migrations
+
+        require_migrations(project)
     return project
 
 
@@ -153,18 +180,46 @@ def checked_rules(project: Any) -> Any:
     return project
 
 
+def run_reported(obj: Ctx, project: Any, work: Callable[[Any], object], *, stop: bool = True,
+                 **report_args: Any) -> None:
+    """Run `work` on a fresh RunResult and report it. Once the project is read, every run ends in
+    a report in the requested format: one that stops early (a migration that does not apply, an
+    engine that does not start) reports what it got to, says why it stopped, and exits 2.
+    `stop=False` returns after a run that finished, for a command with more to do."""
+    from toolkit.engine.url import redact
+    from toolkit.errors import SupakitError
+    from toolkit.model import RunResult
+
+    run = RunResult()
+    try:
+        with obj.live():
+            work(run)
+    except SupakitError as e:
+        run.error = redact(str(e))
+        run.incomplete = True
+    if run.error is not None or stop:
+        emit_report(run, project, quiet=obj.quiet, **report_args)
+
+
 def emit_report(report: Any, project: Any, *, fmt: str, output: Path | None, fail_on: str | None,
-                baseline: Path | None, write_baseline: Path | None) -> None:
+                baseline: Path | None, write_baseline: Path | None, quiet: bool = False) -> None:
+    from toolkit.merge import merge_findings
     from toolkit.report import render
     from toolkit.suppress import apply_suppressions, configured_baseline, write_baseline_file
 
+    if not quiet:
+        for warning in report.info.get("warnings") or []:
+            click.echo(f"supakit: warning: {warning}", err=True)
     report.findings = project.rules.apply(report.findings)
     if write_baseline is not None:
+        if report.error is not None:
+            fail(f"{report.error} (no baseline written)")
         apply_suppressions(report, project, baseline=None)
         n = write_baseline_file(report, write_baseline)
         click.echo(f"supakit: wrote {n} findings to baseline {write_baseline}", err=True)
         sys.exit(EXIT_CLEAN)
     apply_suppressions(report, project, baseline=configured_baseline(project, baseline))
+    report.findings = merge_findings(report.findings)
     text = render(report, fmt, color=output is None and sys.stdout.isatty())
     if output is not None:
         try:
@@ -173,6 +228,8 @@ def emit_report(report: Any, project: Any, *, fmt: str, output: Path | None, fai
             fail(f"{output}: cannot write report: {e.strerror}")
     else:
         click.echo(text, nl=not text.endswith("\n"))
+    if report.error is not None:
+        fail(report.error)
     threshold = fail_on or project.settings.get("fail_on") or "error"
     sys.exit(exit_code_for(report, threshold))
 
@@ -204,9 +261,9 @@ def main(ctx: click.Context, verbose: bool, quiet: bool) -> None:
 @main.command()
 @project_options
 @report_options
-@click.option("--db-url", envvar=["SUPAKIT_DB_URL", "DATABASE_URL"],
+@click.option("--db-url", envvar="SUPAKIT_DB_URL",
               help="Audit this live database (read only) instead of a throwaway one, with migration "
-                   "drift. Also from SUPAKIT_DB_URL, then DATABASE_URL.")
+                   "drift. Also from SUPAKIT_DB_URL (never from DATABASE_URL, which is the app's own).")
 @click.option("--pending-only", is_flag=True,
               help="With --db-url: lint only the migrations the database has not applied yet.")
 @click.option("--engine", type=click.Choice(["auto", "local", "docker"]), default="auto", show_default=True,
@@ -236,18 +293,17 @@ def audit(ctx: click.Context, obj: Ctx, project_dir: Path | None, config_file: P
     if db_url and ctx.get_parameter_source("db_url") is click.core.ParameterSource.ENVIRONMENT and not obj.quiet:
         from toolkit.engine.url import redact
 
-        click.echo(f"supakit: auditing the live database {redact(db_url)} from the environment", err=True)
-    project = checked_rules(load_project(project_dir, config_file, folder_optional=bool(db_url)))
+        click.echo(f"supakit: auditing the live database {redact(db_url)} from SUPAKIT_DB_URL", err=True)
+    project = checked_rules(load_project(project_dir, config_file, folder_optional=bool(db_url),
+                                         migrations=not db_url))
     if pending_only and not project.has_folder:
         fail("--pending-only needs the project's supabase/migrations folder (run it inside the project, "
              "or pass --project-dir)")
     opts = AuditOptions(engine=engine, exposure=exposure, keep_going=keep_going, probe=not no_probe,
                         db_url=db_url, pending_only=pending_only, seed=not no_seed,
                         statement_timeout=statement_timeout)
-    with obj.live():
-        report = run_audit(project, opts, obj.progress)
-    emit_report(report, project, fmt=fmt, output=output, fail_on=fail_on, baseline=baseline,
-                write_baseline=write_baseline)
+    run_reported(obj, project, lambda run: run_audit(project, opts, obj.progress, run), fmt=fmt, output=output,
+                 fail_on=fail_on, baseline=baseline, write_baseline=write_baseline)
 
 
 @main.group()
@@ -276,8 +332,8 @@ def db_start(obj: Ctx, project_dir: Path | None, config_file: Path | None, expos
     if not obj.quiet:
         if started:
             msg = f"started with {len(state.applied)} migrations applied; stop it with `supakit db stop`"
-        elif state.fingerprint != db_cmd.fingerprint(project):
-            msg = "already running, but the migrations changed since; `supakit db start --reset` rebuilds it"
+        elif db_cmd.stale(project, state):
+            msg = f"already running, but {db_cmd.STALE}"
         else:
             msg = "already running"
         click.echo(f"supakit: database {msg}", err=True)
@@ -298,27 +354,38 @@ def db_stop(obj: Ctx, project_dir: Path | None, config_file: Path | None) -> Non
                    err=True)
 
 
+def running_db(obj: Ctx, project_dir: Path | None, config_file: Path | None) -> Any:
+    """The project's running database; a warning on stderr when it is older than the migrations."""
+    from toolkit import db_cmd
+
+    project = load_project(project_dir, config_file)
+    state = db_cmd.require(project)
+    if not obj.quiet and db_cmd.stale(project, state):
+        click.echo(f"supakit: warning: the running database is out of date: {db_cmd.STALE}", err=True)
+    return state
+
+
 @db.command("url")
 @project_options
 @click.option("--superuser", is_flag=True, help="Connect as the bootstrap superuser supabase_admin.")
+@click.pass_obj
 @handle_errors
-def db_url(project_dir: Path | None, config_file: Path | None, superuser: bool) -> None:
+def db_url(obj: Ctx, project_dir: Path | None, config_file: Path | None, superuser: bool) -> None:
     """Print the running database's URL (role postgres, as Supabase migrations run)."""
-    from toolkit import db_cmd
-
-    state = db_cmd.require(load_project(project_dir, config_file))
+    state = running_db(obj, project_dir, config_file)
     click.echo(state.url("supabase_admin" if superuser else "postgres"))
 
 
 @db.command("psql", context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
 @project_options
 @click.argument("psql_args", nargs=-1, type=click.UNPROCESSED)
+@click.pass_obj
 @handle_errors
-def db_psql(project_dir: Path | None, config_file: Path | None, psql_args: tuple[str, ...]) -> None:
+def db_psql(obj: Ctx, project_dir: Path | None, config_file: Path | None, psql_args: tuple[str, ...]) -> None:
     """Open psql on the running database; extra arguments go to psql."""
     from toolkit import db_cmd
 
-    state = db_cmd.require(load_project(project_dir, config_file))
+    state = running_db(obj, project_dir, config_file)
     psql = db_cmd.psql_path()
     sys.stdout.flush()
     os.execv(psql, [psql, *psql_args, state.url()])
@@ -326,6 +393,7 @@ def db_psql(project_dir: Path | None, config_file: Path | None, psql_args: tuple
 
 @main.command()
 @click.argument("rule_id", required=False)
+@verbosity_options
 @handle_errors
 def rules(rule_id: str | None) -> None:
     """List every rule, or show one rule's documentation."""
@@ -343,7 +411,8 @@ def rules(rule_id: str | None) -> None:
               help="Column referencing auth.users(id) that scopes each row to its owner.")
 @click.option("--no-owner", is_flag=True, help="No owner column: signed-in users read, only the service role writes.")
 @click.option("--column", "columns", multiple=True, metavar="NAME:TYPE[!][->TABLE]",
-              help="Extra column; ! = not null, ->TABLE = foreign key to TABLE(id). Repeatable.")
+              help="Extra column; ! = not null, ->TABLE = foreign key to TABLE(id). Repeatable. Quote it "
+                   "in the shell: --column 'amount:numeric!'.")
 @click.option("--public-read", is_flag=True, help="Let anon (and everyone) read every row.")
 @click.option("--sql", "sql_text", help="Write this SQL into the new file.")
 @click.option("--from-stdin", is_flag=True, help="Write SQL read from stdin into the new file.")
@@ -363,8 +432,14 @@ def new(name: str, project_dir: Path | None, config_file: Path | None, table: st
         except UnicodeDecodeError as e:
             raise SupakitError(f"stdin is not valid UTF-8 (byte {e.start})") from None
     project = load_project(project_dir, config_file)
+    known = None
+    if columns:
+        from toolkit.scaffold.types import project_types
+
+        known = project_types(project)
     content = build_content(name, table=table, schema=schema, owner_column=None if no_owner else owner_column,
-                            columns=list(columns), public_read=public_read, sql=sql_text, project=project)
+                            columns=list(columns), public_read=public_read, sql=sql_text, project=project,
+                            known_types=known)
     created = new_migration(project.migrations_dir, name, content)
     for warning in created.warnings:
         click.echo(f"supakit: warning: {warning}", err=True)
@@ -419,17 +494,19 @@ def lint(obj: Ctx, paths: tuple[Path, ...], project_dir: Path | None, config_fil
     report.info = {"command": "lint", "files": result.files, "statements": result.statements,
                    "project": str(project.root)}
     emit_report(report, project, fmt=fmt, output=output, fail_on=fail_on, baseline=baseline,
-                write_baseline=write_baseline)
+                write_baseline=write_baseline, quiet=obj.quiet)
 
 
 @main.command()
 @project_options
 @report_options
-@click.option("--base", help="Git ref of the merged state, e.g. origin/main: its migrations must not change.")
+@click.option("--base", help="Git ref of the merged state, e.g. origin/main: its migrations must not change "
+                             "(default: the target branch CI names, else HEAD).")
 @click.option("--engine", type=click.Choice(["auto", "local", "docker"]), default="auto", show_default=True,
               help="Where the throwaway database runs.")
 @click.option("--exposure", type=click.Choice(["legacy", "explicit"]), default=None,
               help="Default privileges of new tables in public (default: from config.toml, else legacy).")
+@click.option("--keep-going", is_flag=True, help="Apply every file even after one fails, and audit what applied.")
 @click.option("--no-probe", is_flag=True, help="Skip the behavioural RLS probe.")
 @click.option("--no-seed", is_flag=True, help="Do not apply supabase/seed.sql.")
 @click.option("--no-squawk", is_flag=True, help="Skip squawk's lock-safety rules.")
@@ -438,19 +515,19 @@ def lint(obj: Ctx, paths: tuple[Path, ...], project_dir: Path | None, config_fil
 @handle_errors
 def check(obj: Ctx, project_dir: Path | None, config_file: Path | None, fmt: str, output: Path | None,
           fail_on: str | None, baseline: Path | None, write_baseline: Path | None, base: str | None,
-          engine: str, exposure: str | None, no_probe: bool, no_seed: bool, no_squawk: bool,
+          engine: str, exposure: str | None, keep_going: bool, no_probe: bool, no_seed: bool, no_squawk: bool,
           statement_timeout: float | None) -> None:
-    """The CI gate: folder checks, immutability (--base, migrations.lock), lint, apply from
-    scratch on a throwaway database, audit and probe. One report, one exit code."""
+    """The CI gate: folder checks, immutability (--base, else the CI's target branch, else HEAD;
+    migrations.lock), lint, apply from scratch on a throwaway database, audit and probe. One
+    report, one exit code."""
     from toolkit.checks.gate import CheckOptions, run_check
 
-    project = checked_rules(load_project(project_dir, config_file))
+    project = checked_rules(load_project(project_dir, config_file, migrations=True))
     opts = CheckOptions(base=base, engine=engine, exposure=exposure, probe=not no_probe, seed=not no_seed,
-                        squawk=False if no_squawk else None, statement_timeout=statement_timeout)
-    with obj.live():
-        report = run_check(project, opts, obj.progress)
-    emit_report(report, project, fmt=fmt, output=output, fail_on=fail_on, baseline=baseline,
-                write_baseline=write_baseline)
+                        squawk=False if no_squawk else None, keep_going=keep_going,
+                        statement_timeout=statement_timeout)
+    run_reported(obj, project, lambda run: run_check(project, opts, obj.progress, run), fmt=fmt, output=output,
+                 fail_on=fail_on, baseline=baseline, write_baseline=write_baseline)
 
 
 @main.command()
@@ -484,14 +561,16 @@ def probe(obj: Ctx, project_dir: Path | None, config_file: Path | None, fmt: str
     from toolkit.pipeline import AuditOptions
     from toolkit.probe.command import probe_report, summary_line
 
-    project = checked_rules(load_project(project_dir, config_file))
-    with obj.live():
-        report = probe_report(project, AuditOptions(engine=engine, exposure=exposure, seed=not no_seed,
-                                                    statement_timeout=statement_timeout), obj.progress)
-    if not obj.quiet:
-        click.echo(summary_line(report.info.get("probe", {})), err=True)
-    emit_report(report, project, fmt=fmt, output=output, fail_on=fail_on, baseline=baseline,
-                write_baseline=write_baseline)
+    project = checked_rules(load_project(project_dir, config_file, migrations=True))
+    opts = AuditOptions(engine=engine, exposure=exposure, seed=not no_seed, statement_timeout=statement_timeout)
+
+    def work(run: Any) -> None:
+        probe_report(project, opts, obj.progress, run)
+        if not obj.quiet:
+            click.echo(summary_line(run.info.get("probe", {})), err=True)
+
+    run_reported(obj, project, work, fmt=fmt, output=output, fail_on=fail_on, baseline=baseline,
+                 write_baseline=write_baseline)
 
 
 @main.command()
@@ -523,10 +602,18 @@ def diff(obj: Ctx, name: str, project_dir: Path | None, config_file: Path | None
 
     migration_slug(name)  # a bad name fails before any database starts
     project = checked_rules(load_project(project_dir, config_file))
-    with obj.live():
-        result = run_diff(project, DiffOptions(name, dry_run=dry_run, schemas=schemas,
-                                               allow_destructive=allow_destructive, audit=not no_audit,
-                                               db_url=db_url, engine=engine), obj.progress)
+    opts = DiffOptions(name, dry_run=dry_run, schemas=schemas, allow_destructive=allow_destructive,
+                       audit=not no_audit, db_url=db_url, engine=engine)
+    report_args: dict[str, Any] = {"fmt": fmt, "output": output, "fail_on": fail_on, "baseline": baseline,
+                   "write_baseline": write_baseline}
+    if dry_run:  # stdout is the SQL: an error is one line on stderr, as before
+        with obj.live():
+            result = run_diff(project, opts, obj.progress)
+    else:
+        box: list[Any] = []
+        run_reported(obj, project, lambda run: box.append(run_diff(project, opts, obj.progress, run)),
+                     stop=False, **report_args)
+        result = box[0]
     shown = None
     if result.path is not None:
         here, path = Path.cwd().resolve(), result.path.resolve()
@@ -540,8 +627,7 @@ def diff(obj: Ctx, name: str, project_dir: Path | None, config_file: Path | None
         sys.exit(EXIT_FINDINGS)
     if dry_run or not (result.report.findings or result.path is not None and not no_audit):
         sys.exit(EXIT_CLEAN)
-    emit_report(result.report, project, fmt=fmt, output=output, fail_on=fail_on, baseline=baseline,
-                write_baseline=write_baseline)
+    emit_report(result.report, project, quiet=obj.quiet, **report_args)
 
 
 if __name__ == "__main__":

@@ -28,6 +28,10 @@ from toolkit.project import Project
 
 STATE_DIR = ".supakit"
 STATE_FILE = "db.json"
+LOCK_FILE = "db.lock"
+# Written when supakit creates the state folder, as pytest does for its cache: nothing in it
+# belongs in git (a running cluster is a thousand files).
+GITIGNORE = "# Created by supakit: local database state, never committed.\n*\n"
 FOLDER_PREFIX = "supakit-db-"
 MAX_SOCKET_PATH = 100  # sun_path is 108 bytes on Linux, 104 on macOS
 STOP_TIMEOUT_S = 30.0
@@ -59,12 +63,30 @@ def state_path(project: Project) -> Path:
     return _state_dir(project) / STATE_FILE
 
 
+def _make_state_dir(project: Project) -> Path:
+    d = _state_dir(project)
+    d.mkdir(parents=True, exist_ok=True)
+    ignore = d / ".gitignore"
+    if not ignore.exists():  # also in a folder an older supakit made without one
+        with contextlib.suppress(OSError):
+            ignore.write_text(GITIGNORE)
+    return d
+
+
+def _remove_state_dir(project: Project) -> None:
+    """Everything supakit put in the state folder, and the folder when nothing else is left."""
+    d = _state_dir(project)
+    for name in (STATE_FILE, LOCK_FILE, ".gitignore"):
+        (d / name).unlink(missing_ok=True)
+    with contextlib.suppress(OSError):
+        d.rmdir()
+
+
 @contextlib.contextmanager
 def _locked(project: Project) -> Iterator[None]:
     """start and stop of the same project never interleave."""
-    d = _state_dir(project)
-    d.mkdir(parents=True, exist_ok=True)
-    with open(d / "db.lock", "a+") as fh:
+    d = _make_state_dir(project)
+    with open(d / LOCK_FILE, "a+") as fh:
         fcntl.flock(fh, fcntl.LOCK_EX)
         try:
             yield
@@ -220,13 +242,16 @@ def start(project: Project, *, exposure: str | None = None, seed: bool = True, r
 
 
 def stop(project: Project) -> bool:
-    """True when a database was running. Nothing of it is left afterwards."""
+    """True when a database was running. Nothing supakit made is left afterwards: the cluster,
+    its state and lock files, and the .supakit folder itself unless something else is in it."""
+    if not _state_dir(project).is_dir():
+        return False
     with _locked(project):
         state = _read_state(project)
         was_running = False
         if state is not None:
             was_running = stop_folder(Path(state.folder))
-        state_path(project).unlink(missing_ok=True)
+        _remove_state_dir(project)
         return was_running
 
 
@@ -235,6 +260,14 @@ def require(project: Project) -> DevDb:
     if state is None:
         raise EngineError("no database is running for this project; start one with `supakit db start`")
     return state
+
+
+def stale(project: Project, state: DevDb) -> bool:
+    """The migrations or the seed changed since the database was built."""
+    return state.fingerprint != fingerprint(project)
+
+
+STALE = "the migrations changed since; `supakit db start --reset` rebuilds it"
 
 
 def psql_path() -> str:

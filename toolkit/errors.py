@@ -30,7 +30,9 @@ def first_line(error: BaseException | str, *, lines: int = 1, fallback: str | No
     exception's type name."""
     found = [ln.strip() for ln in str(error).splitlines() if ln.strip()][:lines]
     if found:
-        return " ".join(found)
+        # libpq: "...: Connection refused" / "Is the server running ...?" read as two sentences
+        return " ".join(ln if i == len(found) - 1 or ln[-1] in ".:;?!" else ln + "."
+                        for i, ln in enumerate(found))
     if fallback is not None:
         return fallback
     return type(error).__name__ if isinstance(error, BaseException) else ""

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import re
 import time
 import types
 import typing
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from enum import Enum
 from typing import Any
@@ -58,6 +59,27 @@ class Location:
         return f"{self.file}:{self.line}:{self.column}"
 
 
+_PLAIN_IDENT = re.compile(r"[a-z_][a-z0-9_$]*")
+_RESERVED = frozenset({
+    "all", "and", "any", "array", "as", "asc", "case", "check", "collate", "column", "constraint",
+    "create", "default", "desc", "distinct", "do", "else", "end", "false", "for", "foreign", "from",
+    "grant", "group", "having", "in", "into", "is", "join", "limit", "not", "null", "offset", "on",
+    "or", "order", "primary", "references", "select", "table", "then", "to", "true", "union",
+    "unique", "user", "using", "when", "where", "with", "window",
+})
+# Objects whose name is one SQL identifier; reports show it quoted when it needs it, as Postgres
+# names it ("owners read" on public.notes), so a name with spaces reads as one name.
+_IDENTIFIER_TYPES = frozenset({"table", "view", "materialized view", "foreign table", "policy", "index",
+                               "constraint", "schema", "extension", "type", "sequence", "trigger"})
+
+
+def quote_ident(name: str) -> str:
+    """`name` as Postgres prints it: quoted only when it needs quotes."""
+    if _PLAIN_IDENT.fullmatch(name) and name not in _RESERVED:
+        return name
+    return '"' + name.replace('"', '""') + '"'
+
+
 @dataclass(frozen=True)
 class ObjectRef:
     type: str  # table, view, policy, function, index, extension, schema, bucket, migration, file
@@ -66,8 +88,47 @@ class ObjectRef:
     parent: str | None = None  # e.g. the table of a policy or index
 
     def __str__(self) -> str:
+        """The identity suppressions, baselines and fingerprints match on."""
         base = f"{self.schema}.{self.name}" if self.schema else self.name
         return f"{base} on {self.parent}" if self.parent else base
+
+    @property
+    def label(self) -> str:
+        """The name a report shows, quoted where Postgres would quote it."""
+        name = quote_ident(self.name) if self.type in _IDENTIFIER_TYPES else self.name
+        base = f"{self.schema}.{name}" if self.schema else name
+        return f"{base} on {self.parent}" if self.parent else base
+
+    @property
+    def owner(self) -> str:
+        """The object a report files this one under: a policy, index or column under its
+        table (named as Postgres names it), anything else under itself."""
+        return self.parent or self.label
+
+
+class Cause:
+    """Why a finding exists, when rules of several stages see the same problem: findings filed
+    under one object with one cause are one problem, and `toolkit.merge` makes them one finding.
+    A finding without a cause is its own problem."""
+
+    RLS_OFF = "rls_off"  # the table's row level security is off
+    SEARCH_PATH = "search_path_not_pinned"  # the function resolves names through the caller's path
+    SYNTAX_ERROR = "syntax_error"  # the file does not parse
+    SKIPPED_BY_CLI = "skipped_by_cli"  # the Supabase CLI never applies this file
+    POLICY_RECURSION = "policy_recursion"  # a policy of the table reads it again under RLS
+    OWNER_NOT_PINNED = "owner_not_pinned"  # an update may hand a row to another user or organisation
+    ANON_WRITE = "anon_write"  # anon adds, changes or deletes the table's rows
+
+    @staticmethod
+    def missing_index(columns: tuple[str, ...] | list[str]) -> str:
+        """The index that both a foreign key and a policy want."""
+        return f"missing_index({','.join(columns)})"
+
+    @staticmethod
+    def parent_key(keys: Iterable[Iterable[str]]) -> str:
+        """Writes that may attach a row under someone else's parent row through these foreign
+        keys (their columns)."""
+        return f"parent_key({';'.join(sorted({','.join(k) for k in keys}))})"
 
 
 @dataclass
@@ -81,13 +142,29 @@ class Finding:
     location: Location | None = None
     evidence: dict[str, Any] = field(default_factory=dict)
     suppressed_by: str | None = None
+    cause: str | None = None  # see Cause
+    # Findings of other rules with the same object and cause, folded into this one (toolkit.merge).
+    merged: list[Finding] = field(default_factory=list)
+
+    @property
+    def rules(self) -> list[str]:
+        """This finding's rule and the rules of the findings merged into it."""
+        return [self.rule, *(m.rule for m in self.merged)]
 
     def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        d["level"] = self.level.value
-        d["category"] = self.category.value
-        d["location"] = asdict(self.location) if self.location else None
-        return d
+        return {
+            "rule": self.rule,
+            "level": self.level.value,
+            "category": self.category.value,
+            "object": asdict(self.object),
+            "message": self.message,
+            "remediation": self.remediation,
+            "location": asdict(self.location) if self.location else None,
+            "evidence": self.evidence,
+            "suppressed_by": self.suppressed_by,
+            "cause": self.cause,
+            "merged": [m.to_dict() for m in self.merged],
+        }
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Finding:
@@ -102,6 +179,8 @@ class Finding:
             location=Location(**loc) if loc else None,
             evidence=d.get("evidence") or {},
             suppressed_by=d.get("suppressed_by"),
+            cause=d.get("cause"),
+            merged=[cls.from_dict(m) for m in d.get("merged") or []],
         )
 
 
@@ -177,6 +256,7 @@ class RunResult:
 
     `stages` are the stages that ran (the suppressions run after them, whenever a report is
     made); `incomplete` says migrations failed, so the database stages saw part of the schema;
+    `error` says the run stopped early (the command exits 2, its report shows what it got to);
     `timings` are seconds per step. `info` holds the other run facts reports show: project,
     command, engine, exposure, applied migrations, failures, stubbed extensions, probe summary."""
 
@@ -184,8 +264,13 @@ class RunResult:
     coverage: list[CoverageCell] = field(default_factory=list)
     stages: tuple[Stage, ...] = ()
     incomplete: bool = False
+    error: str | None = None
     timings: dict[str, float] = field(default_factory=dict)
     info: dict[str, Any] = field(default_factory=dict)
+
+    def ran(self, *stages: Stage) -> None:
+        """Record stages as run, in order, once each."""
+        self.stages += tuple(s for s in stages if s not in self.stages)
 
     def active(self) -> list[Finding]:
         return [f for f in self.findings if not f.suppressed_by]
@@ -197,13 +282,18 @@ class RunResult:
     @contextlib.contextmanager
     def timed(self, step: str) -> Iterator[None]:
         t0 = time.perf_counter()
-        yield
-        self.timings[step] = time.perf_counter() - t0
+        try:
+            yield
+        finally:  # a step that failed took its time too
+            self.timings[step] = time.perf_counter() - t0
 
     def report_info(self) -> dict[str, Any]:
         """`info` with the typed facts folded in, as the JSON report prints it."""
-        return {**self.info, "stages": [s.value for s in self.stages], "incomplete": self.incomplete,
-                "timings": {k: round(v, 4) for k, v in self.timings.items()}}
+        out = {**self.info, "stages": [s.value for s in self.stages], "incomplete": self.incomplete,
+               "timings": {k: round(v, 4) for k, v in self.timings.items()}}
+        if self.error is not None:
+            out["error"] = self.error
+        return out
 
 
 # ---------------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from toolkit.errors import MigrationError
 from toolkit.migrations import discover
 from toolkit.model import Finding, RunResult, Stage
 from toolkit.pause import pause_point
-from toolkit.pipeline_rules import failed_migration, platform_findings, skipped_files
+from toolkit.pipeline_rules import failed_migration, platform_findings
 from toolkit.progress import Progress
 
 if TYPE_CHECKING:
@@ -36,50 +36,72 @@ class AuditOptions:
     statement_timeout: float | None = None  # seconds; None: the statement_timeout setting
 
 
-def _skipped_findings(project: Project) -> list[Finding]:
-    return skipped_files(discover(project.migrations_dir, project.root))
+def _folder_findings(project: Project) -> list[Finding]:
+    """What `check` and `lint` say of the migrations folder (skipped files, stray files, versions),
+    so a file the CLI skips is the same finding at the same level whichever command runs."""
+    from toolkit.checks.folder import check_folder
+
+    return check_folder(project) if project.migrations_dir.is_dir() else []
 
 
 def start_and_apply(project: Project, opts: AuditOptions, progress: Progress,
                     run: RunResult | None = None) -> tuple[Database, ApplyResult]:
     """A throwaway database with the project applied. The caller closes the database. `run`
-    collects the engine and apply timings."""
-    from toolkit.apply import apply_project
+    collects the engine and apply facts and timings; when a migration fails (without
+    keep_going) it also gets the failure as a finding, before the error goes up."""
+    from toolkit.apply import MigrationFailed, apply_project
     from toolkit.engine import get_engine
 
     run = run if run is not None else RunResult()
     exposure = project.exposure_mode(opts.exposure)
     with run.timed("engine"):
         db = get_engine(opts.engine, major=project.config.major_version).start(exposure=exposure)
+    run.info.update(engine=db.kind, throwaway=True, exposure=db.exposure)
+    run.ran(Stage.APPLY)
     try:
         with run.timed("apply"):
             result = apply_project(db, project, seed=opts.seed, keep_going=opts.keep_going,
                                    progress=progress, statement_timeout=opts.statement_timeout)
+    except MigrationFailed as e:
+        db.close()
+        _record_apply(run, e.result)
+        run.findings.append(failed_migration(e.failure))
+        run.info["failures"] = [str(e.failure)]
+        run.incomplete = True
+        raise
     except BaseException:
         db.close()
         raise
+    _record_apply(run, result)
     return db, result
 
 
-@database_errors()
-def audit(project: Project, opts: AuditOptions, progress: Progress) -> RunResult:
-    """Run the whole audit and return the result (findings not yet filtered by suppressions)."""
-    if opts.db_url:
-        return audit_url(project, opts, progress)
-    run = RunResult(info={"project": str(project.root), "exposed_schemas": list(project.exposed_schemas)})
-    run.findings += _skipped_findings(project)
-    db, applied = start_and_apply(project, opts, progress, run)
+def _record_apply(run: RunResult, applied: ApplyResult) -> None:
     run.incomplete = not applied.complete
     run.info.update(
-        engine=db.kind,
-        throwaway=True,
-        exposure=db.exposure,
         applied=len(applied.applied),
         statements=applied.statements,
         failures=[str(f) for f in applied.failures],
         stubbed_extensions=list(applied.stubbed_extensions),
         skipped_statements=list(applied.skipped_statements),
     )
+
+
+@database_errors()
+def audit(project: Project, opts: AuditOptions, progress: Progress, run: RunResult | None = None) -> RunResult:
+    """Run the whole audit into `run` (findings not yet filtered by suppressions). What it got
+    to stays in `run` when it stops with an error, for the report."""
+    run = run if run is not None else RunResult()
+    if opts.db_url:
+        return audit_url(project, opts, progress, run)
+    run.info.update(project=str(project.root), exposed_schemas=list(project.exposed_schemas))
+    require_migrations(project)
+    if Stage.CHECK not in run.stages:  # `check` has looked at the folder more closely already
+        run.findings += _folder_findings(project)
+        # CHECK: suppressions of folder rules are judged here too, as they always were.
+        run.ran(Stage.CHECK)
+    db, applied = start_and_apply(project, opts, progress, run)
+    run.findings += platform_findings(applied)
     with db:
         from toolkit.audit import audit_snapshot
         from toolkit.catalog import take_snapshot
@@ -95,6 +117,7 @@ def audit(project: Project, opts: AuditOptions, progress: Progress) -> RunResult
         run.findings += result.findings
         run.coverage = result.coverage
         run.info.update(result.info)
+        run.ran(Stage.AUDIT)
         if opts.probe and db.throwaway and applied.complete:
             from toolkit.probe import run_probe
             from toolkit.static_twins import merge_static_twins
@@ -105,11 +128,17 @@ def audit(project: Project, opts: AuditOptions, progress: Progress) -> RunResult
                                          progress=progress)
             run.findings = merge_static_twins(run.findings + probe_result.findings)
             run.info["probe"] = probe_result.summary
-    run.findings += platform_findings(applied)
+            run.ran(Stage.PROBE)
     run.findings += [failed_migration(failure) for failure in applied.failures]
-    # CHECK: suppressions of folder rules are judged here too, as they always were.
-    run.stages = (Stage.CHECK, Stage.APPLY, Stage.AUDIT) + ((Stage.PROBE,) if "probe" in run.info else ())
     return run
+
+
+def require_migrations(project: Project) -> None:
+    """A throwaway database needs migrations to apply: without the folder there is nothing to
+    audit, and "No findings." would read like a pass."""
+    if not project.migrations_dir.is_dir():
+        raise MigrationError(f"{project.rel(project.migrations_dir)}: no such folder (create it with "
+                             "`supabase init` or `supakit new NAME`)")
 
 
 def exposed_schemas_for(project: Project, deployed: tuple[str, ...] | None) -> tuple[tuple[str, ...], str]:
@@ -123,7 +152,7 @@ def exposed_schemas_for(project: Project, deployed: tuple[str, ...] | None) -> t
 
 
 @database_errors()
-def audit_url(project: Project, opts: AuditOptions, progress: Progress) -> RunResult:
+def audit_url(project: Project, opts: AuditOptions, progress: Progress, run: RunResult | None = None) -> RunResult:
     """A deployed database: read only, no shim, no apply, no probe. Adds the migration drift; with
     `pending_only` the catalog is not audited and only the pending files are linted."""
     from toolkit.drift import compare, read_history
@@ -131,11 +160,11 @@ def audit_url(project: Project, opts: AuditOptions, progress: Progress) -> RunRe
     from toolkit.live import read_deployment
 
     assert opts.db_url is not None
+    run = run if run is not None else RunResult()
     files = discover(project.migrations_dir, project.root).files
     db = UrlDatabase(opts.db_url)
-    run = RunResult(findings=_skipped_findings(project),
-                    info={"project": str(project.root), "engine": "url", "database": redact(opts.db_url),
-                          "throwaway": False})
+    run.findings += _folder_findings(project)
+    run.info.update(project=str(project.root), engine="url", database=redact(opts.db_url), throwaway=False)
     progress(f"connecting to {redact(opts.db_url)}")
     with db, db.connect() as conn:
         t0 = time.perf_counter()
@@ -154,7 +183,7 @@ def audit_url(project: Project, opts: AuditOptions, progress: Progress) -> RunRe
             run.timings["drift"] = time.perf_counter() - t0
             run.findings += drift.findings
             run.info.update(drift.info, command="audit --pending-only")
-            run.stages = (Stage.CHECK, Stage.LINT, *drift_stage)
+            run.ran(Stage.CHECK, Stage.LINT, *drift_stage)
             if drift.pending:
                 from toolkit.lint import lint_paths
 
@@ -163,7 +192,7 @@ def audit_url(project: Project, opts: AuditOptions, progress: Progress) -> RunRe
             progress(f"{len(drift.pending)} pending migrations would be applied")
         else:
             run.info["command"] = "audit --db-url"
-            run.stages = (Stage.CHECK, Stage.AUDIT, *drift_stage)
+            run.ran(Stage.CHECK, Stage.AUDIT, *drift_stage)
             extra = deployed.db_extra_search_path or project.config.extra_search_path
             _audit_catalog_beside_drift(conn, project, exposed, extra, history, files, run)
     return run

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import re
 import tomllib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -77,7 +79,8 @@ class Project:
         """Which rules are off or re-levelled ([tool.supakit.rules]), checked against the registry."""
         from toolkit.rule_settings import rule_settings
 
-        return rule_settings(self.settings, str(self.settings_file or "settings"))
+        with in_file_terms(self.settings_file):
+            return rule_settings(self.settings, str(self.settings_file or "settings"))
 
     def exposure_mode(self, option: str | None = None) -> str:
         """config.toml's auto_expose_new_tables=false wins, then the option, then settings, then legacy."""
@@ -185,7 +188,24 @@ def read_settings(root: Path, explicit: Path | None = None) -> tuple[dict[str, A
     return validate_settings(raw, source), source
 
 
+@contextlib.contextmanager
+def in_file_terms(source: Path | None) -> Iterator[None]:
+    """Configuration errors name tables as the file spells them: `[tool.supakit.lint]` in
+    pyproject.toml, `[lint]` in supakit.toml."""
+    try:
+        yield
+    except ConfigError as e:
+        if source is None or source.name == "pyproject.toml":
+            raise
+        raise ConfigError(str(e).replace("[tool.supakit.", "[")) from None
+
+
 def validate_settings(raw: dict[str, Any], source: Path | None) -> dict[str, Any]:
+    with in_file_terms(source):
+        return _validated(raw, source)
+
+
+def _validated(raw: dict[str, Any], source: Path | None) -> dict[str, Any]:
     where = str(source) if source else "settings"
     out = dict(SETTINGS_DEFAULTS)
     for key, value in raw.items():

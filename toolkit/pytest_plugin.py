@@ -1,7 +1,8 @@
 """pytest plugin (entry point `supakit`): a migrated throwaway Supabase database for your own tests.
 
 Fixtures:
-- `supabase_project`: the project found from the rootdir (or the `supakit_project_dir` ini option).
+- `supabase_project`: the project named by the `supakit_project_dir` ini option, else the nearest
+  folder holding supabase/ from pytest's rootdir up, else from the test paths given to pytest up.
 - `supabase_db`: a session-scoped throwaway database with the project's migrations and seed applied.
 - `supabase_conn`: a connection as `postgres` inside a transaction that is rolled back after the
   test, so tests never see each other's rows.
@@ -20,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import pytest
 
@@ -32,22 +33,63 @@ if TYPE_CHECKING:
     from toolkit.project import Project
 
 
+INI = "supakit_project_dir"
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addini("supakit_project_dir", "folder holding supabase/ for the supabase_db fixture", default="")
+    parser.addini(INI, "folder holding supabase/ for the supabase_db fixture (relative to the file "
+                       "that sets it)", default="")
+
+
+def _starts(config: pytest.Config) -> list[Path]:
+    """Where to look for supabase/ from: the rootdir, then the paths the tests were named by."""
+    here = Path(config.invocation_params.dir)
+    starts = [Path(config.rootpath)]
+    for arg in config.args:
+        path = (here / arg.split("::", 1)[0]).resolve()
+        starts.append(path if path.is_dir() else path.parent)
+    return list(dict.fromkeys(starts))
+
+
+def find_supabase_project(config: pytest.Config) -> Project:
+    """Raises SupakitError with a message a pytest user can act on (there is no --project-dir)."""
+    from toolkit.errors import ConfigError
+    from toolkit.project import find_project
+
+    configured = config.getini(INI)
+    if configured:
+        base = Path(config.inipath).parent if config.inipath else Path(config.rootpath)
+        try:
+            return find_project(base / configured)
+        except ConfigError as e:
+            raise ConfigError(f"{INI} = {configured!r}: {e}") from None
+    starts = _starts(config)
+    for start in starts:
+        try:
+            return find_project(start=start)
+        except ConfigError:
+            continue
+    raise ConfigError(f"no supabase/ folder found in {', '.join(map(str, starts))} or any parent; set "
+                      f"{INI} = <folder holding supabase/> in your pytest configuration (pytest.ini, or "
+                      "[tool.pytest.ini_options] in pyproject.toml)")
+
+
+def _fail(message: str) -> NoReturn:
+    pytest.fail(f"supakit: {message}", pytrace=False)
 
 
 @pytest.fixture(scope="session")
 def supabase_project(pytestconfig: pytest.Config) -> Project:
     from toolkit.errors import SupakitError
-    from toolkit.project import find_project
 
-    configured = pytestconfig.getini("supakit_project_dir")
+    # pytest.fail is called outside the `except`: inside, pytest would print the SupakitError too
+    # ("During handling of the above exception, another exception occurred").
+    problem = None
     try:
-        if configured:
-            return find_project(Path(pytestconfig.rootpath) / configured)
-        return find_project(start=Path(pytestconfig.rootpath))
+        return find_supabase_project(pytestconfig)
     except SupakitError as e:
-        pytest.fail(f"supakit: {e}", pytrace=False)
+        problem = str(e)
+    _fail(problem)
 
 
 @pytest.fixture(scope="session")
@@ -55,13 +97,16 @@ def supabase_db(supabase_project: Project) -> Iterator[Database]:
     from toolkit.errors import SupakitError
     from toolkit.pipeline import AuditOptions, start_and_apply
 
+    problem = None
     try:
         db, result = start_and_apply(supabase_project, AuditOptions(), lambda _m: None)
     except SupakitError as e:
-        pytest.fail(f"supakit: {e}", pytrace=False)
+        problem = str(e)
+    if problem is not None:
+        _fail(problem)
     with db:
         if not result.complete:
-            pytest.fail(f"supakit: migration did not apply: {result.failures[0]}", pytrace=False)
+            _fail(f"migration did not apply: {result.failures[0]}")
         yield db
 
 

@@ -54,11 +54,12 @@ class RuleInfo:
 
     def finding(self, obj: ObjectRef, message: str, *, location: Location | None = None,
                 evidence: dict[str, Any] | None = None, remediation: str | None = None,
-                level: Level | None = None) -> Finding:
-        """A finding of this rule: id, category and (unless given) level and fix come from here."""
+                level: Level | None = None, cause: str | None = None) -> Finding:
+        """A finding of this rule: id, category and (unless given) level and fix come from here.
+        `cause` names the problem when other rules can see the same one (model.Cause)."""
         return Finding(rule=self.id, level=level or self.level, category=self.category, object=obj,
                        message=message, remediation=self.fix if remediation is None else remediation,
-                       location=location, evidence=dict(evidence) if evidence else {})
+                       location=location, evidence=dict(evidence) if evidence else {}, cause=cause)
 
 
 def doc_path_for(rule_id: str) -> str:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import posixpath
+import re
 from pathlib import Path
 
 from toolkit.errors import ConfigError, did_you_mean
@@ -44,12 +46,35 @@ def docs_base() -> str:
     return os.environ.get(DOCS_URL_ENV, "").strip().rstrip("/")
 
 
-def doc_link(rule_id: str) -> str:
-    """A link to a rule's page: relative to the supakit repository unless SUPAKIT_DOCS_URL gives
-    a base (reports read on a code host need an absolute link to reach supakit's docs)."""
-    path = doc_path_for(rule_id)
+def doc_link(rule_id: str) -> str | None:
+    """The URL of a rule's page when SUPAKIT_DOCS_URL gives the docs' base, else None: a
+    relative path would point into the user's repository, where the page does not exist."""
     base = docs_base()
-    return f"{base}/{path}" if base else path
+    return f"{base}/{doc_path_for(rule_id)}" if base else None
+
+
+_LINK = re.compile(r"\[([^\]]+)\]\(([^)\s]+)\)")
+
+
+def help_markdown(info: RuleInfo) -> str:
+    """The rule's page for a report to carry (SARIF `help`): links into supakit's docs made
+    absolute when a docs URL is configured, else reduced to their text."""
+    page = page_text(info) or f"# {info.id}\n\n{info.summary}\n"
+    base = docs_base()
+    here = posixpath.dirname(doc_path_for(info.id))
+
+    def link(m: re.Match[str]) -> str:
+        label, target = m.group(1), m.group(2)
+        if re.match(r"[a-z][a-z0-9+.-]*:", target) or target.startswith("#"):
+            return m.group(0)
+        return f"[{label}]({base}/{posixpath.normpath(posixpath.join(here, target))})" if base else label
+
+    return _LINK.sub(link, page).rstrip("\n") + "\n"
+
+
+def help_text(info: RuleInfo) -> str:
+    """`help_markdown` as plain text: link targets dropped, the words kept."""
+    return _LINK.sub(lambda m: m.group(1), help_markdown(info))
 
 
 def list_rules() -> str:

@@ -133,9 +133,11 @@ class ConfigEntry:
         if not self.object:
             return True
         o = f.object
-        names = {str(o), f"{o.schema}.{o.name}" if o.schema else o.name}
+        names = {str(o), o.label, f"{o.schema}.{o.name}" if o.schema else o.name}
         if o.parent:
             names.add(o.parent)
+        if o.type == "function":  # `public.f` names every overload, as lint names a function
+            names.add(f"{o.schema}.{o.name.split('(', 1)[0]}" if o.schema else o.name.split("(", 1)[0])
         return any(fnmatchcase(n, self.object) for n in names)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -50,15 +51,21 @@ def test_a_failing_migration_exits_2_with_file_line_col(engine: Any, tmp_path: P
         "20240101000001_bad.sql": "create table private.b (\n  id bigint references private.nope (id)\n);\n",
     })
     code, out, err = check(project.root)
-    assert code == 2 and out == ""
-    assert err.count("\n") == 1 and "supabase/migrations/20240101000001_bad.sql:" in err
-    assert "nope" in err and "Traceback" not in err
+    assert code == 2 and "Traceback" not in err
+    assert err.count("\n") == 1 and "supabase/migrations/20240101000001_bad.sql:" in err and "nope" in err
+    # the report still comes, with the failure as a finding at its line
+    assert out.startswith("DATABASE INCOMPLETE")
+    assert re.search(r"error migration_failed supabase/migrations/20240101000001_bad\.sql:\d+:\d+ ", out), out
 
 
-def test_a_syntax_error_exits_2_and_mentions_the_static_errors(engine: Any, tmp_path: Path) -> None:
+def test_a_syntax_error_is_one_finding_seen_by_lint_and_apply(engine: Any, tmp_path: Path) -> None:
     project = write_project(tmp_path, {"20240101000000_a.sql": "create tabel private.a (id int);\n"})
-    code, _, err = check(project.root)
-    assert code == 2 and "20240101000000_a.sql:1:8" in err and "static checks" in err
+    code, out, err = check(project.root, "--format", "json")
+    assert code == 2 and "20240101000000_a.sql:1:8" in err
+    [f] = json.loads(out)["findings"]
+    assert (f["rule"], f["location"]["line"], f["location"]["column"]) == ("sql_syntax_error", 1, 8)
+    assert f["message"] == 'syntax error at or near "tabel"'
+    assert [m["rule"] for m in f["merged"]] == ["migration_failed"]
 
 
 def test_static_and_audit_findings_land_in_one_report(engine: Any, tmp_path: Path) -> None:
@@ -68,10 +75,14 @@ def test_static_and_audit_findings_land_in_one_report(engine: Any, tmp_path: Pat
     })
     (project.migrations_dir / "notes.md").write_text("x")
     code, out, _ = check(project.root, "--format", "json")
-    rules = {f["rule"] for f in json.loads(out)["findings"]}
+    findings = json.loads(out)["findings"]
+    rules = {f["rule"] for f in findings}
     assert code == 1
-    assert {"migration_version_length", "stray_file_in_migrations", "table_without_rls"} <= rules
-    assert any(r.startswith("rls_") for r in rules - {"table_without_rls"}), rules
+    assert {"migration_version_length", "stray_file_in_migrations", "rls_disabled"} <= rules
+    # one cause, one finding: the lint hit and the probe's observations ride on the audit's
+    [rls] = [f for f in findings if f["object"]["name"] == "open_notes" and f["cause"] == "rls_off"]
+    assert rls["rule"] == "rls_disabled"
+    assert {"table_without_rls", "probe_anon_read"} <= {m["rule"] for m in rls["merged"]}
 
 
 def test_duplicate_versions_stop_the_apply_and_say_so(engine: Any, tmp_path: Path) -> None:
@@ -99,7 +110,9 @@ def test_base_ref_and_lock_file(engine: Any, repo: Callable[..., Project]) -> No
     code, out, _ = check(project.root, "--format", "json")
     report = json.loads(out)
     assert code == 1 and report["info"]["lock_file"] == "supabase/migrations.lock"
-    assert [f["evidence"]["source"] for f in report["findings"] if f["rule"] == "migration_edited"] == ["lock"]
+    # the work tree against HEAD, and the lock file: one edit, one finding, both as evidence
+    [edited] = [f for f in report["findings"] if f["rule"] == "migration_edited"]
+    assert [edited["evidence"]["source"]] + [m["evidence"]["source"] for m in edited["merged"]] == ["git", "lock"]
 
 
 def test_base_judges_the_change_at_full_strength_and_history_by_what_followed(
@@ -127,3 +140,14 @@ def test_fail_on_controls_the_exit_code(engine: Any, tmp_path: Path, fail_on: st
                                                                "create table private.a (id int primary key);\n"})
     code, _, _ = check(project.root, "--fail-on", fail_on)
     assert code == (1 if fail_on == "info" else 0)  # squawk/prefer-bigint-over-int is info
+
+
+def test_plain_check_compares_with_head(engine: Any, repo: Callable[..., Project]) -> None:
+    """No --base and no lock file: an edit of a committed migration is caught before the commit,
+    at the line that changed (what the supakit-check pre-commit hook runs)."""
+    project = repo()
+    path = project.migrations_dir / "20240102000000_b.sql"
+    path.write_text(path.read_text() + "create table private.c (id bigint);\n")
+    code, out, _ = check(project.root, "--no-probe", "--format", "json")
+    [f] = [f for f in json.loads(out)["findings"] if f["rule"] == "migration_edited"]
+    assert code == 1 and f["location"]["line"] == 3 and "the last commit" in f["message"]

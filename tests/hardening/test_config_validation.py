@@ -43,7 +43,7 @@ BAD = {
     '[[ignore]]\nrule = "rls_disabled"\nreason = "r"\nobject = 3': "ignore[0].object must be a string",
     "baseline = 3": "baseline must be a file path",
     'baseline = "a\\u0000b"': "baseline must be a file path",
-    "lint = 3": "[tool.supakit.lint] must be a table",
+    "lint = 3": "[lint] must be a table",
     "[lint]\ndisabel = []": "unknown key 'disabel'; did you mean 'disable'?",
     '[lint]\nsquawk = "yes"': "squawk must be true or false",
     '[lint]\nsquawk_exclude = "ban-drop-column"': "squawk_exclude must be a list of rule names",

@@ -235,3 +235,47 @@ def test_pre_commit_hooks_run_as_pre_commit_would(scratch: tuple[Path, dict[str,
         assert res.returncode == 1 and "rls_disabled_statement" in res.stdout
     finally:
         bad.unlink()
+
+
+def uploaded(blocks: dict[str, Any]) -> set[str]:
+    """Every file the GitHub and GitLab examples upload, attach or publish."""
+    out: set[str] = set()
+    for job in blocks[".github/workflows/supakit.yml"]["jobs"].values():
+        for step in job["steps"]:
+            given = step.get("with") or {}
+            out.update(str(given[k]) for k in ("sarif_file", "path") if k in given)
+    for job in blocks[".gitlab-ci.yml"].values():
+        artifacts = job.get("artifacts") or {}
+        out.update(artifacts.get("paths") or [])
+        out.update((artifacts.get("reports") or {}).values())
+    return out
+
+
+def test_a_broken_migration_still_produces_every_uploaded_artifact(scratch: tuple[Path, dict[str, str]]) -> None:
+    """The most common failing pull request: a migration that does not apply. Every step still
+    leaves the file the next step uploads (issue 17, item 1)."""
+    repo, env = scratch
+    artifacts = uploaded(BLOCKS)
+    assert artifacts == {"supakit.sarif", "supakit.md", "supakit.html", "supakit.xml", "predeploy.xml"}
+    broken = repo / "supabase" / "migrations" / "20250301000000_broken.sql"
+    broken.write_text("-- typo\ncreate policy p on public.setlists for select usng (true);\n")
+    try:
+        for name in artifacts:
+            (repo / name).unlink(missing_ok=True)
+        for source, command in COMMANDS:
+            if source.endswith("predeploy.yml"):
+                continue  # its steps upload nothing
+            res = run(repo, env, command)
+            # the live audit reads the deployed database; the broken file is only pending there
+            expected = (0, 1) if "$STAGING_DB_URL" in command else (1, 2)
+            assert res.returncode in expected, f"{command}: {res.returncode}\n{res.stderr[-2000:]}"
+            assert "Traceback" not in res.stderr, res.stderr
+            if "--format github" in command and "--pending-only" not in command:
+                assert "title=sql_syntax_error::" in res.stdout and "line=2" in res.stdout
+        for name in sorted(artifacts):
+            text = (repo / name).read_text()
+            assert "20250301000000_broken.sql" in text, name
+    finally:
+        broken.unlink()
+        for name in artifacts:
+            (repo / name).unlink(missing_ok=True)

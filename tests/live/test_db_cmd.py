@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -58,8 +59,14 @@ def project(public_tmp: Path) -> Iterator[Path]:
 
 
 def test_start_url_audit_psql_stop(project: Path) -> None:
+    subprocess.run(["git", "init", "-q"], cwd=project, check=True)
     started = run_cli("db", "start", "--project-dir", str(project))
     assert started.returncode == 0, started.stderr
+    # pytest-style: the state folder ignores itself, so `git add -A` never picks up the cluster
+    assert (project / ".supakit" / ".gitignore").read_text().splitlines()[-1] == "*"
+    status = subprocess.run(["git", "status", "--porcelain", "--untracked-files=all"], cwd=project,
+                            capture_output=True, text=True, check=True).stdout
+    assert ".supakit" not in status and "supabase/migrations/" in status
     url = started.stdout.strip()
     sock = project.resolve() / ".supakit" / "db" / "sock"
     assert url == f"postgresql://postgres@/postgres?host={sock}"
@@ -91,8 +98,7 @@ def test_start_url_audit_psql_stop(project: Path) -> None:
     stopped = run_cli("db", "stop", "--project-dir", str(project))
     assert stopped.returncode == 0 and "stopped and removed" in stopped.stderr
     assert wait_dead(pid, timeout=1)
-    assert not (project / ".supakit" / "db").exists()
-    assert not (project / ".supakit" / "db.json").exists()
+    assert not (project / ".supakit").exists()  # db.lock and .gitignore too: nothing supakit made is left
     assert not postgres_running_in(sock.parent)
 
     gone = run_cli("db", "url", "--project-dir", str(project))
@@ -121,6 +127,10 @@ def test_start_reports_changed_migrations_and_reset_rebuilds(project: Path) -> N
     stale = run_cli("db", "start", "--project-dir", str(project))
     assert stale.returncode == 0 and "migrations changed" in stale.stderr
     url = stale.stdout.strip()
+    for command in (["db", "url"], ["db", "psql", "--project-dir", str(project), "-c", "select 1"]):
+        warned = run_cli(*command, "--project-dir", str(project)) if command[1] == "url" else run_cli(*command)
+        assert warned.returncode == 0, warned.stderr
+        assert "warning: the running database is out of date" in warned.stderr and "--reset" in warned.stderr
     pending = report_json(run_cli("audit", "--project-dir", str(project), "--db-url", url, "--format", "json"))
     assert pending["info"]["pending"] == ["supabase/migrations/20240103000000_more.sql"]
 

@@ -96,6 +96,9 @@ def test_live_audit_matches_the_throwaway_path(db: Database, apply_sql: Callable
     assert [c for c in live["coverage"]] == [c for c in throwaway["coverage"]]
     assert not [f for f in live["findings"] if f["rule"] in ("pending_migration", "edited_after_apply",
                                                             "unknown_remote_migration")]
+    # with no file to point at, a finding names its object, a policy name with spaces quoted
+    text = run_cli("audit", "--project-dir", str(project.root), "--db-url", url).stdout
+    assert re.search(r'^  error policy_always_true public\."anyone writes" on public\.projects ', text, re.M), text
 
 
 def test_clean_project_is_clean_live(db: Database, apply_sql: Callable[..., object]) -> None:

@@ -90,6 +90,7 @@ def test_a_row_in_someone_elses_project_is_caught(probe_sql):  # type: ignore[no
     result = probe_sql(TABLES + OWNER_ONLY)
     spoofs = {f.object.name: f for f in by_rule(result, "probe_owner_spoof")}
     assert set(spoofs) == {"tasks", "project_notes", "project_files"}
+    assert {f.cause for f in spoofs.values()} == {"parent_key(project_id)"}  # parent_key_not_checked's
     # A finds B's note in A's project: an error
     assert spoofs["project_notes"].level is Level.ERROR
     assert spoofs["project_notes"].message.startswith(

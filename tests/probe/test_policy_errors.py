@@ -47,6 +47,7 @@ def test_a_recursing_policy_breaks_users_own_requests(probe_sql):  # type: ignor
     assert set(found) == {"members", "orgs"}  # logs: the trigger's error is not a policy's
     members = found["members"]
     assert members.level is Level.ERROR
+    assert members.cause == "policy_recursion"  # policy_infinite_recursion's: one finding in a report
     # only the read: members has no update or delete policy, so those requests are not meant to work
     assert members.message.startswith("user A could not read their own rows in "
                                       'public.members: infinite recursion detected in policy for '

@@ -129,3 +129,50 @@ def test_a_migration_that_does_not_apply_fails_clearly(project: Path, engine) ->
 def test_docs_example_is_this_file() -> None:
     doc = (Path(__file__).resolve().parents[2] / "docs" / "pytest-plugin.md").read_text()
     assert textwrap.dedent(TESTS).strip() in doc
+
+
+# --- finding the project (issue 17, item 8) -------------------------------------------------------
+
+ONE_TEST = "def test_it(supabase_conn):\n    assert supabase_conn.execute('select 1').fetchone() == (1,)\n"
+
+
+def pytest_in(cwd: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    full = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", **(env or {})}
+    return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:randomly",
+                           *args], cwd=cwd, env=full, capture_output=True, text=True, timeout=600)
+
+
+def test_run_from_another_folder_finds_the_project_of_the_tests(public_tmp: Path, engine) -> None:  # type: ignore[no-untyped-def]
+    """pytest's rootdir is then the common folder of the two; the tests' own folder leads to
+    supabase/. DATABASE_URL (the app's own) changes nothing: the fixtures are throwaway."""
+    root = write_files(public_tmp / "app", {"20240101000000_notes.sql": NOTES})
+    (root / "tests").mkdir()
+    (root / "tests" / "test_one.py").write_text(ONE_TEST)
+    elsewhere = public_tmp / "elsewhere"
+    elsewhere.mkdir()
+    got = pytest_in(elsewhere, "../app/tests", env={"DATABASE_URL": "postgresql://app@127.0.0.1:1/prod"})
+    assert got.returncode == 0 and "1 passed" in got.stdout, got.stdout + got.stderr
+
+
+def test_no_project_names_the_ini_option_once(tmp_path: Path) -> None:
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "test_one.py").write_text(ONE_TEST)
+    (tmp_path / "pytest.ini").write_text("[pytest]\n")
+    got = pytest_in(tmp_path, "tests")
+    assert got.returncode == 1
+    assert "set supakit_project_dir = <folder holding supabase/>" in got.stdout
+    assert "--project-dir" not in got.stdout and "During handling" not in got.stdout
+    assert got.stdout.count("no supabase/ folder found") == 2  # the error and its summary line
+
+
+def test_the_ini_option_is_read_from_the_ini_files_folder(public_tmp: Path, engine) -> None:  # type: ignore[no-untyped-def]
+    write_files(public_tmp / "db", {"20240101000000_notes.sql": NOTES})
+    tests = public_tmp / "web" / "tests"
+    tests.mkdir(parents=True)
+    (tests / "test_one.py").write_text(ONE_TEST)
+    (public_tmp / "web" / "pytest.ini").write_text("[pytest]\nsupakit_project_dir = ../db\n")
+    got = pytest_in(public_tmp / "web", "tests")
+    assert got.returncode == 0 and "1 passed" in got.stdout, got.stdout + got.stderr
+    (public_tmp / "web" / "pytest.ini").write_text("[pytest]\nsupakit_project_dir = ../nope\n")
+    got = pytest_in(public_tmp / "web", "tests")
+    assert "supakit_project_dir = '../nope'" in got.stdout and "During handling" not in got.stdout

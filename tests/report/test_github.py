@@ -10,8 +10,12 @@ def unescape(s: str) -> str:
             .replace("%25", "%"))
 
 
+def annotations(text: str) -> list[str]:
+    return [line for line in text.splitlines() if line.startswith("::")]
+
+
 def test_one_command_per_active_finding(report: RunResult) -> None:
-    lines = render(report, "github").splitlines()
+    lines = annotations(render(report, "github"))
     assert len(lines) == 4
     assert lines[0].startswith(
         "::error file=supabase/migrations/20240101000000_init.sql,line=12,col=1,title=rls_disabled::")
@@ -24,7 +28,7 @@ def test_tricky_message_is_escaped_and_round_trips() -> None:
     msg = "100% open: a,b\r\nsecond line %0A literal"
     f = Finding("r", Level.WARN, Category.SECURITY, ObjectRef("table", "public", "t"), msg,
                 location=Location("supabase/migrations/1_a,b:c.sql", 2, 5))
-    (line,) = render(RunResult(findings=[f]), "github").splitlines()
+    (line,) = annotations(render(RunResult(findings=[f]), "github"))
     head, _, body = line.partition("::")[2].partition("::")
     assert "\n" not in line and "\r" not in line
     assert unescape(body) == msg
@@ -46,5 +50,18 @@ def test_remediation_is_a_second_line(report: RunResult) -> None:
     assert line.endswith("%0Aalter table public.notes enable row level security;")
 
 
-def test_clean_report_prints_nothing() -> None:
-    assert render(RunResult(), "github") == ""
+def test_a_clean_run_prints_one_plain_line_and_no_annotation() -> None:
+    """A run that prints nothing reads like a run that did not happen."""
+    out = render(RunResult(info={"command": "check"}), "github")
+    assert out == "supakit check: 0 errors, 0 warnings, 0 info\n"
+
+
+def test_the_last_line_counts_the_findings(report: RunResult) -> None:
+    last = render(report, "github").splitlines()[-1]
+    assert not last.startswith("::") and last.startswith("supakit: 1 error, 2 warnings, 1 info, 1 suppressed")
+    assert "3 tables audited" in last
+
+
+def test_a_run_that_stopped_is_an_error_annotation() -> None:
+    out = render(RunResult(incomplete=True, error="cannot start PostgreSQL\nsecond line"), "github")
+    assert "::error title=supakit::cannot start PostgreSQL%0Asecond line" in out.splitlines()

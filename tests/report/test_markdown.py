@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from toolkit.model import Category, Finding, Level, Location, ObjectRef, RunResult
 from toolkit.report import markdown, render
 
@@ -48,7 +50,17 @@ def test_pipes_and_html_in_messages_are_escaped(report: RunResult) -> None:
     assert all(len(cells(r)) == 4 for r in rows)
     row = next(r for r in rows if "policy_always_true" in r)
     assert "policy uses (true) \\| for UPDATE, 100% open: &lt;everyone&gt;" in row
-    assert "[`policy_always_true`](docs/rules/policy_always_true.md)" in row
+
+
+def test_rules_link_only_to_a_configured_docs_url(report: RunResult, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SUPAKIT_DOCS_URL", raising=False)
+    row = next(r for r in table_rows(render(report, "markdown"), "| level | rule | location | message |")
+               if "policy_always_true" in r)
+    assert "](" not in row and "`supakit rules policy_always_true`" in row
+    monkeypatch.setenv("SUPAKIT_DOCS_URL", "https://x.test/supakit/blob/main")
+    row = next(r for r in table_rows(render(report, "markdown"), "| level | rule | location | message |")
+               if "policy_always_true" in r)
+    assert "[`policy_always_true`](https://x.test/supakit/blob/main/docs/rules/policy_always_true.md)" in row
 
 
 def test_info_findings_are_collapsed(report: RunResult) -> None:
@@ -96,4 +108,4 @@ def test_huge_matrix_keeps_alarming_tables_within_the_limit() -> None:
     assert len(md) < 65_536
     assert "`public.zz_leaky` | **OPEN**" in md
     assert re.search(r"_\d+ more tables not shown", md)
-    assert "| error | [`r`]" in md
+    assert "| error | `r`" in md

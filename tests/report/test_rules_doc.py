@@ -7,9 +7,9 @@ from click.testing import CliRunner
 
 from toolkit.cli import main
 from toolkit.errors import ConfigError
-from toolkit.registry import all_rules
+from toolkit.registry import all_rules, get
 from toolkit.rule_pages import MARKER
-from toolkit.rules_doc import doc_link, list_rules, show_rule
+from toolkit.rules_doc import doc_link, help_markdown, help_text, list_rules, show_rule
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -37,13 +37,27 @@ def test_unknown_rule_suggests_the_nearest_id() -> None:
         show_rule("zzz")
 
 
-def test_doc_links(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_doc_links_only_with_a_docs_url(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A relative link would point into the user's repository, where no rule page exists."""
     monkeypatch.delenv("SUPAKIT_DOCS_URL", raising=False)
-    assert doc_link("unused_suppression") == "docs/rules/unused_suppression.md"
-    assert doc_link("squawk/ban-drop-column") == "docs/rules/squawk.md"
-    assert doc_link("not/registered") == "docs/rules/not_registered.md"
+    assert doc_link("unused_suppression") is None
     monkeypatch.setenv("SUPAKIT_DOCS_URL", "https://x.test/s/")
     assert doc_link("unused_suppression") == "https://x.test/s/docs/rules/unused_suppression.md"
+    assert doc_link("squawk/ban-drop-column") == "https://x.test/s/docs/rules/squawk.md"
+    assert doc_link("not/registered") == "https://x.test/s/docs/rules/not_registered.md"
+
+
+def test_help_carries_the_page_with_working_links(monkeypatch: pytest.MonkeyPatch) -> None:
+    info = get("squawk/ban-drop-column")
+    assert info is not None
+    monkeypatch.delenv("SUPAKIT_DOCS_URL", raising=False)
+    page = help_markdown(info)
+    assert page.startswith("# squawk") and "## How to suppress" in page
+    assert "[squawk](https://squawkhq.com)" in page  # absolute links stay
+    assert "](transaction_control_in_migration.md)" not in page and "`transaction_control_in_migration`" in page
+    assert "](http" not in help_text(info)
+    monkeypatch.setenv("SUPAKIT_DOCS_URL", "https://x.test/s")
+    assert "](https://x.test/s/docs/rules/transaction_control_in_migration.md)" in help_markdown(info)
 
 
 def test_cli_rules_command() -> None:

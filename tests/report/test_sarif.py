@@ -23,15 +23,28 @@ def test_required_top_level_fields(report: RunResult) -> None:
     assert run["invocations"][0]["executionSuccessful"] is True
 
 
-def test_driver_rules_come_from_the_registry(report: RunResult) -> None:
+def test_driver_rules_come_from_the_registry(report: RunResult, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SUPAKIT_DOCS_URL", raising=False)
     rules = {r["id"]: r for r in sarif(report)["runs"][0]["tool"]["driver"]["rules"]}
     for info in all_rules():
         d = rules[info.id]
         assert d["shortDescription"]["text"] == info.summary
-        assert d["helpUri"] == info.doc_path
+        assert "helpUri" not in d  # a relative link would 404 in the user's repository
         assert d["defaultConfiguration"]["level"] == {"error": "error", "warn": "warning",
                                                        "info": "note"}[info.level.value]
     assert rules["unused_suppression"]["defaultConfiguration"]["level"] == "note"
+
+
+def test_the_rules_it_reports_carry_their_page(report: RunResult, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SUPAKIT_DOCS_URL", raising=False)
+    rules = {r["id"]: r for r in sarif(report)["runs"][0]["tool"]["driver"]["rules"]}
+    help_ = rules["rls_disabled"]["help"]
+    assert help_["markdown"].startswith("# rls_disabled") and "## How to fix" in help_["markdown"]
+    assert "## How to fix" in help_["text"]
+    assert "supakit rules policy_without_rls" in rules["policy_without_rls"]["help"]["text"]  # not reported
+    monkeypatch.setenv("SUPAKIT_DOCS_URL", "https://x.test/supakit/blob/main")
+    rules = {r["id"]: r for r in sarif(report)["runs"][0]["tool"]["driver"]["rules"]}
+    assert rules["rls_disabled"]["helpUri"] == "https://x.test/supakit/blob/main/docs/rules/rls_disabled.md"
 
 
 def test_every_result_points_at_its_rule_and_its_line(report: RunResult) -> None:
@@ -49,7 +62,7 @@ def test_every_result_points_at_its_rule_and_its_line(report: RunResult) -> None
     assert phys["region"] == {"startLine": 7, "startColumn": 3}
     assert pol["level"] == "warning"
     assert pol["locations"][0]["logicalLocations"][0]["fullyQualifiedName"] == \
-        "public.anyone can update on public.invoices"
+        'public."anyone can update" on public.invoices'
 
 
 def test_finding_without_a_file_gets_a_logical_location(report: RunResult) -> None:

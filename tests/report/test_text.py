@@ -14,13 +14,14 @@ def test_matrix_comes_first_with_a_row_per_table(report: RunResult) -> None:
     assert "anon S" in out and "auth S" in out
 
 
-def test_findings_grouped_under_their_table_with_location_and_fix(report: RunResult) -> None:
+def test_findings_grouped_under_their_table_worst_first_with_location_and_fix(report: RunResult) -> None:
     lines = render(report, "text").splitlines()
     i = lines.index("public.invoices")
-    assert lines[i + 1].split()[:3] == ["info", "unindexed_foreign_key",
+    assert lines[i + 1].split()[:3] == ["warn", "policy_always_true",
+                                        "supabase/migrations/20240102000000_inv.sql:7:3"]
+    assert lines[i + 2].strip() == "fix: Scope it: using (auth.uid() = user_id)"
+    assert lines[i + 3].split()[:3] == ["info", "unindexed_foreign_key",
                                         "supabase/migrations/20240102000000_inv.sql:1:1"]
-    assert lines[i + 2].split()[:2] == ["warn", "policy_always_true"]
-    assert lines[i + 3].strip() == "fix: Scope it: using (auth.uid() = user_id)"
 
 
 def test_summary_line_counts_levels_and_suppressed(report: RunResult) -> None:
@@ -37,9 +38,16 @@ def test_incomplete_banner_lists_failures() -> None:
     rep = RunResult(incomplete=True,
                     info={"failures": ["supabase/migrations/1_a.sql:4:1: relation \"x\" does not exist"]})
     out = render(rep, "text")
-    assert out.startswith("DATABASE INCOMPLETE")
+    assert out.startswith("DATABASE INCOMPLETE: migrations failed to apply")
     assert "failed: supabase/migrations/1_a.sql:4:1" in out
     assert "incomplete: fix the failed migrations" in out
+
+
+def test_a_run_that_stopped_says_why() -> None:
+    out = render(RunResult(incomplete=True, error="cannot start PostgreSQL: no binaries"), "text")
+    assert out.startswith("RUN STOPPED EARLY")
+    assert "stopped: cannot start PostgreSQL: no binaries" in out
+    assert "incomplete: fix the error above" in out
 
 
 def test_color_only_when_asked(report: RunResult) -> None:

@@ -24,8 +24,10 @@ def test_an_installed_wheel_prints_the_rule_pages(tmp_path: Path) -> None:
             (src / rel).parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(REPO / rel, src / rel)
     pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "-q"]
-    subprocess.run([*pip, "wheel", "--no-deps", "--no-build-isolation", "-w", str(tmp_path / "dist"),
-                    str(src)], check=True, capture_output=True, timeout=300)
+    built = subprocess.run([*pip[:-1], "-v", "wheel", "--no-deps", "--no-build-isolation", "-w",
+                            str(tmp_path / "dist"), str(src)], check=True, capture_output=True, text=True,
+                           timeout=300)
+    assert "project.license" not in built.stdout + built.stderr  # `make audit` printed it twice
     (wheel,) = (tmp_path / "dist").glob("supakit-*.whl")
     site = tmp_path / "site"
     subprocess.run([*pip, "install", "--no-deps", "--target", str(site), str(wheel)], check=True,

@@ -59,17 +59,18 @@ def test_audit_rules_are_disabled_and_relevelled_and_their_suppressions_not_judg
 
 @pytest.mark.parametrize(("settings", "message"), [
     ('[rules]\ndisable = ["table_without_rsl"]\n',
-     "[tool.supakit.rules] disable: unknown rule 'table_without_rsl'; did you mean 'table_without_rls'?"),
+     "[rules] disable: unknown rule 'table_without_rsl'; did you mean 'table_without_rls'?"),
     ('[lint]\ndisable = ["rls_disabeld"]\n',
-     "[tool.supakit.lint] disable: unknown rule 'rls_disabeld'; did you mean 'rls_disabled'?"),
+     "[lint] disable: unknown rule 'rls_disabeld'; did you mean 'rls_disabled'?"),
     ('[rules.levels]\nno_primary_keys = "warn"\n',
-     "[tool.supakit.rules.levels]: unknown rule 'no_primary_keys'; did you mean 'no_primary_key'?"),
+     "[rules.levels]: unknown rule 'no_primary_keys'; did you mean 'no_primary_key'?"),
     ('[rules.levels]\nno_primary_key = "warning"\n',
-     "[tool.supakit.rules.levels] no_primary_key = 'warning' is not a level; did you mean 'warn'?"),
-    ('[rules]\ndisabel = []\n', "[tool.supakit.rules]: unknown key 'disabel'; did you mean 'disable'?"),
-    ('[rules]\ndisable = "rls_disabled"\n', "[tool.supakit.rules] disable must be a list of rule ids"),
+     "[rules.levels] no_primary_key = 'warning' is not a level; did you mean 'warn'?"),
+    ('[rules]\ndisabel = []\n', "[rules]: unknown key 'disabel'; did you mean 'disable'?"),
+    ('[rules]\ndisable = "rls_disabled"\n', "[rules] disable must be a list of rule ids"),
 ])
 def test_bad_rule_settings_are_one_line_errors(tmp_path: Path, settings: str, message: str) -> None:
+    """In supakit.toml's own words: [rules], not [tool.supakit.rules]."""
     root = write_files(tmp_path / "p", {"20240101000000_notes.sql": NO_RLS}, settings=settings)
     code, _, err = run(root, "lint", "--no-squawk")
     assert code == 2 and err.count("\n") == 1 and message in err, err

@@ -4,7 +4,6 @@ policy expressions and owner columns."""
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,22 +22,6 @@ AUTH_USERS = "auth.users"
 # Platform tables whose policies the project writes and a Supabase server checks row by row:
 # Realtime Authorization (storage.objects policies have rules of their own).
 PROJECT_POLICED_TABLES = ("realtime.messages",)
-
-
-def quote_ident(name: str) -> str:
-    """Quote an identifier the way Postgres prints it: only when it needs quotes."""
-    if re.fullmatch(r"[a-z_][a-z0-9_$]*", name) and name not in _RESERVED:
-        return name
-    return '"' + name.replace('"', '""') + '"'
-
-
-_RESERVED = frozenset({
-    "all", "and", "any", "array", "as", "asc", "case", "check", "collate", "column", "constraint",
-    "create", "default", "desc", "distinct", "do", "else", "end", "false", "for", "foreign", "from",
-    "grant", "group", "having", "in", "into", "is", "join", "limit", "not", "null", "offset", "on",
-    "or", "order", "primary", "references", "select", "table", "then", "to", "true", "union",
-    "unique", "user", "using", "when", "where", "with", "window",
-})
 
 
 @dataclass

@@ -15,7 +15,7 @@ from toolkit.checks import (
 )
 from toolkit.errors import MigrationError
 from toolkit.migrations import discover
-from toolkit.model import Finding, Location, ObjectRef
+from toolkit.model import Cause, Finding, Location, ObjectRef
 from toolkit.pipeline_rules import skipped_file
 from toolkit.registry import RuleInfo
 
@@ -27,10 +27,10 @@ SEED_NAME = re.compile(r"(?i)^seeds?([_.-].*)?\.sql$")
 STANDARD_LENGTH = 14
 
 
-def _finding(info: RuleInfo, rel: str, message: str, remediation: str | None = None,
+def _finding(info: RuleInfo, rel: str, message: str, remediation: str | None = None, cause: str | None = None,
              **evidence: object) -> Finding:
     return info.finding(ObjectRef("file", None, rel), message, location=Location(rel, 1, 1),
-                        remediation=remediation, evidence=evidence)
+                        remediation=remediation, evidence=evidence, cause=cause)
 
 
 def _entry_finding(p: Path, rel: str, why: str) -> Finding | None:
@@ -42,7 +42,8 @@ def _entry_finding(p: Path, rel: str, why: str) -> Finding | None:
     if SEED_NAME.match(p.name):
         return _finding(SEED_IN_MIGRATIONS, rel, f"{rel} looks like seed data but sits in migrations/, where "
                         "the CLI skips it: it never runs on `supabase db reset`",
-                        "Move it to supabase/seed.sql (or list it under [db.seed] sql_paths in config.toml).")
+                        "Move it to supabase/seed.sql (or list it under [db.seed] sql_paths in config.toml).",
+                        cause=Cause.SKIPPED_BY_CLI)
     if p.name.lower().endswith(".sql"):
         return skipped_file(rel, why)
     return _finding(STRAY_FILE_IN_MIGRATIONS, rel, f"{rel} is not a migration: the CLI ignores it, and it hides "

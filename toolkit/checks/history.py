@@ -32,9 +32,10 @@ class Entry:
 
 def _f(info: RuleInfo, rel: str, message: str, remediation: str, source: str, *, located: bool = True,
        **evidence: object) -> Finding:
+    # The git base and the lock file may both see one change: one finding, both as evidence.
     return info.finding(ObjectRef("file", None, rel), message, remediation=remediation,
                         location=Location(rel, 1, 1) if located else None,
-                        evidence={"source": source, **evidence})
+                        evidence={"source": source, **evidence}, cause=info.id)
 
 
 def compare(before: list[Entry], now: list[Entry], *, folder: str, source: str, against: str) -> list[Finding]:

@@ -110,7 +110,9 @@ def _lines_only(progress: Progress) -> Progress:
     return forward
 
 
-def run_diff(project: Project, opts: DiffOptions, progress: Progress) -> DiffResult:
+def run_diff(project: Project, opts: DiffOptions, progress: Progress, run: RunResult | None = None) -> DiffResult:
+    """`run` (when given) is the report the result carries; it keeps what was found when the diff
+    stops with an error."""
     from toolkit.apply import apply_migrations
     from toolkit.diff import differ
     from toolkit.engine import get_engine
@@ -118,7 +120,9 @@ def run_diff(project: Project, opts: DiffOptions, progress: Progress) -> DiffRes
 
     differ.require()
     differ.check_requested(opts.schemas)
-    report = RunResult(stages=(Stage.DIFF,))
+    report = run if run is not None else RunResult()
+    report.ran(Stage.DIFF)
+    report.info.update(command="diff", project=str(project.root))
     timed = _Timer(report.timings)
     absent = absent_extensions_setting(project.settings.get("absent_extensions"), project.settings_file)
     migrations = discover(project.migrations_dir, project.root).files

@@ -37,12 +37,15 @@ class LintResult:
 
 
 def collect_files(paths: Sequence[Path] | None, project: Project) -> list[Path]:
-    """Explicit files and folders (their *.sql), or the migrations the Supabase CLI would apply."""
+    """Explicit files and folders (their *.sql), or the project's migrations: the ones the
+    Supabase CLI would apply, and the .sql files it would skip (a developer wrote them to run)."""
     if not paths:
         mdir = project.migrations_dir
         if not mdir.is_dir():
             raise MigrationError(f"{project.rel(mdir)}: no such folder (create a migration with `supakit new NAME`)")
-        return [mf.path for mf in discover(mdir, project.root).files]
+        disc = discover(mdir, project.root)
+        skipped = [project.root / rel for rel, _ in disc.skipped if rel.lower().endswith(".sql")]
+        return [mf.path for mf in disc.files] + [p for p in skipped if p.is_file()]
     out: list[Path] = []
     for p in paths:
         if p.is_dir():

@@ -13,14 +13,16 @@ if TYPE_CHECKING:
     from toolkit.project import Project
 
 
-def probe_report(project: Project, opts: AuditOptions, progress: Progress) -> RunResult:
+def probe_report(project: Project, opts: AuditOptions, progress: Progress, run: RunResult | None = None) -> RunResult:
     """The probe's findings and summary as a report. A migration that does not apply is an
     error (exit 2): probing half a schema would prove nothing."""
     from toolkit.catalog import take_snapshot
-    from toolkit.pipeline import start_and_apply
+    from toolkit.pipeline import require_migrations, start_and_apply
     from toolkit.probe import run_probe
 
-    run = RunResult(stages=(Stage.PROBE,))
+    run = run if run is not None else RunResult()
+    run.info.update(command="probe", project=str(project.root), exposed_schemas=list(project.exposed_schemas))
+    require_migrations(project)
     db, applied = start_and_apply(project, opts, progress, run)
     with db:
         if not applied.complete:
@@ -33,16 +35,9 @@ def probe_report(project: Project, opts: AuditOptions, progress: Progress) -> Ru
         with run.timed("probe"):
             result = run_probe(db, snapshot, source_map=applied.source_map, settings=project.settings,
                                progress=progress)
-        run.findings = result.findings
-        run.info = {
-            "project": str(project.root),
-            "exposed_schemas": list(project.exposed_schemas),
-            "engine": db.kind,
-            "throwaway": True,
-            "exposure": db.exposure,
-            "applied": len(applied.applied),
-            "probe": result.summary,
-        }
+        run.findings += result.findings
+        run.info["probe"] = result.summary
+        run.ran(Stage.PROBE)
     return run
 
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from toolkit.facts import table_ref
 from toolkit.facts.scope import BLOCKING
 from toolkit.facts.sensitive import sensitive_columns
-from toolkit.model import Category, Finding, Level, ObjectRef, Stage, Table
+from toolkit.model import Category, Cause, Finding, Level, ObjectRef, Stage, Table
 from toolkit.probe import expect as ex
 from toolkit.probe.verdict import Context, Seen, join, observed
 from toolkit.registry import RuleInfo, register, rule
@@ -93,6 +93,8 @@ PROBE_RPC_SKIPPED = register(RuleInfo(
     fix="Give the argument a default or a type the probe can make, or make sure the function can "
         "run on an empty database; the static audit still judges its body."))
 
+# infinite_recursion: "infinite recursion detected in policy for relation ...".
+RECURSION_SQLSTATE = "42P17"
 _VERBS = {"select": "read", "insert": "insert", "update": "update", "delete": "delete"}
 # A SELECT that works on a public bucket lists every file name: a warning, not a leak of content.
 LISTING_FIX = ("Drop the SELECT policy: files of a public bucket are served by URL without one. If "
@@ -155,7 +157,7 @@ def anon_write(ctx: Context, seen: Seen) -> Iterator[Finding]:
            "a trigger that caps rows per email or per minute) and suppress this with the reason.") if spam else None
     yield observed(PROBE_ANON_WRITE, ctx, seen, f"anon (no sign-in) could "
                    f"{join([a.command for a in got])} rows in {seen.what}", got,
-                   level=Level.WARN if spam else None, note=note, remediation=fix)
+                   level=Level.WARN if spam else None, note=note, remediation=fix, cause=Cause.ANON_WRITE)
 
 
 @rule(PROBE_CROSS_USER_READ)
@@ -178,17 +180,25 @@ def cross_user_write(ctx: Context, seen: Seen) -> Iterator[Finding]:
 
 @rule(PROBE_OWNER_SPOOF)
 def owner_spoof(ctx: Context, seen: Seen) -> Iterator[Finding]:
+    """One finding per cause: rows under A's parents (parent_key_not_checked sees them too), rows
+    handed or moved to someone else (update_without_with_check), rows in someone else's name."""
     got = [a for a in seen.allowed if a.purpose == "spoof" and seen.undeclared(a)]
     got += [a for a in seen.allowed if a.purpose in ("handover", "move", "reparent")
             and ex.OPENNESS.get(seen.declared.get("update", "owner"), 0) < ex.OPENNESS["authenticated"]]
-    if got:
+    parents = [a.parent_key.columns for a in got if a.parent_key is not None]
+    groups: dict[str | None, list[Attempt]] = {}
+    for a in got:
+        cause = (Cause.parent_key(parents) if a.parent_key is not None
+                 else Cause.OWNER_NOT_PINNED if a.purpose in ("handover", "move") else None)
+        groups.setdefault(cause, []).append(a)
+    for cause, attempts in groups.items():
         # A row B attached under A's parent that only B can read, and that goes when the parent
         # goes, still reaches what reads A's rows server-side: a warning, not a leak.
         unseen = all(a.parent_key is not None and not a.shown and a.parent_key.on_delete not in BLOCKING
-                     for a in got)
+                     for a in attempts)
         note = "only user B can read the row there, and it goes when the parent goes" if unseen else ""
-        yield observed(PROBE_OWNER_SPOOF, ctx, seen, "; ".join(_spoof_phrase(seen, a) for a in got), got,
-                       level=Level.WARN if unseen else None, note=note)
+        yield observed(PROBE_OWNER_SPOOF, ctx, seen, "; ".join(_spoof_phrase(seen, a) for a in attempts),
+                       attempts, level=Level.WARN if unseen else None, note=note, cause=cause)
 
 
 def _spoof_phrase(seen: Seen, a: Attempt) -> str:
@@ -218,8 +228,10 @@ def policy_error(ctx: Context, seen: Seen) -> Iterator[Finding]:
     if got:
         verbs = join([_VERBS[a.command] for a in got])
         errors = "; ".join(dict.fromkeys(a.detail for a in got))
+        recursion = any(a.sqlstate == RECURSION_SQLSTATE for a in got)
         yield observed(PROBE_POLICY_ERROR, ctx, seen, f"user A could not {verbs} their own rows in "
-                       f"{seen.what}: {errors}", got, policies_did="raised while checking")
+                       f"{seen.what}: {errors}", got, policies_did="raised while checking",
+                       cause=Cause.POLICY_RECURSION if recursion else None)
 
 
 @rule(EXPECTATION_MISMATCH)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from toolkit.facts import Facts
-from toolkit.model import Finding, Level, Location, ObjectRef, Policy, Table
+from toolkit.model import Cause, Finding, Level, Location, ObjectRef, Policy, Table
 from toolkit.registry import RuleInfo
 
 if TYPE_CHECKING:
@@ -68,10 +68,12 @@ def _location(facts: Facts, table: Table, attempts: list[Attempt]) -> Location |
 
 def observed(rule: RuleInfo, ctx: Context, seen: Seen, message: str, attempts: list[Attempt],
              extra: dict[str, Any] | None = None, level: Level | None = None, note: str = "",
-             policies_did: str = "allowed by", remediation: str | None = None) -> Finding:
+             policies_did: str = "allowed by", remediation: str | None = None,
+             cause: str | None = None) -> Finding:
     """A finding of what these requests did, naming the policies that let them through (or, with
     `policies_did`, that did something else to them); `note` (why the level is what it is)
-    follows them."""
+    follows them. `cause` is the problem the static rules see too (model.Cause); with RLS off,
+    that is the cause."""
     table = seen.result.table
     policies = sorted({p for a in attempts for p in a.policies})
     evidence: dict[str, Any] = {"table": table.identity, "rls": table.rls,
@@ -87,4 +89,5 @@ def observed(rule: RuleInfo, ctx: Context, seen: Seen, message: str, attempts: l
     if note:
         message += f"; {note}"
     return rule.finding(seen.obj, message, location=_location(ctx.facts, table, attempts),
-                        evidence=evidence, level=level, remediation=remediation)
+                        evidence=evidence, level=level, remediation=remediation,
+                        cause=cause if table.rls else Cause.RLS_OFF)

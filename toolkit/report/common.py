@@ -123,22 +123,22 @@ def plural(n: int, word: str) -> str:
 
 def group_key(f: Finding) -> str:
     """The table a finding belongs to (policies and indexes sit under their table), else the object."""
-    if f.object.parent:
-        return f.object.parent
-    return str(f.object)
+    return f.object.owner
 
 
 def grouped(findings: Iterable[Finding]) -> list[tuple[str, list[Finding]]]:
+    """Findings by the object they are filed under, errors first within each (then in file
+    order); groups by name, those without a place in the files last."""
     groups: dict[str, list[Finding]] = {}
     for f in sorted_findings(findings):
         groups.setdefault(group_key(f), []).append(f)
-    return sorted(groups.items(), key=lambda kv: (kv[1][0].location is None, kv[0]))
+    return sorted(((key, sorted(items, key=lambda f: -f.level.rank)) for key, items in groups.items()),
+                  key=lambda kv: (all(f.location is None for f in kv[1]), kv[0]))
 
 
 def grouped_worst_first(findings: Iterable[Finding]) -> list[tuple[str, list[Finding]]]:
-    """`grouped`, with the groups and the findings inside each ordered by level, worst first."""
-    by_level = [(key, sorted(items, key=lambda f: -f.level.rank)) for key, items in grouped(findings)]
-    return sorted(by_level, key=lambda kv: -kv[1][0].level.rank)
+    """`grouped`, with the groups ordered by their worst finding."""
+    return sorted(grouped(findings), key=lambda kv: -kv[1][0].level.rank)
 
 
 def matrix_roles(cells: Iterable[CoverageCell]) -> list[str]:
@@ -176,6 +176,32 @@ def failures(report: RunResult) -> list[str]:
     return [str(x) for x in report.info.get("failures") or []]
 
 
+def stopped(report: RunResult) -> str | None:
+    """Why the run stopped before the end, unless that is the failed migration `failures` lists."""
+    if report.error is None or any(report.error.startswith(x) for x in failures(report)):
+        return None
+    return report.error
+
+
+def incomplete_headline(report: RunResult) -> tuple[str, str]:
+    """(title, sentence) for the top of a report whose run did not see the whole schema."""
+    if failures(report):
+        return ("The database is incomplete", "migrations failed to apply, so this audit only covers "
+                "what applied before the failure" + ("" if report.error is None else
+                                                      " (and the run stopped there)"))
+    return "The run stopped early", "supakit stopped before the end, so this report only covers what ran before that"
+
+
+def also_seen(f: Finding) -> list[str]:
+    """The findings merged into `f`, one line each: `rule: message` (and where, when elsewhere)."""
+    out = []
+    for m in f.merged:
+        where = f" ({m.location})" if m.location and (f.location is None or m.location.file != f.location.file
+                                                      or m.location.line != f.location.line) else ""
+        out.append(f"{m.rule}{where}: {m.message}")
+    return out
+
+
 def stub_notes(info: dict[str, Any]) -> list[str]:
     """Lines saying which extensions are SQL stand-ins and which statements were not run."""
     out = []
@@ -186,10 +212,15 @@ def stub_notes(info: dict[str, Any]) -> list[str]:
     return out
 
 
+# Steps as a reader knows them; a step not listed is shown with spaces for underscores.
+STEP_NAMES = {"folder_and_history": "folder and history", "squawk_wait": "squawk", "read": "reading files",
+              "parse": "parsing"}
+
+
 def timings_phrase(timings: dict[str, float]) -> str:
     if not timings:
         return ""
-    parts = [f"{k} {v:.2f}s" for k, v in timings.items()]
+    parts = [f"{STEP_NAMES.get(k, k.replace('_', ' '))} {v:.2f}s" for k, v in timings.items()]
     return f"{sum(timings.values()):.2f}s ({', '.join(parts)})"
 
 

@@ -23,9 +23,10 @@ def _case(suite: ET.Element, name: str, classname: str) -> ET.Element:
 
 
 def _finding_case(suite: ET.Element, group: str, f: Finding) -> None:
-    case = _case(suite, clean(f"{f.rule}: {f.object}"), clean(f"supakit.{group}"))
+    case = _case(suite, clean(f"{f.rule}: {f.object.label}"), clean(f"supakit.{group}"))
     where = f"{f.location}: " if f.location else ""
     detail = f"{where}{f.message}" + (f"\nfix: {f.remediation}" if f.remediation else "")
+    detail += "".join(f"\nalso {line}" for line in common.also_seen(f))
     if f.level in FAILING:
         failure = ET.SubElement(case, "failure", message=clean(f.message),
                                 type=f"{f.level.value}:{f.rule}")
@@ -59,9 +60,10 @@ def build(report: RunResult) -> ET.Element:
         suite = ET.SubElement(root, "testsuite", name="migrations", tests="1", failures="0",
                               errors="1", skipped="0")
         case = _case(suite, "all migrations applied", "supakit.migrations")
-        err = ET.SubElement(case, "error", message="migrations failed; the audit is incomplete",
-                            type="incomplete")
-        err.text = clean("\n".join(common.failures(report)))
+        title, sentence = common.incomplete_headline(report)
+        err = ET.SubElement(case, "error", message=clean(f"{title}: {sentence}"), type="incomplete")
+        stopped = common.stopped(report)
+        err.text = clean("\n".join(common.failures(report) + ([f"stopped: {stopped}"] if stopped else [])))
         total += 1
     root.set("tests", str(total))
     root.set("failures", str(failed))

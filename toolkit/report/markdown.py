@@ -58,9 +58,12 @@ def _facts(report: RunResult) -> str:
 
 
 def _incomplete(report: RunResult) -> list[str]:
-    out = ["> [!CAUTION]", "> **The database is incomplete: migrations failed to apply**, so this "
-           "audit only covers what applied before the failure."]
+    title, sentence = common.incomplete_headline(report)
+    out = ["> [!CAUTION]", f"> **{title}**: {cell(sentence)}."]
     out += [f"> - {cell(x)}" for x in common.failures(report)]
+    stopped = common.stopped(report)
+    if stopped:
+        out.append(f"> - stopped: {cell(stopped)}")
     return out + [""]
 
 
@@ -99,10 +102,21 @@ def _matrix(report: RunResult, budget: int) -> list[str]:
     return out
 
 
+def rule_cell(rule_id: str) -> str:
+    """The rule linked to its page when a docs URL is configured; else the command that shows it."""
+    link = doc_link(rule_id)
+    if link is not None:
+        return f"[`{rule_id}`]({link})"
+    return f"`{rule_id}`<br><sub>`supakit rules {rule_id}`</sub>"
+
+
 def _row(f: Finding) -> str:
-    where = code(str(f.location)) if f.location else code(str(f.object))
+    where = code(str(f.location)) if f.location else code(f.object.label)
     text = cell(f.message) + (f"<br><sub>{cell(f.remediation)}</sub>" if f.remediation else "")
-    return f"| {f.level.value} | [`{f.rule}`]({doc_link(f.rule)}) | {where} | {text} |"
+    also = common.also_seen(f)
+    if also:
+        text += "<br><sub>also " + "<br>also ".join(cell(x) for x in also) + "</sub>"
+    return f"| {f.level.value} | {rule_cell(f.rule)} | {where} | {text} |"
 
 
 def _table(findings: list[Finding], budget: int) -> tuple[list[str], int]:

@@ -58,11 +58,15 @@ def render(report: RunResult, *, color: bool = False) -> str:
 
 
 def _incomplete_banner(out: Out, report: RunResult) -> None:
-    out.add("DATABASE INCOMPLETE: migrations failed to apply, so this audit only covers "
-            "what applied before the failure.", "bold white on red")
+    _, sentence = common.incomplete_headline(report)
+    title = "DATABASE INCOMPLETE" if common.failures(report) else "RUN STOPPED EARLY"
+    out.add(f"{title}: {sentence}.", "bold white on red")
     out.add("\n")
     for failure in common.failures(report):
         out.add(f"  failed: {failure}\n", "red")
+    stopped = common.stopped(report)
+    if stopped:
+        out.add(f"  stopped: {stopped}\n", "red")
     out.add("\n")
 
 
@@ -115,10 +119,12 @@ def _finding_line(out: Out, f: Finding) -> None:
     out.add("  ")
     out.add(f"{f.level.value:<5}", LEVEL_STYLE[f.level])
     out.add(f" {f.rule}", "bold")
-    out.add((f" {f.location}" if f.location else f" {f.object}") + f" {f.message}\n")
+    out.add((f" {f.location}" if f.location else f" {f.object.label}") + f" {f.message}\n")
     if f.remediation:
         fix = f.remediation.rstrip("\n").replace("\n", "\n" + " " * 11)
         out.add(f"      fix: {fix}\n", "dim")
+    for line in common.also_seen(f):
+        out.add(f"      also {line}\n", "dim")
 
 
 def _summary(out: Out, report: RunResult) -> None:
@@ -143,4 +149,5 @@ def _summary(out: Out, report: RunResult) -> None:
     for note in common.stub_notes(info):
         out.add(note + "\n", "dim")
     if s.incomplete:
-        out.add("incomplete: fix the failed migrations above and run again.\n", "bold red")
+        what = "the failed migrations above" if common.failures(report) else "the error above"
+        out.add(f"incomplete: fix {what} and run again.\n", "bold red")

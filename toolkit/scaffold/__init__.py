@@ -14,6 +14,7 @@ from toolkit.naming import migration_slug
 
 if TYPE_CHECKING:
     from toolkit.project import Project
+    from toolkit.scaffold.types import KnownTypes
 
 VERSION_FORMAT = "%Y%m%d%H%M%S"
 MAX_BUMPS = 10_000
@@ -120,9 +121,10 @@ def placeholder(name: str, now: dt.datetime | None = None) -> str:
 
 def build_content(name: str, *, table: str | None, schema: str, owner_column: str | None,
                   columns: list[str], public_read: bool, sql: str | None,
-                  project: Project | None = None) -> str:
-    """The body of a new migration from `supakit new` options; conflicting options are refused.
-    The project's migrations say who owns the tables a new table points at."""
+                  project: Project | None = None, known_types: KnownTypes | None = None) -> str:
+    """The body of a new migration from `supakit new` options; conflicting options are refused,
+    and so are column types not in `known_types` (when given). The project's migrations say who
+    owns the tables a new table points at."""
     from toolkit.scaffold.parents import owner_columns
     from toolkit.scaffold.table import TableSpec, parse_column, render_table
 
@@ -134,7 +136,7 @@ def build_content(name: str, *, table: str | None, schema: str, owner_column: st
         return wrap_sql(sql) if sql is not None else placeholder(name)
     if sql is not None:
         raise SupakitError("--table writes its own SQL; drop --sql/--from-stdin, or --table")
-    cols = [parse_column(c, schema) for c in columns]
+    cols = [parse_column(c, schema, known_types) for c in columns]
     owners = owner_columns(project.migrations_dir, project.root) \
         if project is not None and owner_column and any(c.references for c in cols) else {}
     spec = TableSpec(table=table, schema=schema, owner_column=owner_column, columns=cols,

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import postgast
 
 from toolkit.naming import InvalidNameError, check_identifier, derived_name, qualified, quote_ident
+from toolkit.scaffold.types import KnownTypes
 
 RESERVED_COLUMNS = ("id", "created_at", "updated_at")
 HELPER_SCHEMA = "private"
@@ -36,8 +37,9 @@ class TableSpec:
     parent_owners: dict[tuple[str, str], str] = field(default_factory=dict)  # (schema, table) -> owner column
 
 
-def check_type(type_text: str, column: str) -> str:
-    """A column type as written, accepted only if Postgres' grammar reads it as exactly one type."""
+def check_type(type_text: str, column: str, known: KnownTypes | None = None) -> str:
+    """A column type as written, accepted only if Postgres' grammar reads it as exactly one type
+    (and, given `known`, a type that exists)."""
     text = " ".join(type_text.split())
     if not text or not _TYPE_CHARS.match(text):
         raise InvalidNameError(f"column {column!r}: {type_text!r} is not a column type")
@@ -52,6 +54,9 @@ def check_type(type_text: str, column: str) -> str:
         ok = len(elts) == 1 and elts[0].WhichOneof("node") == "column_def" and not elts[0].column_def.constraints
     if not ok:
         raise InvalidNameError(f"column {column!r}: {type_text!r} is not a single column type")
+    if known is not None:
+        names = tuple(n.string.sval for n in elts[0].column_def.type_name.names)
+        known.check(names, text, column)
     return text
 
 
@@ -64,7 +69,7 @@ def _parse_table_ref(ref: str, default_schema: str) -> tuple[str, str]:
     raise InvalidNameError(f"{ref!r} is not a table name; use table or schema.table")
 
 
-def parse_column(spec: str, default_schema: str = "public") -> ColumnSpec:
+def parse_column(spec: str, default_schema: str = "public", known: KnownTypes | None = None) -> ColumnSpec:
     """`name:type[!][->table]`: ! makes it NOT NULL, -> adds a foreign key to that table's id."""
     name, sep, rest = spec.partition(":")
     ref: tuple[str, str] | None = None
@@ -85,7 +90,7 @@ def parse_column(spec: str, default_schema: str = "public") -> ColumnSpec:
     type_part = type_part.rstrip("!").strip() or ("uuid" if ref else "")
     if not type_part:
         raise InvalidNameError(f"--column {spec!r}: the type is missing, e.g. {name.strip()}:text")
-    return ColumnSpec(name.strip(), check_type(type_part, name.strip()), not_null, ref)
+    return ColumnSpec(name.strip(), check_type(type_part, name.strip(), known), not_null, ref)
 
 
 def validate(spec: TableSpec) -> TableSpec:

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from toolkit.audit.context import AuditContext, fmt_list, quote_ident
+from toolkit.audit.context import AuditContext, fmt_list
 from toolkit.audit.coverage import cell_status
 from toolkit.facts import is_platform_schema, table_ref
 from toolkit.facts.sensitive import sensitive_columns
-from toolkit.model import API_ROLES, Category, Finding, Level, ObjectRef, Table
+from toolkit.model import API_ROLES, Category, Finding, Level, ObjectRef, Table, quote_ident
 from toolkit.registry import RuleInfo, Stage, rule
 
 SENSITIVE_COLUMNS_EXPOSED = RuleInfo(

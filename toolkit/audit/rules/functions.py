@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from toolkit.audit.context import AuditContext, fmt_list, quote_ident
+from toolkit.audit.context import AuditContext, fmt_list
 from toolkit.audit.function_access import Access
 from toolkit.facts import function_ref
-from toolkit.model import API_ROLES, Category, Finding, Function, Level, Table
+from toolkit.model import API_ROLES, Category, Cause, Finding, Function, Level, Table, quote_ident
 from toolkit.project import declared_call
 from toolkit.registry import RuleInfo, Stage, rule
 
@@ -130,7 +130,9 @@ def function_search_path_mutable(ctx: AuditContext) -> Iterator[Finding]:
         if fn.language in ("c", "internal"):
             continue
         kind = _KINDS.get(fn.kind, "function")
-        level = Level.WARN
+        # As lint's security_definer_without_search_path says of the same function: running
+        # with its owner's rights through the caller's path is an error, not a style point.
+        level = Level.ERROR if fn.security_definer else Level.WARN
         yield FUNCTION_SEARCH_PATH_MUTABLE.finding(
             function_ref(fn),
             f"{kind} {fn.schema}.{fn.name}({fn.identity_args}) has no search_path of its own; "
@@ -141,4 +143,5 @@ def function_search_path_mutable(ctx: AuditContext) -> Iterator[Finding]:
                         "(public.t, auth.uid())",
             location=ctx.locate.function(fn), level=level,
             evidence={"security_definer": fn.security_definer, "language": fn.language},
+            cause=Cause.SEARCH_PATH,
         )

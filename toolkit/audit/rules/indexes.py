@@ -7,9 +7,19 @@ import re
 from collections import defaultdict
 from collections.abc import Iterator
 
-from toolkit.audit.context import AuditContext, fmt_list, quote_ident
+from toolkit.audit.context import AuditContext, fmt_list
 from toolkit.facts import index_ref, table_ref
-from toolkit.model import Category, Finding, Index, Level, ObjectRef, Policy, Table
+from toolkit.model import (
+    Category,
+    Cause,
+    Finding,
+    Index,
+    Level,
+    ObjectRef,
+    Policy,
+    Table,
+    quote_ident,
+)
 from toolkit.registry import RuleInfo, Stage, rule
 
 UNINDEXED_FOREIGN_KEY = RuleInfo(
@@ -84,6 +94,7 @@ def unindexed_foreign_key(ctx: AuditContext) -> Iterator[Finding]:
                 location=ctx.locate.foreign_key(t, fk), level=level,
                 evidence={"columns": list(fk.columns), "references": fk.ref_table,
                           "policies": sorted(readers)},
+                cause=Cause.missing_index(fk.columns),
             )
 
 
@@ -119,7 +130,7 @@ def policy_column_unindexed(ctx: AuditContext) -> Iterator[Finding]:
                             f"({quote_ident(col)});",
                 location=min(locs, key=lambda loc: (loc.file, loc.line)) if locs
                 else ctx.locate.table(t),
-                evidence={"column": col, "policies": names},
+                evidence={"column": col, "policies": names}, cause=Cause.missing_index((col,)),
             )
 
 

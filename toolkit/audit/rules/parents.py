@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from toolkit.audit.context import AuditContext, fmt_list, quote_ident
+from toolkit.audit.context import AuditContext, fmt_list
 from toolkit.facts import policy_ref
 from toolkit.facts.scope import BLOCKING
-from toolkit.model import Category, Finding, ForeignKey, Level, Policy, Table
+from toolkit.model import Category, Cause, Finding, ForeignKey, Level, Policy, Table, quote_ident
 from toolkit.registry import RuleInfo, Stage, rule
 
 PARENT_KEY_NOT_CHECKED = RuleInfo(
@@ -123,4 +123,5 @@ def _finding(ctx: AuditContext, t: Table, p: Policy, found: list[tuple[ForeignKe
                     f"(select 1 from {parent.identity} p where {match}{pin}));",
         location=ctx.locate.policy(p),
         evidence={"keys": keys, "commands": commands, "with_check": p.with_check, "using": p.using},
+        cause=Cause.parent_key(key.columns for key, _, _ in found),
     )

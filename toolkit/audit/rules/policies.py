@@ -8,9 +8,9 @@ import re
 from collections import defaultdict
 from collections.abc import Iterator
 
-from toolkit.audit.context import AuditContext, api_roles_of, expand_commands, fmt_list, quote_ident
+from toolkit.audit.context import AuditContext, api_roles_of, expand_commands, fmt_list
 from toolkit.facts import policy_ref, table_ref
-from toolkit.model import Category, Finding, Level, Location, Policy, Table
+from toolkit.model import Category, Cause, Finding, Level, Location, Policy, Table, quote_ident
 from toolkit.registry import RuleInfo, Stage, rule
 from toolkit.sql.policy_expr import ExprFacts
 
@@ -111,6 +111,7 @@ def policy_always_true(ctx: AuditContext) -> Iterator[Finding]:
                         "-- or drop the policy if these roles should not write at all",
             location=ctx.locate.policy(p), level=level,
             evidence={"roles": reach, "clauses": clauses, "policy_roles": list(p.roles)},
+            cause=Cause.ANON_WRITE if "anon" in reach else None,
         )
 
 
@@ -168,7 +169,7 @@ def update_without_with_check(ctx: AuditContext) -> Iterator[Finding]:
         yield UPDATE_WITHOUT_WITH_CHECK.finding(
             policy_ref(p), message, remediation=fix, location=ctx.locate.policy(p),
             evidence={"roles": sorted(reach), "owner_columns": sorted(owners), "using": p.using,
-                      "with_check": p.with_check},
+                      "with_check": p.with_check}, cause=Cause.OWNER_NOT_PINNED,
         )
 
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from toolkit.audit.context import AuditContext, api_roles_of, expand_commands, quote_ident
+from toolkit.audit.context import AuditContext, api_roles_of, expand_commands
 from toolkit.facts import policy_ref
-from toolkit.model import Category, Finding, Level, Policy
+from toolkit.model import Category, Cause, Finding, Level, Policy, quote_ident
 from toolkit.registry import RuleInfo, Stage, rule
 
 POLICY_INFINITE_RECURSION = RuleInfo(
@@ -93,5 +93,6 @@ def policy_infinite_recursion(ctx: AuditContext) -> Iterator[Finding]:
                                 "(select private.<name>()));",
                     location=ctx.locate.policy(p),
                     evidence={"path": list(path), "role": role, "reads": sorted(reads)},
+                    cause=Cause.POLICY_RECURSION,
                 )
                 break

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from toolkit.audit.context import AuditContext, fmt_list
 from toolkit.facts import table_ref
-from toolkit.model import Category, Finding, Level
+from toolkit.model import Category, Cause, Finding, Level
 from toolkit.registry import RuleInfo, Stage, rule
 
 RLS_DISABLED = RuleInfo(
@@ -51,6 +51,7 @@ def rls_disabled(ctx: AuditContext) -> Iterator[Finding]:
             location=loc,
             evidence={"roles": {r: list(c) for r, c in reach.items()},
                       "disabled_by_later_migration": disabled_later},
+            cause=Cause.RLS_OFF,
         )
 
 
@@ -66,7 +67,7 @@ def policy_without_rls(ctx: AuditContext) -> Iterator[Finding]:
             f"({fmt_list(names)}) but row level security is off, so they restrict nothing",
             remediation=f"alter table {t.identity} enable row level security;",
             location=ctx.locate.rls_disabled(t),
-            evidence={"policies": sorted(names)},
+            evidence={"policies": sorted(names)}, cause=Cause.RLS_OFF,
         )
 
 

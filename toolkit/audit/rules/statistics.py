@@ -10,10 +10,10 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 
-from toolkit.audit.context import AuditContext, quote_ident
+from toolkit.audit.context import AuditContext
 from toolkit.audit.rules.indexes import leads
 from toolkit.facts import index_ref, table_ref
-from toolkit.model import Category, Finding, Index, Level, ObjectRef, Table, TableStats
+from toolkit.model import Category, Finding, Index, Level, ObjectRef, Table, TableStats, quote_ident
 from toolkit.registry import RuleInfo, Stage, rule
 
 UNUSED_INDEX = RuleInfo(

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from toolkit.audit.context import AuditContext, api_roles_of, expand_commands, fmt_list, quote_ident
+from toolkit.audit.context import AuditContext, api_roles_of, expand_commands, fmt_list
 from toolkit.facts import policy_ref
-from toolkit.model import Category, Finding, Level, Policy
+from toolkit.model import Category, Finding, Level, Policy, quote_ident
 from toolkit.registry import RuleInfo, Stage, rule
 
 STORAGE_POLICY_NOT_OWNER_SCOPED = RuleInfo(

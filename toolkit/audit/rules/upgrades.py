@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from toolkit.audit.context import AuditContext, fmt_list, quote_ident
+from toolkit.audit.context import AuditContext, fmt_list
 from toolkit.facts import table_ref
-from toolkit.model import Category, Finding, Level, ObjectRef, Table
+from toolkit.model import Category, Finding, Level, ObjectRef, Table, quote_ident
 from toolkit.registry import RuleInfo, Stage, rule
 
 FOREIGN_KEY_TO_AUTH_UNIQUE = RuleInfo(

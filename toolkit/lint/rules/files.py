@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 from toolkit.lint.source import LintContext, ParsedFile, file_ref
 from toolkit.migrations import CLI_PATTERN
-from toolkit.model import Category, Finding, Level, Location
+from toolkit.model import Category, Cause, Finding, Level, Location
 from toolkit.naming import snake_case
 from toolkit.registry import RuleInfo, Stage, register, rule
 
@@ -54,9 +54,10 @@ def check_file_name(pf: ParsedFile, ctx: LintContext) -> Iterator[Finding]:
     m = STRICT_NAME.match(name)
     if m and _valid_timestamp(m.group(1)):
         return
+    skipped = not CLI_PATTERN.match(name)
     if m:
         why = f"version {m.group(1)} is not a real UTC date and time (YYYYMMDDHHMMSS)"
-    elif not CLI_PATTERN.match(name):
+    elif skipped:
         why = "the Supabase CLI skips it: the name must match <digits>_<name>.sql"
     elif len(CLI_PATTERN.match(name).group(1)) != 14:  # type: ignore[union-attr]
         why = "the version is not 14 digits (YYYYMMDDHHMMSS), so it sorts unpredictably against others"
@@ -70,6 +71,7 @@ def check_file_name(pf: ParsedFile, ctx: LintContext) -> Iterator[Finding]:
         f"{name}: {why}",
         location=Location(pf.rel, 1, 1),
         remediation=fix + " Rename only files that were never applied anywhere.",
+        cause=Cause.SKIPPED_BY_CLI if skipped else None,
     )
 
 
@@ -88,8 +90,6 @@ def check_empty(pf: ParsedFile, ctx: LintContext) -> Iterator[Finding]:
 def check_syntax(pf: ParsedFile, ctx: LintContext) -> Iterator[Finding]:
     err = pf.syntax_error
     if err is not None:
-        yield SQL_SYNTAX_ERROR.finding(
-            file_ref(pf),
-            f"syntax error: {err.message}",
-            location=Location(pf.rel, err.line, err.column),
-        )
+        said = err.message if err.message.startswith("syntax error") else f"syntax error: {err.message}"
+        yield SQL_SYNTAX_ERROR.finding(file_ref(pf), said, location=Location(pf.rel, err.line, err.column),
+                                       cause=Cause.SYNTAX_ERROR)

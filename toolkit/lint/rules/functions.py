@@ -8,7 +8,7 @@ from typing import Any
 from postgast import pg_query_pb2 as pb
 
 from toolkit.lint.source import LintContext, ParsedFile, stmt_location
-from toolkit.model import Category, Finding, Level, ObjectRef
+from toolkit.model import Category, Cause, Finding, Level, ObjectRef
 from toolkit.registry import RuleInfo, Stage, rule
 
 SECURITY_DEFINER_WITHOUT_SEARCH_PATH = RuleInfo(
@@ -52,5 +52,5 @@ def check_definer(pf: ParsedFile, ctx: LintContext) -> Iterator[Finding]:
             f"SECURITY DEFINER {what} {shown} has no `set search_path`: it runs with its owner's rights but "
             "resolves names through the caller's search_path, which the caller controls",
             location=stmt_location(pf, stmt),
-            evidence={"function": shown},
+            evidence={"function": shown}, cause=Cause.SEARCH_PATH,
         )

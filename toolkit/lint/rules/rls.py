@@ -9,7 +9,7 @@ from typing import Any
 from postgast import pg_query_pb2 as pb
 
 from toolkit.lint.source import LintContext, ParsedFile, range_var_name, stmt_location
-from toolkit.model import Category, Finding, Level, Location, ObjectRef
+from toolkit.model import Category, Cause, Finding, Level, Location, ObjectRef
 from toolkit.registry import RuleInfo, Stage, rule
 
 TABLE_WITHOUT_RLS = RuleInfo(
@@ -118,7 +118,7 @@ def check_table_without_rls(pf: ParsedFile, ctx: LintContext) -> Iterator[Findin
                 location=pf.node_location(rv.location, stmt), level=Level.INFO,
                 remediation="Nothing to change while the event trigger stays; writing the `alter table` "
                 "anyway keeps the migration safe on its own.",
-                evidence={"schema": name[0], "table": name[1], "event_trigger": guard[0]},
+                evidence={"schema": name[0], "table": name[1], "event_trigger": guard[0]}, cause=Cause.RLS_OFF,
             )
             continue
         later = _enabled_later(pf, ctx, name)
@@ -130,7 +130,7 @@ def check_table_without_rls(pf: ParsedFile, ctx: LintContext) -> Iterator[Findin
                 location=pf.node_location(rv.location, stmt), level=Level.INFO,
                 remediation="Nothing to change in this file; a new migration should enable RLS where it "
                 "creates the table.",
-                evidence={"schema": name[0], "table": name[1], "enabled_in": later},
+                evidence={"schema": name[0], "table": name[1], "enabled_in": later}, cause=Cause.RLS_OFF,
             )
             continue
         yield TABLE_WITHOUT_RLS.finding(
@@ -140,7 +140,7 @@ def check_table_without_rls(pf: ParsedFile, ctx: LintContext) -> Iterator[Findin
             location=pf.node_location(rv.location, stmt),
             remediation=f"Add `alter table {qual} enable row level security;` to this migration, with policies for "
             "the access you intend.",
-            evidence={"schema": name[0], "table": name[1]},
+            evidence={"schema": name[0], "table": name[1]}, cause=Cause.RLS_OFF,
         )
 
 
@@ -189,5 +189,5 @@ def check_rls_disabled(pf: ParsedFile, ctx: LintContext) -> Iterator[Finding]:
             remediation=f"Keep RLS on and change the policies instead; if {qual} must be open, say so with a policy "
             "and suppress this finding with a reason.",
             level=Level.ERROR if exposed else Level.WARN,
-            evidence={"schema": name[0], "table": name[1], "exposed": exposed},
+            evidence={"schema": name[0], "table": name[1], "exposed": exposed}, cause=Cause.RLS_OFF,
         )
