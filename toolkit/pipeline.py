@@ -120,13 +120,12 @@ def audit(project: Project, opts: AuditOptions, progress: Progress, run: RunResu
         run.ran(Stage.AUDIT)
         if opts.probe and db.throwaway and applied.complete:
             from toolkit.probe import run_probe
-            from toolkit.static_twins import merge_static_twins
 
             with run.timed("probe"):
                 pause_point("probe")
                 probe_result = run_probe(db, snapshot, settings=project.settings, facts=facts,
                                          progress=progress)
-            run.findings = merge_static_twins(run.findings + probe_result.findings)
+            run.findings += probe_result.findings
             run.info["probe"] = probe_result.summary
             run.ran(Stage.PROBE)
     run.findings += [failed_migration(failure) for failure in applied.failures]
