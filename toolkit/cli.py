@@ -162,12 +162,14 @@ def timeout_option(fn: F) -> F:
                              "default: the statement_timeout setting, else 60s).")(fn)
 
 
-def load_project(project_dir: Path | None, config_file: Path | None, *, migrations: bool = False) -> Any:
+def load_project(project_dir: Path | None, config_file: Path | None, *, folder_optional: bool = False,
+                 migrations: bool = False) -> Any:
     """The project and its settings; with `migrations`, one whose migrations folder exists (a
-    command with nothing to apply says so, rather than report "No findings.")."""
+    command with nothing to apply says so, rather than report "No findings."); with
+    `folder_optional`, the current folder's settings when there is no supabase/ folder."""
     from toolkit.project import find_project, read_settings
 
-    project = find_project(project_dir)
+    project = find_project(project_dir, folder_optional=folder_optional)
     if config_file is not None:
         project.settings, project.settings_file = read_settings(project.root, config_file)
     if migrations:
@@ -307,7 +309,11 @@ def audit(ctx: click.Context, obj: Ctx, project_dir: Path | None, config_file: P
         from toolkit.engine.url import redact
 
         click.echo(f"supakit: auditing the live database {redact(db_url)} from SUPAKIT_DB_URL", err=True)
-    project = checked_rules(load_project(project_dir, config_file, migrations=not db_url))
+    project = checked_rules(load_project(project_dir, config_file, folder_optional=bool(db_url),
+                                         migrations=not db_url))
+    if pending_only and not project.has_folder:
+        fail("--pending-only needs the project's supabase/migrations folder (run it inside the project, "
+             "or pass --project-dir)")
     opts = AuditOptions(engine=engine, exposure=exposure, keep_going=keep_going, probe=not no_probe,
                         db_url=db_url, pending_only=pending_only, seed=not no_seed,
                         statement_timeout=statement_timeout, jobs=jobs)
@@ -447,7 +453,8 @@ def new(name: str, project_dir: Path | None, config_file: Path | None, table: st
 
         known = project_types(project)
     content = build_content(name, table=table, schema=schema, owner_column=None if no_owner else owner_column,
-                            columns=list(columns), public_read=public_read, sql=sql_text, known_types=known)
+                            columns=list(columns), public_read=public_read, sql=sql_text, project=project,
+                            known_types=known)
     created = new_migration(project.migrations_dir, name, content)
     for warning in created.warnings:
         click.echo(f"supakit: warning: {warning}", err=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from toolkit.model import Category, Finding, Level, Location, ObjectRef, Stage
@@ -42,6 +43,13 @@ MIGRATION_HISTORY_UNAVAILABLE = register(RuleInfo(
     stage=Stage.DRIFT,
     fix="Audit with a role that can read the history table, or ignore this when the database is "
         "not managed with `supabase db push`."))
+
+DRIFT_NOT_CHECKED = register(RuleInfo(
+    id="drift_not_checked", level=Level.INFO, category=Category.HYGIENE,
+    summary="supakit audit --db-url ran outside a project: the database was audited, its migration "
+            "history not compared with any files.",
+    stage=Stage.DRIFT,
+    fix="Run it inside the project (or with --project-dir) to check migration drift too."))
 
 HISTORY_TABLE = "supabase_migrations.schema_migrations"
 HISTORY = f"select version, name, statements from {HISTORY_TABLE} order by version"
@@ -191,6 +199,14 @@ def _statement_line(text: str, index: int) -> int:
     except SqlSyntaxError as e:
         return e.line
     return stmts[index].line if index < len(stmts) else (stmts[-1].end_line if stmts else 1)
+
+
+def not_checked(where: Path) -> Finding:
+    """The finding of a live audit with no migrations folder to compare the history with."""
+    return DRIFT_NOT_CHECKED.finding(
+        ObjectRef("table", "supabase_migrations", "schema_migrations"),
+        f"migration drift was not checked: no supabase/ folder in {where} or any parent "
+        "(the database itself was audited)")
 
 
 def compare(history: History, files: Sequence[MigrationFile]) -> Drift:

@@ -11,7 +11,7 @@ import re
 import time
 import types
 import typing
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from enum import Enum
 from typing import Any
@@ -97,13 +97,16 @@ class ObjectRef:
         """The name a report shows, quoted where Postgres would quote it."""
         name = quote_ident(self.name) if self.type in _IDENTIFIER_TYPES else self.name
         base = f"{self.schema}.{name}" if self.schema else name
-        return f"{base} on {self.parent}" if self.parent else base
+        return f"{base} on {self.owner}" if self.parent else base
 
     @property
     def owner(self) -> str:
-        """The object a report files this one under: a policy, index or column under its
-        table (named as Postgres names it), anything else under itself."""
-        return self.parent or self.label
+        """The object a report files this one under, named as Postgres names it: a policy,
+        index or column under its table, anything else under itself."""
+        if self.parent is None:
+            return self.label
+        schema, dot, name = self.parent.partition(".")
+        return f"{schema}.{quote_ident(name)}" if dot else quote_ident(self.parent)
 
 
 class Cause:
@@ -115,11 +118,21 @@ class Cause:
     SEARCH_PATH = "search_path_not_pinned"  # the function resolves names through the caller's path
     SYNTAX_ERROR = "syntax_error"  # the file does not parse
     SKIPPED_BY_CLI = "skipped_by_cli"  # the Supabase CLI never applies this file
+    POLICY_RECURSION = "policy_recursion"  # a policy of the table reads it again under RLS
+    OWNER_NOT_PINNED = "owner_not_pinned"  # an update may hand a row to another user or organisation
+    ANON_WRITE = "anon_write"  # anon adds, changes or deletes the table's rows
+    FUNCTION_EXPOSED = "function_exposed"  # the API roles call the function and reach data through it
 
     @staticmethod
     def missing_index(columns: tuple[str, ...] | list[str]) -> str:
         """The index that both a foreign key and a policy want."""
         return f"missing_index({','.join(columns)})"
+
+    @staticmethod
+    def parent_key(keys: Iterable[Iterable[str]]) -> str:
+        """Writes that may attach a row under someone else's parent row through these foreign
+        keys (their columns)."""
+        return f"parent_key({';'.join(sorted({','.join(k) for k in keys}))})"
 
 
 @dataclass

@@ -129,13 +129,12 @@ def audit(project: Project, opts: AuditOptions, progress: Progress, run: RunResu
         run.ran(Stage.AUDIT)
         if opts.probe and db.throwaway and applied.complete:
             from toolkit.probe import run_probe
-            from toolkit.static_twins import merge_static_twins
 
             with run.timed("probe"):
                 pause_point("probe")
                 probe_result = run_probe(db, snapshot, settings=project.settings, facts=facts,
                                          progress=progress, jobs=opts.probe_jobs())
-            run.findings = merge_static_twins(run.findings + probe_result.findings)
+            run.findings += probe_result.findings
             run.info["probe"] = probe_result.summary
             run.ran(Stage.PROBE)
     run.findings += [failed_migration(failure) for failure in applied.failures]
@@ -184,10 +183,10 @@ def audit_url(project: Project, opts: AuditOptions, progress: Progress, run: Run
                         user=deployed.user)
         progress(f"exposed schemas {', '.join(exposed)} (from {source}); behaves like exposure "
                  f"{deployed.exposure}")
-        history = read_history(conn)
+        history = read_history(conn) if project.has_folder else None
         # Which stages ran decides which suppressions can be called unused.
-        drift_stage = (Stage.DRIFT,) if history.applied is not None else ()
-        if opts.pending_only:
+        drift_stage = (Stage.DRIFT,) if history is None or history.applied is not None else ()
+        if opts.pending_only and history is not None:
             drift = compare(history, files)
             run.timings["drift"] = time.perf_counter() - t0
             run.findings += drift.findings
@@ -208,18 +207,20 @@ def audit_url(project: Project, opts: AuditOptions, progress: Progress, run: Run
 
 
 def _audit_catalog_beside_drift(conn: psycopg.Connection, project: Project, exposed: tuple[str, ...],
-                                extra_search_path: tuple[str, ...], history: History,
+                                extra_search_path: tuple[str, ...], history: History | None,
                                 files: list[MigrationFile], run: RunResult) -> None:
     """Drift findings, then the catalog's, with the runtime statistics only a live database has.
     The drift comparison (mostly libpg_query, which runs without the GIL) goes on a thread while
     the snapshot waits on the server and the rules run: on 1,000 tables that hides most of its
-    half second."""
+    half second. Without a project (`history` None) the drift is only said not to be checked."""
     from concurrent.futures import ThreadPoolExecutor
 
     from toolkit.catalog import take_snapshot
-    from toolkit.drift import Drift, compare
+    from toolkit.drift import Drift, compare, not_checked
 
     def timed_compare() -> Drift:
+        if history is None:
+            return Drift([not_checked(project.root)])
         with run.timed("drift"):
             return compare(history, files)
 

@@ -53,6 +53,7 @@ class Project:
     config: SupabaseConfig
     settings: dict[str, Any] = field(default_factory=lambda: dict(SETTINGS_DEFAULTS))
     settings_file: Path | None = None
+    has_folder: bool = True  # False: no supabase/ folder, only a live database to audit
 
     @property
     def migrations_dir(self) -> Path:
@@ -88,7 +89,11 @@ class Project:
         return option or self.settings.get("exposure") or "legacy"
 
 
-def find_project(project_dir: Path | None = None, *, start: Path | None = None) -> Project:
+def find_project(project_dir: Path | None = None, *, start: Path | None = None,
+                 folder_optional: bool = False) -> Project:
+    """The project at `project_dir`, or in the nearest folder holding supabase/. With
+    `folder_optional` (a live database to audit) and no such folder, a project of the current
+    folder's settings and Supabase's defaults, with no migrations."""
     if project_dir is not None:
         root = project_dir
         if not root.exists():
@@ -104,6 +109,10 @@ def find_project(project_dir: Path | None = None, *, start: Path | None = None) 
                 root = cand
                 break
         else:
+            if folder_optional:
+                settings, settings_file = read_settings(here)
+                return Project(root=here, supabase_dir=here / "supabase", config=SupabaseConfig(),
+                               settings=settings, settings_file=settings_file, has_folder=False)
             raise ConfigError(
                 f"no supabase/ folder found in {here} or any parent; run `supabase init`, "
                 "or pass --project-dir"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.audit.conftest import Audited
-from toolkit.audit.rules.exposure import is_sensitive
+from toolkit.facts.sensitive import is_sensitive
 from toolkit.model import Level
 
 A = "20240101000000_exposure.sql"

@@ -19,6 +19,10 @@ FILES = {
     alter table public.posts enable row level security;
     create policy "anon edits" on public.posts for update to anon using (true) with check (true);
     create policy "auth inserts" on public.posts for insert to authenticated with check (true);
+    create policy "anon posts" on public.posts for insert to anon with check (true);
+    create table public.waitlist (id bigint primary key, email text not null);
+    alter table public.waitlist enable row level security;
+    create policy "anon signs up" on public.waitlist for insert to anon with check (true);
     create policy "public read" on public.posts for select using (true);
     create policy "owner deletes" on public.posts for delete to authenticated
       using ((select auth.uid()) = user_id);
@@ -45,6 +49,31 @@ FILES = {
     create policy "drafts only" on public.loose_handoff for update to authenticated
       using (status = 'draft');
     create policy "loose read" on public.loose_handoff for select to authenticated using (true);
+
+    create table public.wiki (id bigint primary key, author_id uuid references auth.users (id), status text);
+    alter table public.wiki enable row level security;
+    create policy "wiki read" on public.wiki for select to authenticated using (true);
+    create policy "wiki edit" on public.wiki for update to authenticated
+      using ((select auth.uid()) = author_id) with check (status in ('draft', 'published'));
+    create table public.diary (id bigint primary key, author_id uuid references auth.users (id), status text);
+    alter table public.diary enable row level security;
+    create policy "diary read own" on public.diary for select to authenticated
+      using ((select auth.uid()) = author_id);
+    create policy "diary edit" on public.diary for update to authenticated
+      using ((select auth.uid()) = author_id) with check (status in ('draft', 'published'));
+
+    create table public.squads (id bigint primary key, owner_id uuid references auth.users (id));
+    alter table public.squads enable row level security;
+    create policy "own squads" on public.squads for select to authenticated
+      using ((select auth.uid()) = owner_id);
+    create table public.squad_tasks (id bigint primary key, team_id bigint references public.squads (id),
+      title text);
+    alter table public.squad_tasks enable row level security;
+    create policy "squad tasks read" on public.squad_tasks for select to authenticated using (true);
+    create policy "squad tasks move" on public.squad_tasks for update to authenticated
+      using (team_id in (select s.id from public.squads s)) with check (team_id in (select s.id from public.squads s));
+    create policy "squad tasks rename" on public.squad_tasks for update to authenticated
+      using (team_id in (select s.id from public.squads s)) with check (title <> '');
 
     create table public.notes (id bigint primary key, owner_id uuid, body text);
     alter table public.notes enable row level security;
@@ -105,6 +134,14 @@ def test_policy_always_true_is_warn_for_authenticated(w: Audited) -> None:
     f = w.one("policy_always_true", "public.auth inserts on public.posts")
     assert f.level is Level.WARN
     assert f.evidence["clauses"] == ["WITH CHECK"]
+
+
+def test_policy_always_true_anon_insert_is_a_warning_only_where_rows_are_nobodys(w: Audited) -> None:
+    spam = w.one("policy_always_true", "public.anon signs up on public.waitlist")
+    assert spam.level is Level.WARN
+    assert spam.message.endswith("(a spam risk: public.waitlist holds no user or tenant data)")
+    in_someones_name = w.one("policy_always_true", "public.anon posts on public.posts")
+    assert in_someones_name.level is Level.ERROR
 
 
 def test_policy_always_true_quiet_for_select_owner_and_ungranted(w: Audited) -> None:
@@ -202,3 +239,30 @@ def test_update_without_with_check_matches_postgres_behaviour(w: Audited) -> Non
     assert free == "updated 1"
     w.none("update_without_with_check", "public.owner only on public.handoff")
     assert w.findings("update_without_with_check", "public.drafts only on public.loose_handoff")
+
+
+def test_explicit_with_check_that_frees_the_owner_matches_postgres_behaviour(w: Audited) -> None:
+    """An explicit WITH CHECK that ignores the owner lets the author hand the row over, unless
+    the SELECT policies pin the owner: PostgREST's filtered UPDATE must be able to read the new row."""
+    a, b = uuid.uuid4(), uuid.uuid4()
+    with w.db.connect(superuser=True) as conn:
+        conn.execute("insert into auth.users (id) values (%s), (%s)", (a, b))
+        conn.execute("insert into public.wiki values (1, %s, 'draft')", (a,))
+        conn.execute("insert into public.diary values (1, %s, 'draft')", (a,))
+    handed = _update_as(w, a, f"update public.wiki set author_id = '{b}' where id = 1")
+    assert handed == "updated 1"
+    kept = _update_as(w, a, f"update public.diary set author_id = '{b}' where id = 1")
+    assert "row-level security" in kept
+    f = w.one("update_without_with_check", "public.wiki edit on public.wiki")
+    assert f.level is Level.WARN and f.evidence["owner_columns"] == ["author_id"]
+    assert "neither its WITH CHECK nor the SELECT policies of authenticated tie author_id" in f.message
+    assert f.remediation.endswith("with check ((status = ANY (ARRAY['draft'::text, 'published'::text])) "
+                                  "and author_id = (select auth.uid()));")
+    w.none("update_without_with_check", "public.diary edit on public.diary")
+
+
+def test_a_check_through_a_table_read_only_by_its_owner_pins_the_column(w: Audited) -> None:
+    """`team_id in (select s.id from public.squads s)`: the squads' RLS shows the caller only
+    their own, so the team cannot be changed to someone else's."""
+    w.none("update_without_with_check", "public.squad tasks move on public.squad_tasks")
+    w.one("update_without_with_check", "public.squad tasks rename on public.squad_tasks")

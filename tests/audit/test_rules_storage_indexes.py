@@ -23,6 +23,14 @@ FILES = {
     create policy "avatars own update" on storage.objects for update to authenticated
       using (bucket_id = 'avatars' and owner = (select auth.uid()));
     create policy "anything goes" on storage.objects for delete to authenticated using (true);
+    create table public.chats (id uuid primary key, shared boolean not null default false);
+    insert into storage.buckets (id, name, public) values ('chat-images', 'chat-images', false);
+    create policy "chat images" on storage.objects for select to authenticated
+      using (bucket_id = 'chat-images' and ((storage.foldername(name))[1] = (select auth.uid())::text
+        or exists (select 1 from public.chats c where c.id::text = (storage.foldername(name))[2] and c.shared)));
+    create policy "chat images or anyone" on storage.objects for select to authenticated
+      using (bucket_id = 'chat-images' and ((select auth.role()) = 'authenticated'
+        or exists (select 1 from public.chats c where c.id::text = (storage.foldername(name))[2] and c.shared)));
     """,
     B: """
     create table public.projects (id bigint primary key, name text);
@@ -84,6 +92,17 @@ def test_storage_policy_quiet(w: Audited) -> None:
     w.none("storage_policy_not_owner_scoped", "storage.contracts own folder on storage.objects")
     w.none("storage_policy_not_owner_scoped", "storage.avatars read on storage.objects")
     w.none("storage_policy_not_owner_scoped", "storage.avatars own update on storage.objects")
+
+
+def test_storage_policy_scoped_by_the_caller_or_a_related_row_is_a_warning(w: Audited) -> None:
+    f = w.one("storage_policy_not_owner_scoped", "storage.chat images on storage.objects")
+    assert f.level is Level.WARN
+    assert f.message.startswith("storage policy 'chat images' lets authenticated select objects in bucket "
+                                "chat-images (private) that are not the caller's when a related row allows "
+                                "it: EXISTS(SELECT 1 FROM public.chats AS c")
+    assert len(f.evidence["related_branches"]) == 1 and "c.shared" in f.evidence["related_branches"][0]
+    g = w.one("storage_policy_not_owner_scoped", "storage.chat images or anyone on storage.objects")
+    assert g.level is Level.ERROR and "any object" in g.message  # one branch admits any object
 
 
 def test_storage_policies_not_reported_by_other_rules(w: Audited) -> None:

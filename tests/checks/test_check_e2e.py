@@ -115,6 +115,17 @@ def test_base_ref_and_lock_file(engine: Any, repo: Callable[..., Project]) -> No
     assert [edited["evidence"]["source"]] + [m["evidence"]["source"] for m in edited["merged"]] == ["git", "lock"]
 
 
+def test_base_judges_the_change_at_full_strength_and_history_by_what_followed(
+        engine: Any, repo: Callable[..., Project]) -> None:
+    project = repo({"20240101000000_t.sql": "create table public.t (id bigint primary key);\n",
+                    "20240102000000_t_rls.sql": "alter table public.t enable row level security;\n"})
+    (project.migrations_dir / "20240103000000_u.sql").write_text("create table public.u (id bigint primary key);\n")
+    (project.migrations_dir / "20240104000000_u_rls.sql").write_text("alter table public.u enable row level security;\n")
+    code, out, _ = check(project.root, "--base", "base", "--no-probe", "--format", "json")
+    levels = {f["object"]["name"]: f["level"] for f in json.loads(out)["findings"] if f["rule"] == "table_without_rls"}
+    assert code == 1 and levels == {"t": "info", "u": "error"}
+
+
 def test_nothing_to_check_exits_2(tmp_path: Path) -> None:
     (tmp_path / "supabase").mkdir()
     code, _, err = check(tmp_path)

@@ -7,7 +7,12 @@ from collections.abc import Callable
 import pytest
 
 from tests.checks.conftest import A, git
-from toolkit.checks.immutability import HistoryCheck, check_against_base, check_history
+from toolkit.checks.immutability import (
+    HistoryCheck,
+    check_against_base,
+    check_history,
+    compare_with_base,
+)
 from toolkit.errors import SupakitError
 from toolkit.project import Project
 
@@ -23,6 +28,14 @@ def test_untouched_history_and_a_new_later_migration_pass(repo: Repo) -> None:
     assert found(project) == []
     (project.migrations_dir / "20240103000000_c.sql").write_text("select 1;\n")
     assert found(project) == []
+
+
+def test_the_change_is_the_new_and_edited_migrations(repo: Repo) -> None:
+    project = repo()
+    (project.migrations_dir / "20240102000000_b.sql").write_text("-- changed\n")
+    (project.migrations_dir / "20240103000000_c.sql").write_text("select 1;\n")
+    _, changed = compare_with_base(project, "base")
+    assert changed == {"supabase/migrations/20240102000000_b.sql", "supabase/migrations/20240103000000_c.sql"}
 
 
 def test_an_edited_migration(repo: Repo) -> None:
@@ -113,6 +126,15 @@ def test_head_is_the_default_base_and_a_committed_edit_is_fine_there(repo: Repo)
     assert [f.rule for f in history(project).findings] == ["migration_edited"]
     git(project.root.parent, "commit", "-qam", "edit")
     assert history(project).findings == []
+
+
+def test_without_base_the_change_is_what_differs_from_head(repo: Repo) -> None:
+    project = repo()
+    (project.migrations_dir / "20240103000000_c.sql").write_text("select 1;\n")
+    assert history(project).changed == {"supabase/migrations/20240103000000_c.sql"}
+    git(project.root.parent, "add", "-A")
+    git(project.root.parent, "commit", "-qm", "c")
+    assert history(project).changed == frozenset()
 
 
 def test_in_ci_the_merge_base_of_the_target_branch(repo: Repo) -> None:

@@ -197,3 +197,47 @@ def test_bad_lint_settings_are_one_clear_error(lint_sql: LintSql, settings: str,
 
     with pytest.raises(ConfigError, match=message):
         lint_sql("select 1;", settings=settings)
+
+
+def test_table_without_rls_judges_the_folder_as_one_history(lint_sql: LintSql) -> None:
+    files = {
+        "20240101000000_tables.sql": "create table public.notes (id int);\ncreate table public.logs (id int);\n",
+        "20240105000000_secure.sql": "alter table public.notes enable row level security;\n",
+    }
+    found = {f.object.name: f for f in lint_sql(files, rule="table_without_rls")}
+    assert found["notes"].level is Level.INFO
+    assert "supabase/migrations/20240105000000_secure.sql enables it later" in found["notes"].message
+    assert found["notes"].evidence["enabled_in"] == "supabase/migrations/20240105000000_secure.sql"
+    assert found["logs"].level is Level.ERROR  # no file ever enables it
+
+
+def test_table_without_rls_judges_a_strict_file_on_its_own(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from tests.conftest import write_project
+    from toolkit.lint import lint_project
+
+    project = write_project(tmp_path, {
+        "20240101000000_tables.sql": "create table public.notes (id int);\n",
+        "20240105000000_secure.sql": "alter table public.notes enable row level security;\n",
+    })
+    strict = frozenset({"supabase/migrations/20240101000000_tables.sql"})
+    [f] = [f for f in lint_project(project, squawk=False, strict=strict).findings if f.rule == "table_without_rls"]
+    assert f.level is Level.ERROR
+
+
+def test_table_without_rls_knows_an_event_trigger_that_enables_rls(lint_sql: LintSql) -> None:
+    guard = """
+create table public.before_guard (id int);
+create function private.rls_auto_enable() returns event_trigger language plpgsql as $$
+begin
+  execute 'alter table x enable row level security';
+end $$;
+create event trigger ensure_rls on ddl_command_end execute function private.rls_auto_enable();
+"""
+    found = {f.object.name: f for f in lint_sql({
+        "20240101000000_guard.sql": guard,
+        "20240102000000_tables.sql": "create table public.after_guard (id int);\n",
+    }, rule="table_without_rls")}
+    assert found["before_guard"].level is Level.ERROR  # created before the guard existed
+    after = found["after_guard"]
+    assert after.level is Level.INFO and after.evidence["event_trigger"] == "ensure_rls"
+    assert "supabase/migrations/20240101000000_guard.sql:6:1" in after.message  # the create event trigger

@@ -239,6 +239,21 @@ def test_a_database_without_migration_history_is_an_info_finding(db: Database, t
     assert "pending_migration" not in rules_of(rep)
 
 
+def test_a_live_audit_outside_any_project_audits_and_says_drift_was_not_checked(
+        db: Database, apply_sql: Callable[..., object], public_tmp: Path) -> None:
+    apply_sql(db, FILES)
+    url = make_auditor(db)
+    before = run_cli("audit", "--format", "json", "--db-url", url, "--pending-only", cwd=public_tmp)
+    assert before.returncode == 2 and "--pending-only needs the project's supabase/migrations" in before.stderr
+    res = run_cli("audit", "--format", "json", "--db-url", url, cwd=public_tmp)
+    rep = report_json(res)
+    assert res.returncode == 1  # the database's own findings
+    assert {"rls_disabled", "policy_always_true"} <= set(rules_of(rep))
+    [note] = [f for f in rep["findings"] if f["rule"] == "drift_not_checked"]
+    assert note["level"] == "info" and f"no supabase/ folder in {public_tmp}" in note["message"]
+    assert not {"unknown_remote_migration", "pending_migration"} & set(rules_of(rep))
+
+
 def test_history_the_role_may_not_read_is_an_info_finding(db: Database, apply_sql: Callable[..., object]) -> None:
     project, _ = apply_sql(db, CLEAN)  # type: ignore[misc]
     url = make_auditor(db, history=False)

@@ -16,6 +16,8 @@ import pytest
 from tests.bench.gen_schema import generate_schema
 from tests.conftest import REPO
 from tests.probe.conftest import applied_project
+from tests.probe.test_parents import OWNER_ONLY, TABLES
+from tests.probe.test_policy_errors import RECURSIVE_MEMBERS
 from toolkit.apply import ApplyResult
 from toolkit.engine.base import Database
 from toolkit.model import Snapshot
@@ -37,7 +39,8 @@ def observed(result: ProbeResult) -> dict[str, str]:
     """Everything the probe saw and concluded, without what differs between two databases."""
     tables = [(r.table.identity, r.bucket, r.skipped,
                [(a.caller, a.command, a.purpose, a.outcome, a.rows, a.targeted, a.sqlstate, a.detail,
-                 a.sql, a.policies, a.fakes) for a in r.attempts]) for r in result.tables]
+                 a.sql, a.policies, a.fakes, a.in_policy, a.shown, str(a.parent_key))
+                for a in r.attempts]) for r in result.tables]
     functions = [(f.function.identity, f.skipped, f.given,
                   [(c.caller, c.outcome, c.body, c.response, c.leaked, [ch.evidence() for ch in c.changed],
                     c.sqlstate, c.detail) for c in f.calls]) for f in result.functions]
@@ -78,6 +81,23 @@ def test_generated_schema_with_functions_parallel_is_serial(generated) -> None: 
     assert s["tables_probed"] == 42 and s["functions_probed"] == 40 and s["rpc_calls"] >= 80
     assert "rpc_writes_unwatched" not in s  # the definer writers ran with the watch in place
     assert "probe_rpc_cross_user_read" in {f.rule for f in serial.findings}  # getters without a check
+    assert observed(parallel) == observed(serial)
+
+
+def test_own_requests_and_reparenting_parallel_is_serial(engine, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A's own requests (a recursing policy's errors, told apart with the table's RLS off) and
+    B's rows attached under A's parents (with A looking for them) run in the lanes as well."""
+    tmp_path.chmod(0o755)
+    mdir = tmp_path / "supabase" / "migrations"
+    mdir.mkdir(parents=True)
+    (mdir / "20240101000000_parents.sql").write_text(RECURSIVE_MEMBERS + TABLES + OWNER_ONLY, encoding="utf-8")
+    with applied_project(tmp_path) as world:
+        serial, parallel = serial_and_parallel(*world)
+    purposes = {a.purpose for r in serial.tables for a in r.attempts}
+    assert {"own", "reparent"} <= purposes
+    rules = {f.rule for f in serial.findings}
+    assert {"probe_policy_error", "probe_owner_spoof"} <= rules
+    assert any(not a.shown for r in serial.tables for a in r.attempts if a.parent_key)  # A looked
     assert observed(parallel) == observed(serial)
 
 

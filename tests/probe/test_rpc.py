@@ -15,11 +15,11 @@ from tests.probe.conftest import applied_project
 from toolkit.apply import ApplyResult
 from toolkit.audit import audit_snapshot
 from toolkit.engine.base import Database
+from toolkit.merge import merge_findings
 from toolkit.model import Finding, Level, Snapshot
 from toolkit.probe import ProbeResult, run_probe
 from toolkit.probe.command import summary_line
 from toolkit.project import Project
-from toolkit.static_twins import merge_static_twins
 
 FIXTURE = REPO / "tests" / "fixtures" / "rpc_functions"
 FUNCTIONS = "supabase/migrations/20250301091000_order_functions.sql"
@@ -120,31 +120,43 @@ def test_the_coverage_counts_functions(probed: ProbeResult) -> None:
 def test_the_audit_finding_carries_the_proof_once(world, probed: ProbeResult) -> None:  # type: ignore[no-untyped-def]
     project, _db, applied, snapshot = world
     static = audit_snapshot(snapshot, source_map=applied.source_map, settings=project.settings).findings
-    merged = merge_static_twins(static + probed.findings)
+    merged = merge_findings(static + probed.findings)
     (get_order,) = of(merged, "get_order")
     assert get_order.rule == "security_definer_function_exposed" and get_order.level is Level.ERROR
-    assert {p["rule"] for p in get_order.evidence["probe"]} == {"probe_rpc_cross_user_read",
-                                                                 "probe_rpc_anon_read"}
-    assert "; the probe proved it: user B got back user A's private data" in get_order.message
-    assert {r["caller"] for r in get_order.evidence["requests"]} == {"user B", "anon key"}
+    assert {m.rule for m in get_order.merged} == {"probe_rpc_cross_user_read", "probe_rpc_anon_read"}
+    assert any("user B got back user A's private data" in m.evidence["proof"] for m in get_order.merged)
     (cancel,) = of(merged, "cancel_order")
-    assert cancel.level is Level.ERROR and "a call by user B updated user A's row" in cancel.message
+    assert cancel.level is Level.ERROR
+    assert any("a call by user B updated user A's row" in m.evidence["proof"] for m in cancel.merged)
     (checked,) = of(merged, "get_my_order")
-    assert checked.level is Level.WARN and "probe" not in checked.evidence
+    assert checked.level is Level.WARN and not checked.merged
     # the skipped function keeps both: the static judgement and the probe's reason
     assert {f.rule for f in of(merged, "my_orders_between")} == {
         "security_definer_function_exposed", "probe_rpc_skipped"}
 
 
 def test_the_audit_command_reports_a_proven_function_once(engine) -> None:  # type: ignore[no-untyped-def]
-    """The pipeline joins the two stages' findings (static_twins), whatever runs them."""
-    from toolkit.pipeline import AuditOptions, audit
-    from toolkit.project import find_project
+    """The report folds the two stages' findings on one function into one."""
+    import json
 
-    run = audit(find_project(FIXTURE), AuditOptions(engine="local"), lambda _m: None)
-    assert {f.rule for f in of(run.findings, "get_order")} == {"security_definer_function_exposed"}
-    assert {f.rule for f in of(run.findings, "my_orders_between")} == {
-        "security_definer_function_exposed", "probe_rpc_skipped"}
+    from click.testing import CliRunner
+
+    from toolkit.cli import main
+
+    result = CliRunner().invoke(main, ["audit", "--project-dir", str(FIXTURE), "--format", "json",
+                                       "--fail-on", "never"])
+    assert result.exit_code == 0, result.output
+    findings = json.loads(result.stdout)["findings"]
+
+    def rules(name: str) -> list[list[str]]:
+        return [[f["rule"], *(m["rule"] for m in f["merged"])] for f in findings
+                if f["object"]["name"].startswith(name + "(")]
+
+    (get_order,) = rules("get_order")
+    assert get_order[0] == "security_definer_function_exposed"
+    assert set(get_order[1:]) == {"probe_rpc_cross_user_read", "probe_rpc_anon_read"}
+    assert sorted(r[0] for r in rules("my_orders_between")) == ["probe_rpc_skipped",
+                                                               "security_definer_function_exposed"]
 
 
 def test_the_database_is_left_as_it_was(world, probed: ProbeResult) -> None:  # type: ignore[no-untyped-def]

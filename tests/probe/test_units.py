@@ -7,9 +7,9 @@ from decimal import Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
+from toolkit.facts.scope import Scopes
 from toolkit.model import Column, ForeignKey, Index, Snapshot, Table
 from toolkit.probe.order import fill_order
-from toolkit.probe.scope import Scopes
 from toolkit.probe.solver import domain_check, groups_for
 from toolkit.probe.typeinfo import check_body
 from toolkit.probe.values import (

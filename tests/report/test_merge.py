@@ -101,3 +101,14 @@ def test_suppressed_findings_and_findings_without_a_cause_stay_apart() -> None:
     squawk = [_f("squawk/x", Level.WARN, None, line=n) for n in (1, 2)]
     out = merge_findings([quiet, loud, *squawk, _f("squawk/x", Level.WARN, None, line=2)])
     assert out == [quiet, loud, *squawk] and loud.merged == []  # the exact repeat is gone, nothing folded
+
+
+def test_a_table_whose_name_needs_quotes_is_one_owner_for_its_policies_and_itself() -> None:
+    table = _f("probe_owner_spoof", Level.ERROR, Cause.OWNER_NOT_PINNED,
+               obj=ObjectRef("table", "public", "Team Notes"))
+    policy = _f("update_without_with_check", Level.WARN, Cause.OWNER_NOT_PINNED,
+                obj=ObjectRef("policy", "public", "authors edit", parent="public.Team Notes"))
+    assert table.object.owner == policy.object.owner == 'public."Team Notes"'
+    assert policy.object.label == 'public."authors edit" on public."Team Notes"'
+    assert str(policy.object) == "public.authors edit on public.Team Notes"  # what suppressions match
+    assert merge_findings([policy, table]) == [table] and table.merged == [policy]

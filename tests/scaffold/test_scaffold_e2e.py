@@ -28,6 +28,8 @@ COMBOS: dict[str, list[dict[str, Any]]] = {
                               "columns": ["amount:numeric(10,2)!"]}],
     "keyword_table_custom_owner": [{"table": "order", "owner_column": "buyer_id",
                                     "columns": ["total:numeric!", "placed_at:timestamptz"]}],
+    "task_in_own_project": [{"table": "projects", "columns": ["name:text!"]},
+                            {"table": "tasks", "columns": ["project_id:uuid!->projects", "title:text!"]}],
     "two_fks": [ORGS, {"table": "teams", "owner_column": None, "columns": ["org_id:uuid!->organisations"]},
                 {"table": "tasks", "columns": ["team_id:uuid!->teams", "org_id:uuid->organisations",
                                                "done:boolean!"]}],
@@ -41,7 +43,7 @@ def _scaffold(root: Path, tables: list[dict[str, Any]], *, config: str | None = 
     mdir = root / "supabase" / "migrations"
     for i, t in enumerate(tables):
         opts = {"schema": "public", "owner_column": "user_id", "columns": [], "public_read": False, **t}
-        content = build_content(t["table"], sql=None, **opts)
+        content = build_content(t["table"], sql=None, project=find_project(root), **opts)
         new_migration(mdir, f"create {t['table']}", content, now=NOW + dt.timedelta(minutes=i))
     return find_project(root)
 

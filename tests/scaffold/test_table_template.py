@@ -95,3 +95,26 @@ def test_long_table_names_keep_index_and_policy_names_within_63_bytes() -> None:
 def test_template_file_is_deterministic(tmp_path: Path) -> None:
     spec = TableSpec("notes", columns=[parse_column("title:text!")])
     assert render_table(spec) == render_table(spec)
+
+
+def test_a_key_to_an_owned_parent_is_pinned_in_the_write_checks(tmp_path: Path) -> None:
+    from tests.conftest import write_project
+    from toolkit.scaffold import build_content
+
+    project = write_project(tmp_path, {
+        "20240101000000_projects.sql": "create table public.projects (id uuid primary key, "
+                                       "owner uuid not null references auth.users (id), name text);",
+        "20240101000001_labels.sql": "create table public.labels (id uuid primary key, name text);\n"
+                                     "create table public.tasks (id uuid primary key);",
+    })
+    sql = build_content("tasks", table="tasks2", schema="public", owner_column="user_id", sql=None,
+                        columns=["project_id:uuid!->projects", "label_id->labels", "backup:uuid->projects"],
+                        public_read=False, project=project)
+    pin = "exists (select 1 from public.projects p where p.id = tasks2.{} and p.owner = (select auth.uid()))"
+    insert = sql[sql.index("create policy tasks2_insert_own"):sql.index("create policy tasks2_update_own")]
+    update = sql[sql.index("create policy tasks2_update_own"):sql.index("create policy tasks2_delete_own")]
+    for policy in (insert, update):
+        assert pin.format("project_id") in policy
+        assert f"(tasks2.backup is null or {pin.format('backup')})" in policy  # a nullable key may be empty
+        assert "labels" not in policy  # nobody owns a label
+    assert len(split_statements(sql)) > 0

@@ -115,6 +115,23 @@ class AuditContext:
         return self._modes[key]
 
 
+    def reads_pinned(self, table: Table, role: str, columns: frozenset[str] | None = None) -> bool | None:
+        """Every way `role` may read a row of `table` ties one of `columns` (any column, when
+        None) to the caller: the role reads only its own rows. None when no SELECT policy applies
+        to the role (it reads nothing; what that means is the caller's to say)."""
+        def pins(policy: Policy) -> bool:
+            exprs = self.command_exprs(policy, "select")
+            return bool(exprs) and all(f.caller_scoped and (columns is None or f.caller_columns & columns)
+                                       for f in exprs)
+
+        readers = [p for p in table.policies if p.applies_to(role) and self.command_exprs(p, "select")]
+        if not readers:
+            return None
+        if any(pins(p) for p in readers if not p.permissive):
+            return True
+        return all(pins(p) for p in readers if p.permissive)
+
+
 def api_roles_of(policy: Policy) -> tuple[str, ...]:
     """The API roles a policy applies to (PUBLIC covers both)."""
     if "public" in policy.roles:

@@ -49,8 +49,9 @@ def run_check(project: Project, opts: CheckOptions, progress: Progress, run: Run
             run.info.setdefault("warnings", []).extend(history.warnings)
         run.findings += check_lock(project)
     progress("linting migrations")
+    # The change itself is judged at full strength; merged history in the light of what followed.
     with run.timed("lint"):
-        lint = lint_project(project, squawk=opts.squawk)
+        lint = lint_project(project, squawk=opts.squawk, strict=history.changed)
     run.findings += lint.findings
     run.ran(Stage.LINT)
     run.info["lint"] = lint.info

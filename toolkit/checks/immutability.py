@@ -102,6 +102,12 @@ def head_commit(folder: Path) -> str | None:
 
 
 def check_against_base(project: Project, ref: str) -> list[Finding]:
+    return compare_with_base(project, ref)[0]
+
+
+def compare_with_base(project: Project, ref: str) -> tuple[list[Finding], frozenset[str]]:
+    """The findings of `check_against_base`, and the migrations (project-relative paths) that
+    are new or edited since `ref`: the change under review."""
     root = repo_root(project)
     commit = resolve_ref(root, ref)
     return _compare_with(project, root, commit, _named(ref, commit))
@@ -115,7 +121,7 @@ def _named(ref: str, commit: str) -> str:
     return f"{ref} ({short})"
 
 
-def _compare_with(project: Project, root: Path, commit: str, against: str) -> list[Finding]:
+def _compare_with(project: Project, root: Path, commit: str, against: str) -> tuple[list[Finding], frozenset[str]]:
     mdir = project.migrations_dir.resolve()
     try:
         folder = mdir.relative_to(root.resolve()).as_posix()
@@ -126,6 +132,7 @@ def _compare_with(project: Project, root: Path, commit: str, against: str) -> li
     now = entries_now(root, [mf.path.resolve() for mf in files])
     findings = compare(before, now, folder=project.rel(project.migrations_dir), source="git", against=against)
     blobs = {e.name: e.digest for e in before}
+    changed = frozenset(mf.rel for mf, e in zip(files, now, strict=True) if blobs.get(e.name) != e.digest)
     paths = {mf.rel: mf.path for mf in files}
     for f in findings:
         if f.rule == MIGRATION_EDITED.id and f.object.name in paths:
@@ -133,7 +140,7 @@ def _compare_with(project: Project, root: Path, commit: str, against: str) -> li
             line = _first_changed_line(root, old, paths[f.object.name]) if old else None
             if line is not None:
                 f.location = Location(f.object.name, line, 1)
-    return findings
+    return findings, changed
 
 
 def _first_changed_line(root: Path, blob: str, path: Path) -> int | None:
@@ -156,6 +163,8 @@ class HistoryCheck:
 
     findings: list[Finding] = field(default_factory=list)
     info: dict[str, str] = field(default_factory=dict)
+    # Migrations (project-relative paths) new or edited since the base: the change under review.
+    changed: frozenset[str] = frozenset()
     warnings: list[str] = field(default_factory=list)
 
 
@@ -166,7 +175,7 @@ def check_history(project: Project, base: str | None, progress: Progress,
     out = HistoryCheck()
     if base:
         progress(f"comparing migrations with {base}")
-        out.findings = check_against_base(project, base)
+        out.findings, out.changed = compare_with_base(project, base)
         out.info["history_base"] = base
         return out
     try:
@@ -183,7 +192,7 @@ def check_history(project: Project, base: str | None, progress: Progress,
     else:
         against = f"the last commit ({commit[:12]})"
     progress(f"comparing migrations with {against}")
-    out.findings = _compare_with(project, root, commit, against)
+    out.findings, out.changed = _compare_with(project, root, commit, against)
     out.info["history_base"] = against
     return out
 

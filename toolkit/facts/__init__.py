@@ -10,6 +10,7 @@ from __future__ import annotations
 from toolkit.facts.exposure import Exposure, is_platform_schema
 from toolkit.facts.locations import Locations
 from toolkit.facts.refs import function_ref, index_ref, object_type, policy_ref, table_ref
+from toolkit.facts.scope import Scopes
 from toolkit.model import Function, Snapshot, SourceMap, Table
 
 
@@ -21,6 +22,14 @@ class Facts:
         self.locate = Locations(snapshot, source_map)
         self._user_tables: dict[str, list[Table]] = {}
         self._user_functions: list[Function] | None = None
+        self._scopes: Scopes | None = None
+
+    @property
+    def scopes(self) -> Scopes:
+        """Whose each table's rows are (owner, tenant, derived from a parent, nobody's)."""
+        if self._scopes is None:
+            self._scopes = Scopes(self.snapshot.tables)
+        return self._scopes
 
     def user_tables(self, kinds: str = "rp") -> list[Table]:
         """The project's own relations of these kinds (r table, p partitioned, v view,
@@ -39,5 +48,5 @@ class Facts:
         return self._user_functions
 
 
-__all__ = ["Exposure", "Facts", "Locations", "function_ref", "index_ref", "is_platform_schema",
+__all__ = ["Exposure", "Facts", "Locations", "Scopes", "function_ref", "index_ref", "is_platform_schema",
            "object_type", "policy_ref", "table_ref"]

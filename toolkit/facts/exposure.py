@@ -104,6 +104,17 @@ class Exposure:
                 return True
         return False
 
+    def readable_columns(self, table: Table, role: str) -> list[str]:
+        """The columns `role` may select (every column with a table grant), itself or through
+        PUBLIC."""
+        for grantee in (role, "PUBLIC"):
+            if "select" in table.privileges.get(grantee, ()):
+                return [c.name for c in table.columns]
+        cols: set[str] = set()
+        for grantee in (role, "PUBLIC"):
+            cols.update(table.column_privileges.get(grantee, {}).get("select", ()))
+        return [c.name for c in table.columns if c.name in cols]
+
     def reaches(self, table: Table, role: str, command: str) -> bool:
         """`role` can run `command` on `table` through the API (RLS aside)."""
         key = (table.identity, role)

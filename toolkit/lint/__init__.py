@@ -71,13 +71,15 @@ def _read(path: Path, rel: str) -> tuple[str | None, bool, Finding | None]:
 
 
 def lint_project(project: Project, paths: Sequence[Path] | None = None, *, squawk: bool | None = None,
-                 squawk_binary: str | None = None) -> LintResult:
+                 squawk_binary: str | None = None, strict: frozenset[str] = frozenset()) -> LintResult:
+    """Lint the files (or the migrations folder) as one history: a rule may read what later
+    files do, except for the `strict` ones (project-relative paths), judged on their own."""
     from toolkit.lint.squawk import SquawkOptions, SquawkRun
 
     settings: LintSettings = lint_settings(project.settings)
     rules = project.rules
     use_squawk = settings.squawk if squawk is None else squawk
-    ctx = LintContext(exposed_schemas=tuple(project.exposed_schemas))
+    ctx = LintContext(exposed_schemas=tuple(project.exposed_schemas), strict=strict)
     result = LintResult()
     t0 = time.perf_counter()
     files = [p.resolve() for p in collect_files(paths, project)]
@@ -102,6 +104,7 @@ def lint_project(project: Project, paths: Sequence[Path] | None = None, *, squaw
     try:
         t0 = time.perf_counter()
         parsed = [ParsedFile.parse(path, rel, text, had_bom=bom) for path, rel, text, bom in texts]
+        ctx.files = tuple(parsed)
         result.timings["parse"] = time.perf_counter() - t0
         t0 = time.perf_counter()
         per_file: dict[str, list[Finding]] = {pf.rel: [] for pf in parsed}

@@ -15,10 +15,25 @@ from toolkit.sql.split import SourceText, SqlSyntaxError, Statement, split_state
 
 @dataclass
 class LintContext:
-    """What rules may know besides the file: project facts, never a database."""
+    """What rules may know besides the file: project facts and the other files of the run (in
+    apply order), never a database. Files in `strict` (those a change adds or edits) are judged
+    on their own, as if no later file existed."""
 
     exposed_schemas: tuple[str, ...] = ("public", "graphql_public")
     default_schema: str = "public"
+    files: tuple[ParsedFile, ...] = ()
+    strict: frozenset[str] = frozenset()
+    memo: dict[str, Any] = field(default_factory=dict, repr=False)  # what rules derive from `files`, once
+
+    def position(self, pf: ParsedFile) -> int:
+        """Where `pf` sits in the run (apply order); -1 when it is not one of the run's files."""
+        order = self.memo.setdefault("order", {f.rel: i for i, f in enumerate(self.files)})
+        return int(order.get(pf.rel, -1))
+
+    def later(self, pf: ParsedFile) -> tuple[ParsedFile, ...]:
+        """The files of the run after `pf` (none for a strict file)."""
+        at = self.position(pf)
+        return () if pf.rel in self.strict or at < 0 else self.files[at + 1:]
 
 
 @dataclass

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from toolkit.errors import first_line
-from toolkit.model import Table
-from toolkit.probe.scope import primary_key
-from toolkit.probe.session import User, anon_claims, one_request
+from toolkit.facts.scope import primary_key
+from toolkit.model import ForeignKey, Policy, Table
+from toolkit.probe.session import User, anon_claims, deadlock_retried, one_request, request
 from toolkit.probe.sqltext import column_list, ident, row_filter, text_value
 from toolkit.probe.synth import Filled, Row, RowSpec, SynthError, Synthesizer
 
@@ -47,6 +47,9 @@ class Attempt:
     rows_sql: str = ""  # a statement yielding the rows the request read or wrote (for attribution)
     fakes: str = ""  # spoofed inserts: whose name, organisation or parent row the row claims
     new_row: bool = False  # the request wrote new values (check WITH CHECK, not USING)
+    in_policy: bool = False  # an error that a policy raised (the same statement bypassing RLS did not)
+    shown: bool = True  # a row B attached under A's parent: A can read it there
+    parent_key: ForeignKey | None = None  # the foreign key a row under A's parent was attached by
 
     @property
     def allowed(self) -> bool:
@@ -103,7 +106,9 @@ class Prober:
         self.users = users
         self.exposure = exposure
         self.requests = 0
+        self._visible: dict[str, bool] = {}
         self._count = threading.Lock()  # lanes count their requests at once
+        self._seen = threading.Lock()
 
     @property
     def conn(self) -> psycopg.Connection:
@@ -183,9 +188,10 @@ class Prober:
         return self.run(caller, "delete", purpose, sql, targeted=len(rows), pre=pre,
                         rows_sql=f"SELECT * FROM {filled.table.identity} WHERE {where}")
 
-    def insert(self, caller: str, filled: Filled, spec: RowSpec, purpose: str) -> Attempt:
+    def insert(self, caller: str, filled: Filled, spec: RowSpec, purpose: str,
+               overrides: dict[str, str | None] | None = None) -> Attempt:
         try:
-            values = self.synth.build(filled.table, spec)
+            values = self.synth.build(filled.table, spec, overrides=overrides)
         except SynthError as e:
             return Attempt(caller, "insert", purpose, "skipped", detail=str(e))
         if values:
@@ -250,13 +256,67 @@ class Prober:
             attempt = self.insert("B", filled, spoof[0], "spoof")
             attempt.fakes = spoof[1]
             add(attempt)
+        result.attempts += self.reparent(filled)
+        result.attempts += self.own(filled)
         if self.reaches(t, "A", "update"):
             for got in (self.handover(filled), self.move(filled)):
                 if got is not None:
                     add(got)
-        if declared:
-            self.declared(filled, declared, result)
+        if declared and "C" in self.users:
+            self.peer(filled, declared, result)
         return result
+
+    def own(self, filled: Filled) -> list[Attempt]:
+        """User A reading and writing A's own rows, as every user of the app does. A request that
+        a policy for its command should answer, and that fails inside a policy instead (it
+        recurses, raises, casts what it cannot), breaks the app for everyone; the same statement
+        is tried with RLS off to tell that from other errors."""
+        t, a_rows, out = filled.table, [filled.rows["A"]], []
+
+        def meant(command: str) -> bool:
+            return self.reaches(t, "A", command) and any(
+                p.applies_to(role_of("A")) and p.covers(command) for p in t.policies)
+
+        if meant("select"):
+            out.append(self.select("A", filled, a_rows, "own"))
+        if meant("update"):
+            got = self.update("A", filled, a_rows, "own")
+            if got is not None:
+                out.append(got)
+        if meant("delete"):
+            out.append(self.delete("A", filled, a_rows, "own"))
+        if meant("insert"):
+            out.append(self.insert("A", filled, RowSpec("own", 4, "A", "A", "A"), "own"))
+        for a in out:
+            if a.outcome == "error" and self.inside_policy(t, a):
+                a.in_policy = True
+                a.policies = tuple(p.identity for p in t.policies
+                                   if p.applies_to(a.role) and _checked_for(p, a.command))
+        return out
+
+    def inside_policy(self, t: Table, attempt: Attempt) -> bool:
+        """The same request with the table's RLS switched off (for this savepoint only; same
+        role and claims, so triggers behave alike) does not fail the same way: one of the
+        table's policies raised the error. Unknown (False) when RLS cannot be switched off."""
+        import psycopg
+
+        def without_rls() -> str:
+            sqlstate = ""
+            with self.conn.transaction():
+                self.conn.execute(f"ALTER TABLE {t.identity} DISABLE ROW LEVEL SECURITY")
+                try:
+                    one_request(self.conn, attempt.role, self.claims(attempt.caller), attempt.sql,
+                                statement_timeout=TIMEOUT)
+                except psycopg.Error as e:
+                    sqlstate = e.sqlstate or "?"
+                raise psycopg.Rollback()
+            return sqlstate
+
+        try:
+            sqlstate = deadlock_retried(without_rls)
+        except psycopg.Error:
+            return False  # not the table's owner: cannot tell
+        return sqlstate != attempt.sqlstate
 
     def spoof_spec(self, filled: Filled) -> tuple[RowSpec, str] | None:
         """B's attempt to write into A's world, and what it fakes: a row in A's name
@@ -280,6 +340,75 @@ class Prober:
         if scope.kind == "derived":
             return RowSpec("spoof", 5, "B", "B", "A"), "parent"
         return RowSpec("spoof", 5, "B", "B", "B"), "row"
+
+    def reparent(self, filled: Filled) -> list[Attempt]:
+        """B attaching a row of B's own to a row of A's that B cannot read (a task into A's
+        project), one foreign key at a time: by inserting it, and by moving B's own row there.
+        Owner-scoped tables only: the spoof of tenant and derived rows already points every
+        parent at A's."""
+        t, out = filled.table, list[Attempt]()
+        if filled.scope.kind not in ("user", "owner"):
+            return out
+        for fk in t.foreign_keys:
+            parent = self.synth.filled.get(fk.ref_table)
+            if (fk.ref_table == t.identity or fk.ref_table in self.synth.scopes.user_keys
+                    or parent is None or not parent.scope.scoped or "A" not in parent.rows
+                    or self.visible(parent, "B")):
+                continue
+            values = {c: parent.rows["A"].values.get(rc)
+                      for c, rc in zip(fk.columns, fk.ref_columns, strict=True)}
+            fakes = f"parent {fk.ref_table} ({', '.join(fk.columns)})"
+            tried: list[Attempt | None] = []
+            if self.reaches(t, "B", "insert"):
+                tried.append(self.insert("B", filled, RowSpec("spoof", 5, "B", "B", "B"), "spoof", values))
+            if self.reaches(t, "B", "update") and all(self._may_update(t, c) for c in fk.columns):
+                types = self.synth.shape(t).types
+                tried.append(self.update("B", filled, [filled.rows["B"]], "reparent",
+                                         {c: text_value(v, types[c]) for c, v in values.items()}))
+            for attempt in tried:
+                if attempt is not None:
+                    attempt.fakes, attempt.parent_key = fakes, fk
+                    if attempt.allowed:
+                        attempt.shown = self.shown_to(t, attempt, "A")
+                    out.append(attempt)
+        return out
+
+    def shown_to(self, t: Table, attempt: Attempt, viewer: str) -> bool:
+        """`viewer` can read the row the request wrote, right after it (both rolled back). True
+        when that cannot be told (the write does not return its row to its own caller)."""
+        import psycopg
+
+        write = attempt.rows_sql.rsplit(" RETURNING ", 1)[0] + " RETURNING tableoid, ctid"
+
+        def look() -> bool:
+            seen = True
+            with self.conn.transaction():
+                with request(self.conn, attempt.role, self.claims(attempt.caller), keep=True,
+                             statement_timeout=TIMEOUT) as conn:
+                    row = conn.execute(write).fetchone()
+                if row is not None:
+                    with request(self.conn, role_of(viewer), self.claims(viewer),
+                                 statement_timeout=TIMEOUT) as conn:
+                        got = conn.execute(f"SELECT count(*) FROM {t.identity} WHERE tableoid = %s "
+                                           "AND ctid = %s::tid", [row[0], str(row[1])]).fetchone()
+                    seen = bool(got and got[0])
+                raise psycopg.Rollback()
+            return seen
+
+        try:
+            return deadlock_retried(look)
+        except psycopg.Error:
+            return True
+
+    def visible(self, filled: Filled, caller: str) -> bool:
+        """`caller` may read A's row of this table (then attaching rows to it is plausibly meant:
+        a comment on a public post)."""
+        key = f"{filled.table.identity}:{caller}"
+        with self._seen:  # asked once whichever lanes want it, so the request count stays the same
+            if key not in self._visible:
+                self._visible[key] = self.reaches(filled.table, caller, "select") and self.select(
+                    caller, filled, [filled.rows["A"]], "read").allowed
+            return self._visible[key]
 
     def handover(self, filled: Filled) -> Attempt | None:
         """A gives their own row to B by rewriting the owner column."""
@@ -317,22 +446,24 @@ class Prober:
         return any("update" in t.privileges.get(r, ()) for r in (role, "PUBLIC")) or any(
             col in t.column_privileges.get(r, {}).get("update", ()) for r in (role, "PUBLIC"))
 
-    def declared(self, filled: Filled, declared: dict[str, str], result: TableResult) -> None:
-        """Extra requests that tell 'owner' from 'tenant' from 'none' for declared commands:
-        what A can do with A's own rows and what C, A's colleague, can do with them."""
+    def peer(self, filled: Filled, declared: dict[str, str], result: TableResult) -> None:
+        """Extra requests that tell 'tenant' from 'owner' for declared commands: what C, A's
+        colleague, can do with A's rows (A's own requests are always made)."""
         t, a_rows, add = filled.table, [filled.rows["A"]], result.attempts.append
-        peers = ["A"] + (["C"] if "C" in self.users else [])
-        for caller in peers:
-            purpose = "own" if caller == "A" else "peer"
-            if "select" in declared and self.reaches(t, caller, "select"):
-                add(self.select(caller, filled, a_rows, purpose))
-            if "update" in declared and self.reaches(t, caller, "update"):
-                got = self.update(caller, filled, a_rows, purpose)
-                if got is not None:
-                    add(got)
-            if "delete" in declared and self.reaches(t, caller, "delete"):
-                add(self.delete(caller, filled, a_rows, purpose))
-            if "insert" in declared and self.reaches(t, caller, "insert"):
-                owner = "A" if filled.scope.kind in ("user", "owner") else caller
-                spec = RowSpec(purpose, 4 if caller == "A" else 6, owner, caller, "A")
-                add(self.insert(caller, filled, spec, purpose))
+        if "select" in declared and self.reaches(t, "C", "select"):
+            add(self.select("C", filled, a_rows, "peer"))
+        if "update" in declared and self.reaches(t, "C", "update"):
+            got = self.update("C", filled, a_rows, "peer")
+            if got is not None:
+                add(got)
+        if "delete" in declared and self.reaches(t, "C", "delete"):
+            add(self.delete("C", filled, a_rows, "peer"))
+        if "insert" in declared and self.reaches(t, "C", "insert"):
+            owner = "A" if filled.scope.kind in ("user", "owner") else "C"
+            add(self.insert("C", filled, RowSpec("peer", 6, owner, "C", "A"), "peer"))
+
+
+def _checked_for(policy: Policy, command: str) -> bool:
+    """Postgres evaluates the policy for this command: its own, and SELECT's for the rows an
+    update or delete filters."""
+    return policy.covers(command) or (command in ("update", "delete") and policy.covers("select"))

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from toolkit.facts.scope import AUTH_USERS
 from toolkit.model import Snapshot, Table
-from toolkit.probe.scope import AUTH_USERS
 
 
 def fill_order(snapshot: Snapshot, targets: Iterable[Table]) -> tuple[list[Table], set[tuple[str, str]]]:

@@ -15,8 +15,8 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from toolkit.facts.scope import AUTH_USERS, OWNER_NAMES, unique_keys
 from toolkit.model import Argument, Function, Snapshot, Table
-from toolkit.probe.scope import AUTH_USERS, OWNER_NAMES, unique_keys
 from toolkit.probe.session import User
 from toolkit.probe.sqltext import cast, lit, row_filter, text_value
 from toolkit.probe.synth import Synthesizer

@@ -14,8 +14,8 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from toolkit.facts.scope import AUTH_USERS
 from toolkit.probe.checks import TableResult
-from toolkit.probe.scope import AUTH_USERS
 from toolkit.probe.session import User
 from toolkit.probe.synth import Synthesizer
 

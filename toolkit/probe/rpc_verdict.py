@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 from toolkit.errors import did_you_mean
 from toolkit.facts import function_ref
-from toolkit.model import Finding, Function
+from toolkit.model import Cause, Finding, Function
 from toolkit.probe.expect import OPENNESS
 from toolkit.probe.rpc import Call, FunctionResult
 from toolkit.probe.rpc_watch import Change
@@ -86,8 +86,10 @@ def _finding(ctx: Context, rule: RuleInfo, result: FunctionResult, calls: list[C
     if calls:
         evidence["requests"] = [c.evidence(fn) for c in calls]
     evidence.update(extra or {})
+    # A proof and the audit's security_definer_function_exposed on the same function are one
+    # problem (toolkit.merge folds them); a skipped function is a problem of its own.
     return rule.finding(function_ref(fn), message, location=ctx.facts.locate.function(fn),
-                        evidence=evidence)
+                        evidence=evidence, cause=None if rule is PROBE_RPC_SKIPPED else Cause.FUNCTION_EXPOSED)
 
 
 def _shown(value: str | None) -> str:

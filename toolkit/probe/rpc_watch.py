@@ -15,8 +15,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from toolkit.facts.scope import AUTH_USERS
 from toolkit.model import Snapshot
-from toolkit.probe.scope import AUTH_USERS
 from toolkit.probe.session import User
 from toolkit.probe.sqltext import lit
 from toolkit.probe.synth import Synthesizer

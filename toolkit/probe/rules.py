@@ -9,7 +9,9 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from toolkit.facts import table_ref
-from toolkit.model import Category, Finding, Level, ObjectRef, Stage, Table
+from toolkit.facts.scope import BLOCKING
+from toolkit.facts.sensitive import sensitive_columns
+from toolkit.model import Category, Cause, Finding, Level, ObjectRef, Stage, Table
 from toolkit.probe import expect as ex
 from toolkit.probe.verdict import Context, Seen, join, observed
 from toolkit.registry import RuleInfo, register, rule
@@ -44,6 +46,12 @@ PROBE_OWNER_SPOOF = RuleInfo(
     fix="Add a WITH CHECK that ties the new row to the caller, e.g. with check (user_id = "
         "(select auth.uid())), and for organisation data with check (org_id in (select "
         "private.user_org_ids())).")
+PROBE_POLICY_ERROR = RuleInfo(
+    id="probe_policy_error", level=Level.ERROR, category=Category.HYGIENE, stage=Stage.PROBE,
+    summary="User A's own read or write of A's rows failed with an error raised inside a policy: "
+            "the app is broken for every user.",
+    fix="Run the statement from the evidence as a signed-in user and fix the policy the error "
+        "comes from; a policy that reads its own table recurses (see policy_infinite_recursion).")
 EXPECTATION_MISMATCH = RuleInfo(
     id="expectation_mismatch", level=Level.ERROR, category=Category.SECURITY, stage=Stage.PROBE,
     summary="Who can read or write a table differs from the access declared in "
@@ -85,6 +93,8 @@ PROBE_RPC_SKIPPED = register(RuleInfo(
     fix="Give the argument a default or a type the probe can make, or make sure the function can "
         "run on an empty database; the static audit still judges its body."))
 
+# infinite_recursion: "infinite recursion detected in policy for relation ...".
+RECURSION_SQLSTATE = "42P17"
 _VERBS = {"select": "read", "insert": "insert", "update": "update", "delete": "delete"}
 # A SELECT that works on a public bucket lists every file name: a warning, not a leak of content.
 LISTING_FIX = ("Drop the SELECT policy: files of a public bucket are served by URL without one. If "
@@ -99,22 +109,55 @@ def _listing(seen: Seen) -> dict[str, Any]:
     return {"level": Level.WARN, "remediation": LISTING_FIX, "extra": {"listing": True}}
 
 
+def _nobodys(seen: Seen, attempts: list[Attempt]) -> bool:
+    """Rows that belong to no user or organisation (no owner, tenant or parent scope), reached
+    through policies written for them: what a catalogue or a waitlist is made for."""
+    table = seen.result.table
+    return (seen.result.bucket is None and table.rls and not seen.result.filled.scope.scoped
+            and all(a.policies for a in attempts))
+
+
 @rule(PROBE_ANON_READ)
 def anon_read(ctx: Context, seen: Seen) -> Iterator[Finding]:
+    """Info when the rows are nobody's and nothing in them looks sensitive: a public catalogue."""
     got = [a for a in seen.allowed if a.caller == "anon" and a.command == "select" and seen.undeclared(a)]
-    if got:
-        a = got[0]
-        verb, things = ("listed", "files") if seen.listing else ("read", "rows")
-        yield observed(PROBE_ANON_READ, ctx, seen, f"anon (no sign-in) {verb} {a.rows} of the "
-                       f"{a.targeted} {things} the probe created in {seen.what}", got, **_listing(seen))
+    if not got:
+        return
+    a = got[0]
+    verb, things = ("listed", "files") if seen.listing else ("read", "rows")
+    yield observed(PROBE_ANON_READ, ctx, seen, f"anon (no sign-in) {verb} {a.rows} of the "
+                   f"{a.targeted} {things} the probe created in {seen.what}", got,
+                   **(_listing(seen) or _public_by_policy(ctx, seen, got)))
+
+
+def _public_by_policy(ctx: Context, seen: Seen, attempts: list[Attempt]) -> dict[str, Any]:
+    """How an anon read changes when the rows are nobody's: info, unless anon also read columns
+    that look sensitive."""
+    if not _nobodys(seen, attempts):
+        return {}
+    table = seen.result.table
+    secrets = sensitive_columns(ctx.settings, table, ctx.facts.exposure.readable_columns(table, "anon"))
+    if secrets:
+        return {"note": f"its rows belong to no user, but anon also read {join(secrets)}"}
+    return {"level": Level.INFO, "note": f"public by policy: {seen.what} holds no user or tenant data",
+            "remediation": f"Nothing to do if these rows are meant to be public; declare it to have the "
+                           f"probe check it: [tool.supakit.expect.{table.name}] select = \"public\"."}
 
 
 @rule(PROBE_ANON_WRITE)
 def anon_write(ctx: Context, seen: Seen) -> Iterator[Finding]:
+    """A warning when anon may only add rows that are nobody's (a waitlist, a contact form): spam,
+    not a leak. Changing or deleting rows stays an error."""
     got = [a for a in seen.allowed if a.caller == "anon" and a.command != "select" and seen.undeclared(a)]
-    if got:
-        yield observed(PROBE_ANON_WRITE, ctx, seen, f"anon (no sign-in) could "
-                       f"{join([a.command for a in got])} rows in {seen.what}", got)
+    if not got:
+        return
+    spam = all(a.command == "insert" for a in got) and _nobodys(seen, got)
+    note = f"a spam risk: {seen.what} holds no user or tenant data" if spam else ""
+    fix = ("If anon signing up or writing in is the point, rate-limit it (a captcha, an Edge Function, "
+           "a trigger that caps rows per email or per minute) and suppress this with the reason.") if spam else None
+    yield observed(PROBE_ANON_WRITE, ctx, seen, f"anon (no sign-in) could "
+                   f"{join([a.command for a in got])} rows in {seen.what}", got,
+                   level=Level.WARN if spam else None, note=note, remediation=fix, cause=Cause.ANON_WRITE)
 
 
 @rule(PROBE_CROSS_USER_READ)
@@ -137,11 +180,25 @@ def cross_user_write(ctx: Context, seen: Seen) -> Iterator[Finding]:
 
 @rule(PROBE_OWNER_SPOOF)
 def owner_spoof(ctx: Context, seen: Seen) -> Iterator[Finding]:
+    """One finding per cause: rows under A's parents (parent_key_not_checked sees them too), rows
+    handed or moved to someone else (update_without_with_check), rows in someone else's name."""
     got = [a for a in seen.allowed if a.purpose == "spoof" and seen.undeclared(a)]
-    got += [a for a in seen.allowed if a.purpose in ("handover", "move")
+    got += [a for a in seen.allowed if a.purpose in ("handover", "move", "reparent")
             and ex.OPENNESS.get(seen.declared.get("update", "owner"), 0) < ex.OPENNESS["authenticated"]]
-    if got:
-        yield observed(PROBE_OWNER_SPOOF, ctx, seen, "; ".join(_spoof_phrase(seen, a) for a in got), got)
+    parents = [a.parent_key.columns for a in got if a.parent_key is not None]
+    groups: dict[str | None, list[Attempt]] = {}
+    for a in got:
+        cause = (Cause.parent_key(parents) if a.parent_key is not None
+                 else Cause.OWNER_NOT_PINNED if a.purpose in ("handover", "move") else None)
+        groups.setdefault(cause, []).append(a)
+    for cause, attempts in groups.items():
+        # A row B attached under A's parent that only B can read, and that goes when the parent
+        # goes, still reaches what reads A's rows server-side: a warning, not a leak.
+        unseen = all(a.parent_key is not None and not a.shown and a.parent_key.on_delete not in BLOCKING
+                     for a in attempts)
+        note = "only user B can read the row there, and it goes when the parent goes" if unseen else ""
+        yield observed(PROBE_OWNER_SPOOF, ctx, seen, "; ".join(_spoof_phrase(seen, a) for a in attempts),
+                       attempts, level=Level.WARN if unseen else None, note=note, cause=cause)
 
 
 def _spoof_phrase(seen: Seen, a: Attempt) -> str:
@@ -150,6 +207,10 @@ def _spoof_phrase(seen: Seen, a: Attempt) -> str:
         return f"user A could hand their row in {what} to user B (UPDATE of {result.filled.scope.owner})"
     if a.purpose == "move":
         return f"user A could move their row in {what} into user B's organisation"
+    if a.purpose == "reparent":
+        return f"user B could move their row in {what} under user A's row in {a.fakes.split(' ', 1)[1]}"
+    if a.fakes.startswith("parent "):
+        return f"user B could insert a row in {what} under user A's row in {a.fakes.split(' ', 1)[1]}"
     if result.bucket is not None:
         return f"user B could upload into user A's folder of {what}"
     if a.fakes.startswith("membership "):
@@ -159,6 +220,18 @@ def _spoof_phrase(seen: Seen, a: Attempt) -> str:
         "tenant": f"user B could insert a row in {what} into user A's organisation",
         "parent": f"user B could insert a row in {what} under user A's rows",
     }.get(a.fakes, f"user B could insert a row in {what}")
+
+
+@rule(PROBE_POLICY_ERROR)
+def policy_error(ctx: Context, seen: Seen) -> Iterator[Finding]:
+    got = [a for a in seen.result.attempts if a.purpose == "own" and a.in_policy]
+    if got:
+        verbs = join([_VERBS[a.command] for a in got])
+        errors = "; ".join(dict.fromkeys(a.detail for a in got))
+        recursion = any(a.sqlstate == RECURSION_SQLSTATE for a in got)
+        yield observed(PROBE_POLICY_ERROR, ctx, seen, f"user A could not {verbs} their own rows in "
+                       f"{seen.what}: {errors}", got, policies_did="raised while checking",
+                       cause=Cause.POLICY_RECURSION if recursion else None)
 
 
 @rule(EXPECTATION_MISMATCH)

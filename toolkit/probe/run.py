@@ -19,7 +19,6 @@ from toolkit.probe.order import fill_order
 from toolkit.probe.rpc import FunctionResult, RpcProber, exposed_functions
 from toolkit.probe.rpc_verdict import function_findings, resolve_calls
 from toolkit.probe.rules import expectation_problem, skipped_finding
-from toolkit.probe.scope import Scopes
 from toolkit.probe.session import User
 from toolkit.probe.synth import Filled, Synthesizer
 from toolkit.probe.typeinfo import load_extras
@@ -109,7 +108,7 @@ class Run:
                 Lanes(self.db, conn, self.jobs, statement_timeout=SYNTH_TIMEOUT) as lanes:
             self._probe(lanes, targets, left, expect)
             self._functions(lanes, functions)
-        vctx = Context(self.facts, expect, has_peer="C" in self.users)
+        vctx = Context(self.facts, expect, has_peer="C" in self.users, settings=self.settings)
         self.findings += [expectation_problem(p) for p in problems]
         self.findings += [expectation_problem(p, what="function") for p in call_problems]
         self.findings += function_findings(vctx, self.functions, calls)
@@ -140,7 +139,7 @@ class Run:
                expect: dict[str, dict[str, str]]) -> None:
         clock = _Clock()
         self.progress(Step("probe", 0, len(targets)))  # users and rows come first, then the requests
-        scopes = Scopes(self.snapshot.tables)
+        scopes = self.facts.scopes
         with lanes.setup() as conn:
             self.users, failed = self._users(conn, need_peer=bool(scopes.memberships))
         self.summary["users"] = sorted(self.users)
@@ -178,7 +177,9 @@ class Run:
         self.progress(Step("probe", len(targets), len(targets)))
         self.summary["buckets_probed"] += sum(1 for r in buckets if not r.skipped)
         clock.lap("requests")
-        allowed = [(result.table, a) for result in self.results for a in result.attempts if a.allowed]
+        # A's own allowed requests matter only to a declaration (they show 'owner' access)
+        allowed = [(result.table, a) for result in self.results for a in result.attempts
+                   if a.allowed and (a.purpose != "own" or result.table.identity in expect)]
         found = lanes.map(lambda job: attribute(lanes.conn, job[0], job[1], prober.claims(job[1].caller)),
                           allowed)
         for (_table, a), policies in zip(allowed, found, strict=True):

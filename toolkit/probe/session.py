@@ -13,10 +13,10 @@ import itertools
 import json
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from toolkit.probe.sqltext import lit
 
@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 API_SEARCH_PATH = "public, extensions"
 ISSUER = "http://127.0.0.1:54321/auth/v1"
 DEADLOCK_RETRIES = 3
+T = TypeVar("T")
 _names = itertools.count(1)
 
 
@@ -198,6 +199,20 @@ def _rolled_back(conn: psycopg.Connection, role: str, claims: dict[str, Any],
     cur.nextset()  # past the savepoint
     cur.nextset()  # and the settings
     return cur
+
+
+def deadlock_retried(fn: Callable[[], T]) -> T:
+    """fn() (which rolls back what it did when it raises), asked again when the server cancelled
+    it to break a deadlock with a request on another lane."""
+    import psycopg
+
+    for attempt in range(1, DEADLOCK_RETRIES + 1):
+        try:
+            return fn()
+        except psycopg.errors.DeadlockDetected:
+            if attempt == DEADLOCK_RETRIES:
+                raise
+    raise AssertionError("unreachable")
 
 
 def _failed(conn: psycopg.Connection) -> bool:

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from toolkit.facts.scope import Scope
 from toolkit.model import Column, Table
-from toolkit.probe.scope import Scope
 from toolkit.probe.solver import domain_check
 from toolkit.probe.typeinfo import Extras, TypeInfo
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from toolkit.errors import first_line
+from toolkit.facts.scope import Scope
 from toolkit.model import Snapshot, Table
 from toolkit.probe.checks import Attempt, Prober, TableResult, role_of
-from toolkit.probe.scope import Scope
 from toolkit.probe.session import User
 from toolkit.probe.sqltext import column_list, lit
 from toolkit.probe.synth import Filled, Row

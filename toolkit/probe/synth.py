@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from toolkit.errors import first_line
+from toolkit.facts.scope import AUTH_USERS, Scope, Scopes, primary_key, unique_keys
 from toolkit.model import Column, ForeignKey, Snapshot, Table
-from toolkit.probe.scope import AUTH_USERS, Scope, Scopes, primary_key, unique_keys
 from toolkit.probe.session import User
 from toolkit.probe.shape import Shape, settable, table_shape
 from toolkit.probe.solver import Group, groups_for, solve

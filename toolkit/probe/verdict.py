@@ -20,6 +20,7 @@ class Context:
     facts: Facts
     expect: dict[str, dict[str, str]]
     has_peer: bool
+    settings: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -66,9 +67,13 @@ def _location(facts: Facts, table: Table, attempts: list[Attempt]) -> Location |
 
 
 def observed(rule: RuleInfo, ctx: Context, seen: Seen, message: str, attempts: list[Attempt],
-             extra: dict[str, Any] | None = None, level: Level | None = None,
-             remediation: str | None = None) -> Finding:
-    """A finding of what these requests did, naming the policies that let them through."""
+             extra: dict[str, Any] | None = None, level: Level | None = None, note: str = "",
+             policies_did: str = "allowed by", remediation: str | None = None,
+             cause: str | None = None) -> Finding:
+    """A finding of what these requests did, naming the policies that let them through (or, with
+    `policies_did`, that did something else to them); `note` (why the level is what it is)
+    follows them. `cause` is the problem the static rules see too (model.Cause); with RLS off,
+    that is the cause."""
     table = seen.result.table
     policies = sorted({p for a in attempts for p in a.policies})
     evidence: dict[str, Any] = {"table": table.identity, "rls": table.rls,
@@ -80,7 +85,9 @@ def observed(rule: RuleInfo, ctx: Context, seen: Seen, message: str, attempts: l
         message += " (RLS is off)"
     elif policies:
         names = [p.split(" on ", 1)[0] for p in policies]
-        message += f" (allowed by {'policy' if len(names) == 1 else 'policies'} {join(names)})"
+        message += f" ({policies_did} {'policy' if len(names) == 1 else 'policies'} {join(names)})"
+    if note:
+        message += f"; {note}"
     return rule.finding(seen.obj, message, location=_location(ctx.facts, table, attempts),
                         evidence=evidence, level=level, remediation=remediation,
-                        cause=None if table.rls else Cause.RLS_OFF)
+                        cause=cause if table.rls else Cause.RLS_OFF)

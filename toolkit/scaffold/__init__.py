@@ -13,6 +13,7 @@ from toolkit.migrations import CLI_PATTERN
 from toolkit.naming import migration_slug
 
 if TYPE_CHECKING:
+    from toolkit.project import Project
     from toolkit.scaffold.types import KnownTypes
 
 VERSION_FORMAT = "%Y%m%d%H%M%S"
@@ -120,9 +121,11 @@ def placeholder(name: str, now: dt.datetime | None = None) -> str:
 
 def build_content(name: str, *, table: str | None, schema: str, owner_column: str | None,
                   columns: list[str], public_read: bool, sql: str | None,
-                  known_types: KnownTypes | None = None) -> str:
+                  project: Project | None = None, known_types: KnownTypes | None = None) -> str:
     """The body of a new migration from `supakit new` options; conflicting options are refused,
-    and so are column types not in `known_types` (when given)."""
+    and so are column types not in `known_types` (when given). The project's migrations say who
+    owns the tables a new table points at."""
+    from toolkit.scaffold.parents import owner_columns
     from toolkit.scaffold.table import TableSpec, parse_column, render_table
 
     table_only = [opt for opt, used in (("--column", bool(columns)), ("--public-read", public_read),
@@ -133,8 +136,11 @@ def build_content(name: str, *, table: str | None, schema: str, owner_column: st
         return wrap_sql(sql) if sql is not None else placeholder(name)
     if sql is not None:
         raise SupakitError("--table writes its own SQL; drop --sql/--from-stdin, or --table")
-    spec = TableSpec(table=table, schema=schema, owner_column=owner_column,
-                     columns=[parse_column(c, schema, known_types) for c in columns], public_read=public_read)
+    cols = [parse_column(c, schema, known_types) for c in columns]
+    owners = owner_columns(project.migrations_dir, project.root) \
+        if project is not None and owner_column and any(c.references for c in cols) else {}
+    spec = TableSpec(table=table, schema=schema, owner_column=owner_column, columns=cols,
+                     public_read=public_read, parent_owners=owners)
     return render_table(spec)
 
 

@@ -34,6 +34,7 @@ class TableSpec:
     owner_column: str | None = "user_id"
     columns: list[ColumnSpec] = field(default_factory=list)
     public_read: bool = False
+    parent_owners: dict[tuple[str, str], str] = field(default_factory=dict)  # (schema, table) -> owner column
 
 
 def check_type(type_text: str, column: str, known: KnownTypes | None = None) -> str:
@@ -207,9 +208,29 @@ def _policies(spec: TableSpec, t: str) -> list[str]:
         return out
     own = f"(select auth.uid()) = {quote_ident(spec.owner_column)}"
     out.append("-- Owner-scoped: auth.uid() is wrapped in a select so Postgres evaluates it once per query.")
+    pins = _parent_pins(spec)
+    if pins:
+        out += ["-- A new or moved row must also sit under the caller's own parent rows: each check looks",
+                "-- the parent up by its primary key, one index lookup."]
+    check = "\n    and ".join([own, *pins])
     if not spec.public_read:
         out += _policy(f"{base}_select_own", t, "select", "authenticated", own, None)
-    out += _policy(f"{base}_insert_own", t, "insert", "authenticated", None, own)
-    out += _policy(f"{base}_update_own", t, "update", "authenticated", own, own)
+    out += _policy(f"{base}_insert_own", t, "insert", "authenticated", None, check)
+    out += _policy(f"{base}_update_own", t, "update", "authenticated", own, check)
     out += _policy(f"{base}_delete_own", t, "delete", "authenticated", own, None)
     return out
+
+
+def _parent_pins(spec: TableSpec) -> list[str]:
+    """For each foreign key to a table with an owner: the parent row is the caller's. The key is
+    qualified with the table's name, so a parent column of the same name cannot capture it."""
+    pins = []
+    for col in spec.columns:
+        owner = spec.parent_owners.get(col.references) if col.references else None
+        if col.references is None or owner is None:
+            continue
+        key = f"{quote_ident(spec.table)}.{quote_ident(col.name)}"
+        found = (f"exists (select 1 from {qualified(*col.references)} p where p.id = {key} "
+                 f"and p.{quote_ident(owner)} = (select auth.uid()))")
+        pins.append(found if col.not_null else f"({key} is null or {found})")
+    return pins

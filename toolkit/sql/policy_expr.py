@@ -29,6 +29,8 @@ METADATA_RE = re.compile(r"user_metadata|raw_user_meta_data", re.IGNORECASE)
 _CALL_RE = re.compile(r"\b(auth\.(?:uid|jwt|role|email)|current_setting)\s*\(", re.IGNORECASE)
 _WRAPPED_RE = re.compile(r"select\s+$", re.IGNORECASE)
 _TRUE_TEXTS = {"true", "1=1", "'t'", "(true)"}
+_SELECT_RE = re.compile(r"\bselect\b", re.IGNORECASE)
+MAX_BRANCHES = 32
 
 # Comparisons through which a row column can be tied to the caller.
 _COMPARISONS: tuple[type[exp.Expr], ...] = (
@@ -39,6 +41,17 @@ _COMPARISONS: tuple[type[exp.Expr], ...] = (
 _OPERATORS: tuple[type[exp.Expr], ...] = (
     exp.Connector, exp.Binary, exp.Unary, exp.Cast, exp.Case, exp.If, exp.Not, exp.Paren,
 )
+
+
+@dataclass(frozen=True)
+class Branch:
+    """One way to pass an expression: the terms of one alternative of its ORs (`a and (b or c)`
+    has the branches `a and b` and `a and c`)."""
+
+    caller_columns: frozenset[str] = frozenset()  # own columns one of its terms ties to the caller
+    # Terms that tie the row to another table's row without the caller (`exists (select 1 from
+    # chats c where c.id = chat_id and c.shared)`), with the own columns each reads.
+    related: tuple[tuple[str, frozenset[str]], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -57,6 +70,9 @@ class ExprFacts:
     user_metadata: bool = False
     functions: frozenset[str] = frozenset()  # qualified names of the functions it calls
     literals: tuple[tuple[str, str], ...] = field(default=())  # (own column, string literal)
+    subqueries: bool = False  # has a sub-select (even `(select auth.uid())`): Postgres expands RLS in it
+    reads: frozenset[str] = frozenset()  # schema-qualified tables its sub-selects read
+    branches: tuple[Branch, ...] = ()  # its OR alternatives, when it was parsed
 
     def literals_for(self, column: str) -> tuple[str, ...]:
         return tuple(lit for col, lit in self.literals if col == column)
@@ -82,6 +98,7 @@ def _fallback(text: str) -> ExprFacts:
         always_true=is_literally_true(text),
         unwrapped_calls=tuple(dict.fromkeys(calls)),
         user_metadata=bool(METADATA_RE.search(text)),
+        subqueries=bool(_SELECT_RE.search(text)),
     )
 
 
@@ -225,6 +242,28 @@ class _Analysis:
             return bool(self.correlated_caller_columns(node))
         return bool(self.comparison_columns(node))
 
+    def scoped_columns(self, node: exp.Expr) -> frozenset[str]:
+        """Own columns a term ties to the caller; empty when it does not tie the row to the caller."""
+        if not self.scoped(node):
+            return frozenset()
+        return frozenset(c for n in node.walk() if isinstance(n, (*_COMPARISONS, *_SUBQUERIES))
+                         for c in self.comparison_columns(n) | self.correlated_caller_columns(n))
+
+    def related_columns(self, node: exp.Expr) -> frozenset[str]:
+        """Own columns a term's correlated sub-selects read: a predicate on another table's row."""
+        return frozenset(c for n in node.walk() if isinstance(n, exp.Select) for c in self.own[id(n)])
+
+    def branch(self, terms: list[exp.Expr]) -> Branch:
+        caller: frozenset[str] = frozenset()
+        related = []
+        for term in terms:
+            cols = self.scoped_columns(term)
+            if cols:
+                caller |= cols
+            elif rel := self.related_columns(term):
+                related.append((term.sql(dialect="postgres"), rel))
+        return Branch(caller, tuple(related))
+
     # --- other facts ----------------------------------------------------------------------------
     def unwrapped_calls(self) -> list[str]:
         calls = []
@@ -291,6 +330,27 @@ def _always_true(node: exp.Expr) -> bool:
         left, right = _unparen(node.this), _unparen(node.expression)
         return isinstance(left, exp.Literal) and left == right
     return False
+
+
+def _alternatives(node: exp.Expr) -> list[list[exp.Expr]]:
+    """The OR alternatives of an expression, each as its AND-ed terms (distributing AND over OR);
+    one alternative holding the whole expression when there would be too many."""
+    node = _unparen(node)
+    if not isinstance(node, exp.Or | exp.And):
+        return [[node]]
+    left, right = _alternatives(node.this), _alternatives(node.expression)
+    if isinstance(node, exp.Or):
+        out = left + right
+    elif len(left) * len(right) <= MAX_BRANCHES:
+        out = [a + b for a in left for b in right]
+    else:
+        return [[node]]
+    return out if len(out) <= MAX_BRANCHES else [[node]]
+
+
+def _reads(root: exp.Expr) -> frozenset[str]:
+    return frozenset(f"{t.db}.{t.name}" for t in root.find_all(exp.Table)
+                     if t.db and _nearest_select(t) is not None)
 
 
 def _unparen(node: exp.Expr) -> exp.Expr:
@@ -369,6 +429,9 @@ def _analyze(text: str, table: str, helpers: frozenset[str]) -> ExprFacts:
         user_metadata=bool(METADATA_RE.search(text)),
         functions=functions,
         literals=tuple(dict.fromkeys(an.literals())),
+        subqueries=any(isinstance(n, exp.Select) for n in an.nodes),
+        reads=_reads(root),
+        branches=tuple(an.branch(terms) for terms in _alternatives(root)),
     )
 
 
@@ -446,5 +509,13 @@ class PolicyAnalyzer:
             facts = analyze(key, SELF if norm is not None else table, self.helpers)
             self._cache[key] = facts
         if norm is not None and facts.text != text:
-            facts = replace(facts, text=text)
+            facts = replace(facts, text=text, branches=tuple(_named(b, table) for b in facts.branches))
         return facts
+
+
+def _named(branch: Branch, table: str) -> Branch:
+    """A branch of a normalised text, with the table's own name back in it."""
+    def back(sql: str) -> str:
+        return sql.replace(SELF + ".", table + ".")
+
+    return replace(branch, related=tuple((back(sql), cols) for sql, cols in branch.related))

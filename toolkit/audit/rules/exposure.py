@@ -3,13 +3,12 @@ run as their owner, auth.users, materialized views, foreign tables, extensions i
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
-from fnmatch import fnmatchcase
 
 from toolkit.audit.context import AuditContext, fmt_list
 from toolkit.audit.coverage import cell_status
 from toolkit.facts import is_platform_schema, table_ref
+from toolkit.facts.sensitive import sensitive_columns
 from toolkit.model import API_ROLES, Category, Finding, Level, ObjectRef, Table, quote_ident
 from toolkit.registry import RuleInfo, Stage, rule
 
@@ -44,67 +43,13 @@ EXTENSION_IN_PUBLIC = RuleInfo(
     stage=Stage.AUDIT,
     advisors=("0014_extension_in_public",))
 
-# One word of a column name that makes it sensitive on its own, and whole phrases.
-SENSITIVE_WORDS = frozenset({
-    "email", "phone", "mobile", "password", "passwd", "ssn", "token", "secret", "iban", "cvv",
-    "cvc", "address", "passport", "salary", "dob", "birthdate", "birthday", "apikey", "pin",
-    "otp", "totp", "mfa", "jwt", "credentials",
-})
-SENSITIVE_PHRASES = (
-    "api_key", "credit_card", "card_number", "card_last4", "date_of_birth", "private_key",
-    "secret_key", "bank_account", "account_number", "routing_number", "national_id",
-    "social_security", "tax_id", "drivers_license", "license_number", "ip_addr",
-)
-# A last word that makes the column a fact about the sensitive thing, not the thing itself.
-_HARMLESS_LAST = frozenset({"count", "at", "verified", "confirmed", "enabled", "type", "status",
-                            "id", "ids", "sent", "changed", "length", "expires", "expiry"})
-
-
-def is_sensitive(column: str, extra: list[str] | tuple[str, ...] = ()) -> bool:
-    name = column.lower().replace("-", "_")
-    if any(fnmatchcase(name, pat.lower()) for pat in extra):
-        return True
-    words = [w for w in re.split(r"_+", name) if w]
-    if not words or words[-1] in _HARMLESS_LAST and len(words) > 1:
-        return False
-    return any(w in SENSITIVE_WORDS for w in words) or any(p in name for p in SENSITIVE_PHRASES)
-
-
-def _extra_patterns(ctx: AuditContext, t: Table) -> list[str]:
-    """settings.sensitive_columns: column names or globs, optionally table- or schema-qualified;
-    returned as column-name globs that apply to this table."""
-    out = []
-    for raw in ctx.settings.get("sensitive_columns") or []:
-        pat = str(raw).lower()
-        parts = pat.split(".")
-        if len(parts) == 1:
-            out.append(pat)
-        elif len(parts) == 2 and fnmatchcase(t.name.lower(), parts[0]):
-            out.append(parts[1])
-        elif len(parts) == 3 and fnmatchcase(t.schema.lower(), parts[0]) \
-                and fnmatchcase(t.name.lower(), parts[1]):
-            out.append(parts[2])
-    return out
-
-
-def _anon_readable_columns(t: Table) -> list[str]:
-    for grantee in ("anon", "PUBLIC"):
-        if "select" in t.privileges.get(grantee, ()):
-            return [c.name for c in t.columns]
-    cols: set[str] = set()
-    for grantee in ("anon", "PUBLIC"):
-        cols.update(t.column_privileges.get(grantee, {}).get("select", ()))
-    return [c.name for c in t.columns if c.name in cols]
-
-
 @rule(SENSITIVE_COLUMNS_EXPOSED)
 def sensitive_columns_exposed(ctx: AuditContext) -> Iterator[Finding]:
     for t in ctx.user_tables():
         status, policies = cell_status(ctx, t, "anon", "select")
         if status not in ("no RLS", "open"):
             continue
-        extra = _extra_patterns(ctx, t)
-        cols = [c for c in _anon_readable_columns(t) if is_sensitive(c, extra)]
+        cols = sensitive_columns(ctx.settings, t, ctx.exposure.readable_columns(t, "anon"))
         if not cols:
             continue
         why = "row level security is off" if status == "no RLS" else \

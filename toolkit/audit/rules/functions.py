@@ -64,7 +64,7 @@ def security_definer_function_exposed(ctx: AuditContext) -> Iterator[Finding]:
                         "-- or look at the caller inside it (where user_id = (select auth.uid())), "
                         "move it to a schema the API does not expose (e.g. private), or make it "
                         f"security invoker: alter function {name} security invoker;",
-            location=ctx.locate.function(fn), level=level,
+            location=ctx.locate.function(fn), level=level, cause=Cause.FUNCTION_EXPOSED,
             evidence={"roles": callers, "owner": fn.owner, "search_path": fn.search_path,
                       "reads": list(access.reads), "writes": list(access.writes),
                       "protected": {r: t for r, t in protected.items() if t},

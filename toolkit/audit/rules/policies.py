@@ -10,8 +10,9 @@ from collections.abc import Iterator
 
 from toolkit.audit.context import AuditContext, api_roles_of, expand_commands, fmt_list
 from toolkit.facts import policy_ref, table_ref
-from toolkit.model import Category, Finding, Level, Location, Policy, Table, quote_ident
+from toolkit.model import Category, Cause, Finding, Level, Location, Policy, Table, quote_ident
 from toolkit.registry import RuleInfo, Stage, rule
+from toolkit.sql.policy_expr import ExprFacts
 
 POLICY_ALWAYS_TRUE = RuleInfo(
     id="policy_always_true", level=Level.WARN, category=Category.SECURITY,
@@ -20,7 +21,8 @@ POLICY_ALWAYS_TRUE = RuleInfo(
     advisors=("0024_rls_policy_always_true",))
 UPDATE_WITHOUT_WITH_CHECK = RuleInfo(
     id="update_without_with_check", level=Level.WARN, category=Category.SECURITY,
-    summary="An UPDATE policy without WITH CHECK whose USING leaves the owner column free to change.",
+    summary="An UPDATE policy whose WITH CHECK (or USING, when it has none) leaves the owner column "
+            "free to change.",
     stage=Stage.AUDIT)
 POLICY_NOT_ROW_SCOPED = RuleInfo(
     id="policy_not_row_scoped", level=Level.WARN, category=Category.SECURITY,
@@ -97,47 +99,102 @@ def policy_always_true(ctx: AuditContext) -> Iterator[Finding]:
         reach = _reaching(ctx, t, p, writes)
         if not reach:
             continue
-        level = Level.ERROR if "anon" in reach else Level.WARN
+        level, note = _always_true_level(ctx, t, reach)
         who = "; ".join(f"{r} ({', '.join(c)})" for r, c in reach.items())
         pred = _owner_example(ctx, t)
         yield POLICY_ALWAYS_TRUE.finding(
             policy_ref(p),
             f"policy {p.name!r} on {t.identity} lets {who} write any row: its "
-            f"{' and '.join(clauses)} {'are' if len(clauses) > 1 else 'is'} literally true",
-            remediation=f"{_alter(p)} to authenticated using ({pred}) with check ({pred});\n"
+            f"{' and '.join(clauses)} {'are' if len(clauses) > 1 else 'is'} literally true{note}",
+            remediation=SPAM_FIX if note else
+                        f"{_alter(p)} to authenticated using ({pred}) with check ({pred});\n"
                         "-- or drop the policy if these roles should not write at all",
             location=ctx.locate.policy(p), level=level,
             evidence={"roles": reach, "clauses": clauses, "policy_roles": list(p.roles)},
+            cause=Cause.ANON_WRITE if "anon" in reach else None,
         )
+
+
+SPAM_FIX = ("If anyone adding rows is the point, limit it (a captcha, an Edge Function, a trigger that "
+            "caps rows per email or per minute) and suppress this with the reason.")
+
+
+def _always_true_level(ctx: AuditContext, t: Table, reach: dict[str, list[str]]) -> tuple[Level, str]:
+    """Anon adding rows that belong to nobody (a waitlist, a contact form) is a spam risk, a
+    warning; anon changing rows, or adding rows that name a user or an organisation, is an error."""
+    anon = reach.get("anon")
+    if not anon:
+        return Level.WARN, ""
+    if set(anon) == {"insert"} and not ctx.facts.scopes.of(t).scoped:
+        return Level.WARN, f" (a spam risk: {t.identity} holds no user or tenant data)"
+    return Level.ERROR, ""
 
 
 @rule(UPDATE_WITHOUT_WITH_CHECK)
 def update_without_with_check(ctx: AuditContext) -> Iterator[Finding]:
-    """Postgres checks an updated row against WITH CHECK, or the USING when there is none.
-    When the USING already ties an owner column to the caller, that check pins the column, so
-    we stay quiet; when it does not, nothing stops an update from rewriting the owner column."""
+    """Postgres checks an updated row against WITH CHECK, or the USING when there is none. When
+    that check ties an owner column to the caller, the owner cannot change, so we stay quiet;
+    when it does not, an update may set the owner column to anyone, unless the role's SELECT
+    policies pin it."""
     for t, p in _policies(ctx):
-        if not p.permissive or p.command not in ("update", "all") or p.with_check is not None:
+        if not p.permissive or p.command not in ("update", "all"):
             continue
-        using, _ = ctx.clauses(p)
         owners = ctx.owner_columns(t)
-        if using.text is None or using.always_true or not owners or not using.parsed:
+        using, check = ctx.clauses(p)
+        explicit = p.with_check is not None
+        new_row = check if explicit else using
+        if using.text is None or not owners or new_row.always_true or not new_row.parsed:
             continue
-        if using.caller_columns & owners:
+        if new_row.caller_columns & owners:
             continue
-        reach = _reaching(ctx, t, p, ("update",))
+        # A filtered UPDATE (PostgREST's `where id = ...`) must read the new row: when every SELECT
+        # policy of the role pins the owner, Postgres rejects the hand-over. Without any, an
+        # unfiltered update needs no read access, so nothing is pinned.
+        reach = [r for r in _reaching(ctx, t, p, ("update",))
+                 if not _tied_through_rls(ctx, new_row, r) & owners and not ctx.reads_pinned(t, r, owners)]
         if not reach:
             continue
         pred = _owner_example(ctx, t)
+        cols = fmt_list(owners)
+        if explicit:
+            message = (f"policy {p.name!r} on {t.identity} lets {fmt_list(reach)} update rows, and "
+                       f"neither its WITH CHECK nor the SELECT policies of {fmt_list(reach)} tie {cols} "
+                       f"to the caller: an update may hand a row to anyone by setting {cols}")
+            fix = f"{_alter(p)} with check ({_grouped(p.with_check or '')} and {pred});"
+        else:
+            message = (f"policy {p.name!r} on {t.identity} lets {fmt_list(reach)} update rows without a "
+                       f"WITH CHECK, and its USING does not tie {cols} to the caller: an update may set "
+                       f"{cols} to anyone")
+            fix = f"{_alter(p)} with check ({pred});"
         yield UPDATE_WITHOUT_WITH_CHECK.finding(
-            policy_ref(p),
-            f"policy {p.name!r} on {t.identity} lets {fmt_list(reach)} update rows without a "
-            f"WITH CHECK, and its USING does not tie {fmt_list(owners)} to the caller: an update "
-            f"may set {fmt_list(owners)} to anyone",
-            remediation=f"{_alter(p)} with check ({pred});",
-            location=ctx.locate.policy(p),
-            evidence={"roles": sorted(reach), "owner_columns": sorted(owners), "using": p.using},
+            policy_ref(p), message, remediation=fix, location=ctx.locate.policy(p),
+            evidence={"roles": sorted(reach), "owner_columns": sorted(owners), "using": p.using,
+                      "with_check": p.with_check}, cause=Cause.OWNER_NOT_PINNED,
         )
+
+
+def _tied_through_rls(ctx: AuditContext, facts: ExprFacts, role: str) -> frozenset[str]:
+    """Own columns an expression compares with a sub-select of a table the role reads only its
+    own rows of (`team_id in (select t.id from public.teams t)`): that table's RLS ties them to
+    the caller."""
+    for name in facts.reads:
+        read = ctx.snapshot.table(name)
+        if read is not None and read.rls and ctx.reads_pinned(read, role):
+            return facts.columns
+    return frozenset()
+
+
+def _grouped(text: str) -> str:
+    """The expression in parentheses, unless pg_get_expr already printed them around it."""
+    depth, bare = 0, _STRING.sub("''", text)
+    for i, ch in enumerate(bare):
+        depth += {"(": 1, ")": -1}.get(ch, 0)
+        if depth == 0:
+            return text if i == len(bare) - 1 and ch == ")" else f"({text})"
+    return f"({text})"
+
+
+_STRING = re.compile(r"'(?:[^']|'')*'")
 
 
 @rule(POLICY_NOT_ROW_SCOPED)

@@ -41,8 +41,9 @@ def _public_only(ctx: AuditContext, buckets: list[str]) -> bool:
 def storage_policy_not_owner_scoped(ctx: AuditContext) -> Iterator[Finding]:
     """Files of a public bucket are served by URL to anyone, so an unscoped SELECT on public
     buckets only leaks no content (storage_public_bucket_listing reports the listing it adds);
-    unscoped writes to them are warnings (anyone can overwrite anyone's files), everything else
-    is an error."""
+    unscoped writes to them are warnings (anyone can overwrite anyone's files), and so are
+    policies whose every branch is scoped, some through a related row (a shared chat's images);
+    everything else is an error."""
     objects = ctx.snapshot.table("storage.objects")
     if objects is None or not objects.rls:
         return
@@ -66,22 +67,49 @@ def storage_policy_not_owner_scoped(ctx: AuditContext) -> Iterator[Finding]:
             commands.pop("select", None)
             if not commands:
                 continue
-        level = Level.WARN if public else Level.ERROR
+        related = _related_branches(ctx, p, tuple(commands))
+        level = Level.WARN if public or related else Level.ERROR
         roles = sorted({r for rs in commands.values() for r in rs})
         where = f"bucket {fmt_list(buckets)}" if buckets else "every bucket"
         kind = "public" if public else "private"
+        verbs = "/".join(sorted(commands))
+        fix = (f"alter policy {quote_ident(p.name)} on storage.objects "
+               + ("with check" if set(commands) == {"insert"} else "using")
+               + f" (bucket_id = '{buckets[0] if buckets else 'BUCKET'}' and "
+               "(storage.foldername(name))[1] = (select auth.uid())::text);")
+        evidence = {"roles": roles, "commands": sorted(commands), "buckets": buckets, "public_buckets": public}
+        if related:
+            message = (f"storage policy {p.name!r} lets {fmt_list(roles)} {verbs} objects in {where} ({kind}) "
+                       f"that are not the caller's when a related row allows it: {'; '.join(related)}")
+            fix = ("If sharing through that row is intended, suppress this with the reason; otherwise "
+                   "tie the related row to the caller too (e.g. `and c.user_id = (select auth.uid())` "
+                   "inside the sub-select).")
+            evidence["related_branches"] = related
+        else:
+            message = (f"storage policy {p.name!r} lets {fmt_list(roles)} {verbs} any object in {where} "
+                       f"({kind}): it does not tie the object's folder or owner to the caller")
         yield STORAGE_POLICY_NOT_OWNER_SCOPED.finding(
-            policy_ref(p),
-            f"storage policy {p.name!r} lets {fmt_list(roles)} {'/'.join(sorted(commands))} any "
-            f"object in {where} ({kind}): it does not tie the object's folder or owner to the caller",
-            remediation=f"alter policy {quote_ident(p.name)} on storage.objects "
-                        + ("with check" if set(commands) == {"insert"} else "using")
-                        + f" (bucket_id = '{buckets[0] if buckets else 'BUCKET'}' and "
-                        "(storage.foldername(name))[1] = (select auth.uid())::text);",
-            location=ctx.locate.policy(p), level=level,
-            evidence={"roles": roles, "commands": sorted(commands), "buckets": buckets,
-                      "public_buckets": public},
-        )
+            policy_ref(p), message, remediation=fix, location=ctx.locate.policy(p), level=level,
+            evidence=evidence)
+
+
+def _related_branches(ctx: AuditContext, p: Policy, commands: tuple[str, ...]) -> list[str]:
+    """When every branch of the policy either ties the object to the caller or to a related row
+    (`exists (select 1 from chats c where c.id::text = (storage.foldername(name))[1] and
+    c.shared)`), the terms that do the latter; otherwise nothing: some branch admits any object."""
+    terms: list[str] = []
+    for command in commands:
+        for facts in ctx.command_exprs(p, command):
+            if not facts.branches:
+                return []
+            for branch in facts.branches:
+                if branch.caller_columns & OWNER_COLUMNS:
+                    continue
+                found = [text for text, cols in branch.related if cols & OWNER_COLUMNS]
+                if not found:
+                    return []
+                terms += found
+    return list(dict.fromkeys(terms))
 
 
 @rule(STORAGE_PUBLIC_BUCKET_LISTING)

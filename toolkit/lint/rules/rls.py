@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import re
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 from postgast import pg_query_pb2 as pb
 
-from toolkit.lint.source import LintContext, ParsedFile, range_var_name
-from toolkit.model import Category, Cause, Finding, Level, ObjectRef
+from toolkit.lint.source import LintContext, ParsedFile, range_var_name, stmt_location
+from toolkit.model import Category, Cause, Finding, Level, Location, ObjectRef
 from toolkit.registry import RuleInfo, Stage, rule
 
 TABLE_WITHOUT_RLS = RuleInfo(
@@ -31,10 +33,62 @@ def _rls_commands(pf: ParsedFile, subtype: int, schemas: list[str]) -> Iterator[
             yield i, range_var_name(stmt.node.relation, schemas[i])
 
 
+def _enabled(pf: ParsedFile, ctx: LintContext) -> set[tuple[str, str]]:
+    """Tables whose RLS this file enables."""
+    schemas = pf.creation_schemas(ctx.default_schema)
+    return {name for _, name in _rls_commands(pf, pb.AT_EnableRowSecurity, schemas)}
+
+
+def _enabled_later(pf: ParsedFile, ctx: LintContext, name: tuple[str, str]) -> str | None:
+    """The first later file of the run that enables RLS on the table."""
+    by_file: dict[str, set[tuple[str, str]]] = ctx.memo.setdefault(TABLE_WITHOUT_RLS.id, {})
+    for later in ctx.later(pf):
+        if later.rel not in by_file:
+            by_file[later.rel] = _enabled(later, ctx)
+        if name in by_file[later.rel]:
+            return later.rel
+    return None
+
+
+_ENABLES_RLS = re.compile(r"enable\s+row\s+level\s+security", re.IGNORECASE)
+
+
+def _qualified(names: Iterable[Any]) -> str:
+    parts = [n.string.sval for n in names]
+    return parts[-1] if len(parts) == 1 else ".".join(parts[-2:])
+
+
+def _guards(ctx: LintContext) -> list[tuple[int, int, str, Location]]:
+    """Event triggers whose function enables RLS (the `ensure_rls` guard many teams install), as
+    (file position, statement index, trigger name, where it is created), in apply order."""
+    found: list[tuple[int, int, str, Location]] | None = ctx.memo.get("rls_guards")
+    if found is None:
+        found, enabling = [], set()
+        for at, f in enumerate(ctx.files):
+            for i, stmt in enumerate(f.statements):
+                if stmt.kind == "create_function_stmt" and _ENABLES_RLS.search(stmt.text):
+                    name = _qualified(stmt.node.funcname)
+                    enabling |= {name, name.rsplit(".", 1)[-1]}
+                elif stmt.kind == "create_event_trig_stmt" and _qualified(stmt.node.funcname) in enabling:
+                    found.append((at, i, stmt.node.trigname, stmt_location(f, stmt)))
+        ctx.memo["rls_guards"] = found
+    return found
+
+
+def _guarded_by(pf: ParsedFile, ctx: LintContext, index: int) -> tuple[str, Location] | None:
+    at = ctx.position(pf)
+    for g_at, g_index, name, where in _guards(ctx):
+        if (g_at, g_index) < (at, index):
+            return name, where
+    return None
+
+
 @rule(TABLE_WITHOUT_RLS)
 def check_table_without_rls(pf: ParsedFile, ctx: LintContext) -> Iterator[Finding]:
+    """The folder is one history: a table a later migration secures is info there (naming that
+    migration), an error only when no file ever enables its RLS, or in a file a change adds."""
     schemas = pf.creation_schemas(ctx.default_schema)
-    enabled = {name for _, name in _rls_commands(pf, pb.AT_EnableRowSecurity, schemas)}
+    enabled = _enabled(pf, ctx)
     dropped: set[tuple[str, str]] = set()
     for i, stmt in enumerate(pf.statements):
         if stmt.kind == "drop_stmt" and stmt.node.remove_type == pb.OBJECT_TABLE:
@@ -55,6 +109,30 @@ def check_table_without_rls(pf: ParsedFile, ctx: LintContext) -> Iterator[Findin
         if name[0] not in ctx.exposed_schemas or name in enabled or name in dropped:
             continue
         qual = f"{name[0]}.{name[1]}"
+        guard = _guarded_by(pf, ctx, i)
+        if guard is not None:
+            yield TABLE_WITHOUT_RLS.finding(
+                ObjectRef("table", *name),
+                f"table {qual} is created without `enable row level security`; event trigger {guard[0]} "
+                f"({guard[1]}) enables it as the table is created",
+                location=pf.node_location(rv.location, stmt), level=Level.INFO,
+                remediation="Nothing to change while the event trigger stays; writing the `alter table` "
+                "anyway keeps the migration safe on its own.",
+                evidence={"schema": name[0], "table": name[1], "event_trigger": guard[0]}, cause=Cause.RLS_OFF,
+            )
+            continue
+        later = _enabled_later(pf, ctx, name)
+        if later is not None:
+            yield TABLE_WITHOUT_RLS.finding(
+                ObjectRef("table", *name),
+                f"table {qual} is created in exposed schema {name[0]} without row level security; "
+                f"{later} enables it later, so this is history (the Data API served every row in between)",
+                location=pf.node_location(rv.location, stmt), level=Level.INFO,
+                remediation="Nothing to change in this file; a new migration should enable RLS where it "
+                "creates the table.",
+                evidence={"schema": name[0], "table": name[1], "enabled_in": later}, cause=Cause.RLS_OFF,
+            )
+            continue
         yield TABLE_WITHOUT_RLS.finding(
             ObjectRef("table", *name),
             f"table {qual} is created in exposed schema {name[0]} without row level security: the Data API "

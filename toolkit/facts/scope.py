@@ -1,4 +1,5 @@
-"""Whose is a row? Owner, tenant and membership structure read from foreign keys alone.
+"""Whose is a row? Owner, tenant and membership structure read from foreign keys alone (the
+probe fills and questions tables by it; the audit judges how private a table is by it).
 
 - A *user key* is auth.users(id), or a table whose primary key is itself a foreign key to a user
   key (the `profiles` pattern). A column referencing a user key, or defaulting to auth.uid(),
@@ -22,6 +23,8 @@ from toolkit.model import Column, ForeignKey, Table
 AUTH_USERS = "auth.users"
 OWNER_NAMES = ("user_id", "owner_id", "owner", "profile_id", "account_id", "member_id",
                "author_id", "created_by", "creator_id", "uploaded_by", "uid")
+# A child row with such a key keeps its parent from being deleted (no cascade, no set null).
+BLOCKING = frozenset({"no action", "restrict"})
 _CALLER_DEFAULT = re.compile(r"auth\.uid\(\)|auth\.jwt\(\)\s*->>\s*'sub'", re.IGNORECASE)
 _MEMBER_NAME = re.compile(r"member", re.IGNORECASE)
 
