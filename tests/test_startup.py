@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 HEAVY = ("psycopg", "sqlglot", "rich", "postgast", "google.protobuf")
 # The differ only `supakit diff` loads.
@@ -45,3 +46,58 @@ def test_no_other_command_loads_the_differ() -> None:
             "toolkit.db_cmd, toolkit.diff.run, toolkit.diff.command\n"
             "from toolkit.registry import all_rules\nall_rules()")
     assert _heavy(_loaded_after(code), DIFFER) == set()
+
+
+# Packages whose __init__ imports their own submodules, which the audit's preload thread imports
+# (toolkit/preload.py): a main thread entering one at another module while the preload runs could
+# deadlock with it. (postgast and protobuf the main thread imports for apply, as the preload
+# does; both threads enter them at the package, and protobuf's __init__ imports nothing.)
+PRELOADED = ("toolkit.audit", "toolkit.facts", "toolkit.lint", "sqlglot")
+
+_SPY = """
+import json, sys, threading
+import toolkit.preload as preload
+import toolkit.registry as registry
+early, catalog, all_rules = [], threading.Event(), registry.all_rules
+def held_back():  # the preload's rule imports start once the main thread is at the snapshot
+    catalog.wait(60)
+    return all_rules()
+registry.all_rules = held_back
+class Spy:
+    def find_spec(self, name, path=None, target=None):
+        loading = preload._loading
+        if threading.current_thread() is threading.main_thread() and loading is not None and loading.is_alive():
+            early.append(name)
+            if name == "toolkit.catalog":
+                catalog.set()
+        return None
+sys.meta_path.insert(0, Spy())
+from toolkit.cli import main
+try:
+    main(sys.argv[1:], standalone_mode=False)
+except SystemExit:
+    pass
+print(json.dumps(early))
+"""
+
+
+def test_the_main_thread_leaves_the_preloaded_packages_to_the_preload(engine, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """While the audit's preload imports the rule modules, its main thread (starting the
+    database, applying, taking the snapshot) imports none of those packages itself. A spy holds
+    the preload's rule imports back until the main thread reaches the snapshot, and records the
+    main thread's first imports while the preload runs."""
+    mdir = tmp_path / "supabase" / "migrations"
+    mdir.mkdir(parents=True)
+    (mdir / "20240101000000_notes.sql").write_text(
+        "create table public.notes (id bigint primary key, user_id uuid references auth.users (id));\n"
+        "alter table public.notes enable row level security;\n"
+        "create policy own on public.notes for select to authenticated using (user_id = (select auth.uid()));\n",
+        encoding="utf-8")
+    tmp_path.chmod(0o755)
+    out = subprocess.run([sys.executable, "-c", _SPY, "audit", "--project-dir", str(tmp_path), "--no-probe",
+                          "--format", "json", "--output", str(tmp_path / "r.json"), "--fail-on", "never"],
+                         capture_output=True, text=True, check=True, timeout=120).stdout
+    early = json.loads(out.strip().splitlines()[-1])
+    assert json.loads((tmp_path / "r.json").read_text())["findings"] is not None
+    assert "toolkit.catalog" in early  # the spy saw the main thread at the snapshot
+    assert _heavy(set(early), PRELOADED) == set(), early
