@@ -84,8 +84,9 @@ def discover(migrations_dir: Path, project_root: Path) -> Discovery:
         raise MigrationError(f"{migrations_dir}: cannot list folder: {e.strerror}") from None
     files: list[MigrationFile] = []
     skipped: list[tuple[str, str]] = []
+    folder = _rel(migrations_dir, project_root)  # resolved once: the files are its entries
     for i, p in enumerate(entries):
-        rel = _rel(p, project_root)
+        rel = f"{folder}/{p.name}" if folder != "." else p.name
         if p.is_dir():
             skipped.append((rel, "sub-folders are ignored by the Supabase CLI"))
             continue

@@ -100,8 +100,13 @@ def checks(stage: Stage) -> list[tuple[RuleInfo, Check]]:
 
 
 def get(rule_id: str) -> RuleInfo | None:
-    _load_all()
-    return _RULES.get(rule_id)
+    """A rule whose module already ran is at hand (lint's findings need no audit module); any
+    other id loads every rule module once."""
+    info = _RULES.get(rule_id)
+    if info is None:
+        _load_all()
+        info = _RULES.get(rule_id)
+    return info
 
 
 def all_rules() -> list[RuleInfo]:

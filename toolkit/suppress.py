@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from toolkit.errors import ConfigError, SupakitError
 from toolkit.migrations import discover, read_sql_file
 from toolkit.model import Category, Finding, Level, Location, ObjectRef, RunResult, Stage
-from toolkit.registry import RuleInfo, all_rules, register
+from toolkit.registry import RuleInfo, all_rules, get, register
 from toolkit.sql.split import SqlSyntaxError, Statement, split_statements
 
 if TYPE_CHECKING:
@@ -160,8 +160,7 @@ def apply_suppressions(report: RunResult, project: Project, baseline: Path | Non
     files = _load_files(report, project)
     _apply_inline(report, files)
     rules = project.rules
-    known = {r.id: r for r in all_rules()}
-    judge = _Judge(_stages_ran(report), known, rules)
+    judge = _Judge(_stages_ran(report), rules)
     meta = rules.apply(m for src in files.values() for d in src.directives
                        for m in _directive_findings(d, judge))
     for f in report.findings + meta:
@@ -237,17 +236,16 @@ class _Judge:
     """Whether a suppression naming a rule can be called unused: only when the rule ran."""
 
     ran: set[Stage]
-    known: dict[str, RuleInfo]
     rules: RuleSettings
 
     def judgeable(self, rule_id: str) -> bool:
-        rule = self.known.get(rule_id)
+        rule = get(rule_id)  # loads the other stages' rule modules only for an id not at hand
         return self.rules.enabled(rule_id) and (rule is None or rule.stage in self.ran)
 
     def hint(self, rule_id: str) -> str:
-        if "*" in rule_id or rule_id in self.known:
+        if "*" in rule_id or get(rule_id) is not None:
             return ""
-        close = difflib.get_close_matches(rule_id, list(self.known), n=1, cutoff=0.6)
+        close = difflib.get_close_matches(rule_id, [r.id for r in all_rules()], n=1, cutoff=0.6)
         return f" (no rule is named '{rule_id}'; did you mean '{close[0]}'?)" if close else (
             f" (no rule is named '{rule_id}')")
 
