@@ -119,3 +119,37 @@ def test_a_live_database_is_read_only_and_its_changes_are_recorded(public_tmp: P
         assert conn.execute(state).fetchone() == before
     code, _out, err = diff(root, "again", "--db-url", url_for(db, "postgres", None))
     assert (code, "supakit: No changes:" in err) == (0, True), err
+
+
+LINKED = """
+create table public.orgs (id bigint primary key, slug text not null, constraint orgs_id_slug_key unique (id, slug));
+alter table public.orgs enable row level security;
+create table public.projects (id bigint primary key, org_id bigint not null, org_slug text not null,
+  foreign key (org_id, org_slug) references public.orgs (id, slug));
+create index projects_org_idx on public.projects (org_id, org_slug);
+alter table public.projects enable row level security;
+"""
+
+
+def test_schemas_that_declare_only_part_are_refused_before_anything_runs(public_tmp: Path, engine) -> None:  # type: ignore[no-untyped-def]
+    """Declaring one new table and nothing else makes the differ drop the rest, in an order that
+    does not even apply here: without --allow-destructive that is the refusal, not an apply error."""
+    root = public_tmp / "p"
+    write_files(root, {"20240101000000_linked.sql": LINKED})
+    (root / "supabase" / "schemas").mkdir()
+    (root / "supabase" / "schemas" / "t1.sql").write_text(
+        "create table public.t1 (id bigint primary key);\nalter table public.t1 enable row level security;\n")
+    code, out, err = diff(root, "only t1")
+    assert code == 1, err
+    assert "refused:" in err and 'drop table "public"."projects"' in err
+    assert "does not apply" not in err
+    assert len(list((root / "supabase" / "migrations").iterdir())) == 1
+
+    code, out, err = diff(root, "only t1", "--allow-destructive", "--dry-run")
+    assert code == 2, err
+    assert ('does not apply at line 4:1 `alter table "public"."orgs" drop constraint "orgs_id_slug_key";`'
+            in err), err
+    assert "--dry-run` prints" not in err  # it is a dry run already
+    code, out, err = diff(root, "only t1", "--allow-destructive")
+    assert code == 2 and "`--dry-run` prints all of it" in err, err
+    assert len(list((root / "supabase" / "migrations").iterdir())) == 1

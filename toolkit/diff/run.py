@@ -85,17 +85,21 @@ class _Timer:
             self.timings[key] = self.timings.get(key, 0.0) + time.perf_counter() - t0
 
 
-def _apply_part(db: Database, text: str, progress: Progress) -> SourceMap:
+def _apply_part(db: Database, text: str, progress: Progress, *, dry_run: bool) -> SourceMap:
     """Run part of the new file (padded so its lines are the file's lines); a failure is the
-    differ's, reported with the SQL it wrote."""
+    differ's, reported with the line of SQL it wrote there."""
     from toolkit.apply import Applier
 
     with Applier(db, progress=progress) as ap:
         failure = ap.apply_unrecorded(text, PENDING_FILE)
     if failure is not None:
-        raise MigrationError(f"the differ wrote SQL that does not apply ({failure.location.line}:"
-                             f"{failure.location.column}: {failure.message}); run with --dry-run to see it, "
-                             "and write this change by hand")
+        lines = text.splitlines()
+        row = failure.location.line
+        wrote = lines[row - 1].strip() if 0 < row <= len(lines) else ""
+        where = f"line {row}:{failure.location.column}" + (f" `{wrote}`" if wrote else "")
+        see = "" if dry_run else "; `--dry-run` prints all of it"
+        raise MigrationError(f"the differ wrote SQL that does not apply at {where}: {failure.message}{see}; "
+                             "write this change by hand (`supakit new`), or declare it in smaller steps")
     return ap.result.source_map
 
 
@@ -204,16 +208,26 @@ def _diff_into(result: DiffResult, project: Project, opts: DiffOptions, db: Data
     events = list(applied.source_map.events)
     structure = timed("diff", lambda: differ.statements(before, want, scope, privileges=False))
     now = before
+    if structure and not opts.allow_destructive:
+        # Refused before it runs: schemas that declare only part of the project make the differ
+        # drop the rest, and such a file often does not even apply (dependencies it cannot order).
+        losing = _destructive(split_statements(render(head, structure)), before, want)
+        if losing:
+            result.sql, result.statements = render(head, structure), len(structure)
+            result.destructive, result.refused = losing, True
+            result.report.info = {"project": str(project.root), "command": "diff", "source": result.source}
+            return
     if structure:
         baseline = _Baseline.take(project, db, snapshot_before, applied.source_map, timed) if auditing else None
-        events += _apply_part(db, render(head, structure), progress).events
+        events += _apply_part(db, render(head, structure), progress, dry_run=opts.dry_run).events
         now = timed("inspect", lambda: differ.inspect(db))
     grants = timed("diff", lambda: differ.statements(now, want, scope, structure=False))
     if grants:
         if baseline is None and auditing:
             baseline = _Baseline.take(project, db, snapshot_before, applied.source_map, timed)
         lead = render(head, structure) + "\n" if structure else head + "\n"
-        events += _apply_part(db, "\n" * lead.count("\n") + "\n\n".join(grants) + "\n", progress).events
+        events += _apply_part(db, "\n" * lead.count("\n") + "\n\n".join(grants) + "\n", progress,
+                              dry_run=opts.dry_run).events
     stmts = structure + grants
     result.statements = len(stmts)
     snapshot_now = snapshot_before
