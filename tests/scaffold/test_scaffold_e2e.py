@@ -100,3 +100,39 @@ def test_scaffold_audits_clean_with_explicit_exposure_and_another_schema(engine:
     assert _loud(report.findings) == []
     cells = {(c.role, c.command): c.status for c in report.coverage if (c.schema, c.table) == ("app", "notes")}
     assert cells[("authenticated", "select")] == "row-scoped"
+
+
+def test_a_key_to_an_organisations_parent_is_pinned_by_what_the_caller_can_read(engine: Any, tmp_path: Path) -> None:
+    """In the example project, events belong to organisations (members read them through
+    private.user_org_ids()). An invoice under an event must sit under an event its author can
+    read; without that pin user B files an invoice under user A's organisation's event."""
+    import shutil
+
+    from toolkit.scaffold.parents import read_parents
+    from toolkit.scaffold.table import TableSpec, parse_column, render_table
+
+    repo = Path(__file__).resolve().parents[2]
+    (tmp_path / "supabase").mkdir()
+    shutil.copytree(repo / "supabase" / "migrations", tmp_path / "supabase" / "migrations")
+    shutil.copy(repo / "supabase" / "config.toml", tmp_path / "supabase" / "config.toml")
+    project = find_project(tmp_path)
+    parents = read_parents(project.migrations_dir, project.root)
+    assert ("public", "events") in parents.private and ("public", "events") not in parents.owners
+
+    cols = ["amount:numeric!", "event_id:uuid!->events"]
+    unpinned = render_table(TableSpec("invoices", columns=[parse_column(c, "public") for c in cols]))
+    made = new_migration(project.migrations_dir, "add invoices", unpinned, now=NOW)
+    report = audit(project, AuditOptions(engine="local", seed=False), lambda _msg: None)
+    [hole] = [f for f in report.findings if f.rule == "parent_key_not_checked" and "insert" in f.object.name]
+    assert "only its owner or organisation can read" in hole.message
+    assert hole.remediation.endswith(
+        "and exists (select 1 from public.events p where p.id = invoices.event_id));"), hole.remediation
+    made.path.unlink()
+
+    content = build_content("invoices", table="invoices", schema="public", owner_column="user_id", sql=None,
+                            columns=cols, public_read=False, project=project)
+    assert "exists (select 1 from public.events p where p.id = invoices.event_id)" in content
+    new_migration(project.migrations_dir, "add invoices", content, now=NOW)
+    report = audit(project, AuditOptions(engine="local", seed=False), lambda _msg: None)
+    apply_suppressions(report, project, baseline=None)
+    assert _loud(report.findings) == []

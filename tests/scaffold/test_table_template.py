@@ -118,3 +118,32 @@ def test_a_key_to_an_owned_parent_is_pinned_in_the_write_checks(tmp_path: Path) 
         assert f"(tasks2.backup is null or {pin.format('backup')})" in policy  # a nullable key may be empty
         assert "labels" not in policy  # nobody owns a label
     assert len(split_statements(sql)) > 0
+
+
+def test_a_key_to_a_private_parent_is_pinned_to_rows_the_caller_can_read(tmp_path: Path) -> None:
+    from tests.conftest import write_project
+    from toolkit.scaffold import build_content
+
+    project = write_project(tmp_path, {
+        "20240101000000_orgs.sql": (
+            "create table public.events (id uuid primary key, org_id uuid not null);\n"
+            "alter table public.events enable row level security;\n"
+            "create policy events_member on public.events for select to authenticated "
+            "using (org_id in (select private.user_org_ids()));\n"
+            "create table public.plans (id uuid primary key);\n"
+            "alter table public.plans enable row level security;\n"
+            "create policy plans_read on public.plans for select to anon, authenticated using (true);\n"
+            "create table public.rates (id uuid primary key);\n"
+            "alter table public.rates enable row level security;\n"
+            "create table public.venues (id uuid primary key);\n"
+            "create policy venues_member on public.venues for select using (false);\n"),
+    })
+    sql = build_content("invoices", table="invoices", schema="public", owner_column="user_id", sql=None,
+                        columns=["event_id:uuid!->events", "plan_id:uuid->plans", "rate_id:uuid->rates",
+                                 "venue_id:uuid->venues"],
+                        public_read=False, project=project)
+    insert = sql[sql.index("create policy invoices_insert_own"):sql.index("create policy invoices_update_own")]
+    assert "exists (select 1 from public.events p where p.id = invoices.event_id)" in insert
+    assert "public.plans" not in insert  # everyone reads plans: the key needs no pin
+    assert "public.rates" not in insert  # only the service role reads rates: a pin would refuse every row
+    assert "public.venues" not in insert  # RLS never enabled: its policy does not apply

@@ -125,7 +125,7 @@ def build_content(name: str, *, table: str | None, schema: str, owner_column: st
     """The body of a new migration from `supakit new` options; conflicting options are refused,
     and so are column types not in `known_types` (when given). The project's migrations say who
     owns the tables a new table points at."""
-    from toolkit.scaffold.parents import owner_columns
+    from toolkit.scaffold.parents import Parents, read_parents
     from toolkit.scaffold.table import TableSpec, parse_column, render_table
 
     table_only = [opt for opt, used in (("--column", bool(columns)), ("--public-read", public_read),
@@ -137,10 +137,10 @@ def build_content(name: str, *, table: str | None, schema: str, owner_column: st
     if sql is not None:
         raise SupakitError("--table writes its own SQL; drop --sql/--from-stdin, or --table")
     cols = [parse_column(c, schema, known_types) for c in columns]
-    owners = owner_columns(project.migrations_dir, project.root) \
-        if project is not None and owner_column and any(c.references for c in cols) else {}
+    parents = read_parents(project.migrations_dir, project.root) \
+        if project is not None and owner_column and any(c.references for c in cols) else Parents()
     spec = TableSpec(table=table, schema=schema, owner_column=owner_column, columns=cols,
-                     public_read=public_read, parent_owners=owners)
+                     public_read=public_read, parent_owners=parents.owners, private_parents=frozenset(parents.private))
     return render_table(spec)
 
 

@@ -35,6 +35,7 @@ class TableSpec:
     columns: list[ColumnSpec] = field(default_factory=list)
     public_read: bool = False
     parent_owners: dict[tuple[str, str], str] = field(default_factory=dict)  # (schema, table) -> owner column
+    private_parents: frozenset[tuple[str, str]] = frozenset()  # read through conditional policies only
 
 
 def check_type(type_text: str, column: str, known: KnownTypes | None = None) -> str:
@@ -210,8 +211,9 @@ def _policies(spec: TableSpec, t: str) -> list[str]:
     out.append("-- Owner-scoped: auth.uid() is wrapped in a select so Postgres evaluates it once per query.")
     pins = _parent_pins(spec)
     if pins:
-        out += ["-- A new or moved row must also sit under the caller's own parent rows: each check looks",
-                "-- the parent up by its primary key, one index lookup."]
+        out += ["-- A new or moved row must also sit under a parent row of the caller's (or one the caller",
+                "-- can read, where the parent's own policies decide): each check looks the parent up by its",
+                "-- primary key, one index lookup."]
     check = "\n    and ".join([own, *pins])
     if not spec.public_read:
         out += _policy(f"{base}_select_own", t, "select", "authenticated", own, None)
@@ -222,15 +224,19 @@ def _policies(spec: TableSpec, t: str) -> list[str]:
 
 
 def _parent_pins(spec: TableSpec) -> list[str]:
-    """For each foreign key to a table with an owner: the parent row is the caller's. The key is
-    qualified with the table's name, so a parent column of the same name cannot capture it."""
+    """For each foreign key to a table with an owner: the parent row is the caller's; to a private
+    table without one (an organisation's events): the caller can read it, since RLS applies to
+    the policy's own sub-select. The key is qualified with the table's name, so a parent column
+    of the same name cannot capture it."""
     pins = []
     for col in spec.columns:
-        owner = spec.parent_owners.get(col.references) if col.references else None
-        if col.references is None or owner is None:
+        if col.references is None:
+            continue
+        owner = spec.parent_owners.get(col.references)
+        if owner is None and col.references not in spec.private_parents:
             continue
         key = f"{quote_ident(spec.table)}.{quote_ident(col.name)}"
-        found = (f"exists (select 1 from {qualified(*col.references)} p where p.id = {key} "
-                 f"and p.{quote_ident(owner)} = (select auth.uid()))")
+        mine = f" and p.{quote_ident(owner)} = (select auth.uid())" if owner else ""
+        found = f"exists (select 1 from {qualified(*col.references)} p where p.id = {key}{mine})"
         pins.append(found if col.not_null else f"({key} is null or {found})")
     return pins

@@ -108,7 +108,10 @@ def _finding(ctx: AuditContext, t: Table, p: Policy, found: list[tuple[ForeignKe
     keys = list(dict.fromkeys(f"{', '.join(fk.columns)} → {parent.identity}" for fk, parent, _ in found))
     commands = sorted({c for _, _, c in found})
     fk, parent, _ = found[0]
-    owner = ctx.facts.scopes.of(parent).owner
+    scope = ctx.facts.scopes.of(parent)
+    # An owner's parent is pinned to the caller; an organisation's (or a derived one) to the rows
+    # the caller can read, which RLS on the policy's own sub-select decides.
+    owner = scope.owner if scope.kind == "owner" else None
     match = " and ".join(f"p.{quote_ident(rc)} = {quote_ident(t.name)}.{quote_ident(c)}"
                          for c, rc in zip(fk.columns, fk.ref_columns, strict=True))
     pin = f" and p.{quote_ident(owner)} = (select auth.uid())" if owner else ""
