@@ -7,7 +7,7 @@
     python -m tests.bench.rules_cpu profile FILE [--top K]
 
 `time` unpickles a fresh snapshot before every repeat (nothing computed by one run helps the
-next) and times only `audit_snapshot` with `time.process_time`, which a shared machine's load
+next, and the last run's garbage is collected before the clock starts) and times only `audit_snapshot` with `time.process_time`, which a shared machine's load
 does not inflate. `--out` writes every finding (rule, level, object, location, message,
 evidence, ...) and every coverage cell, one a line, so two versions of the rules can be compared
 byte for byte.
@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import gc
 import json
 import pickle
 import pstats
@@ -60,16 +61,20 @@ def dump(result: Any) -> str:
     return "\n".join(lines) + "\n"
 
 
-def time_it(path: Path, repeats: int, out: Path | None) -> None:
+def time_it(path: Path, repeats: int, out: Path | None, gc_off: bool = False) -> None:
     from toolkit.audit import audit_snapshot
 
     samples = []
     result = None
     for _ in range(repeats):
         snapshot, source_map, settings = load(path)
+        gc.collect()  # the last repeat's garbage is not this one's to collect
+        if gc_off:
+            gc.disable()
         c0 = time.process_time()
         result = audit_snapshot(snapshot, source_map=source_map, settings=settings)
         samples.append(time.process_time() - c0)
+        gc.enable()
     assert result is not None
     print(f"rules + coverage CPU: median {statistics.median(samples) * 1000:.0f} ms, "
           f"min {min(samples) * 1000:.0f}, max {max(samples) * 1000:.0f} ({repeats} runs); "
@@ -100,11 +105,12 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=7)
     ap.add_argument("--out", type=Path)
     ap.add_argument("--top", type=int, default=40)
+    ap.add_argument("--gc-off", action="store_true", help="time with the cyclic garbage collector off")
     args = ap.parse_args()
     if args.command == "snapshot":
         take(args.file, args.tables)
     elif args.command == "time":
-        time_it(args.file, args.repeats, args.out)
+        time_it(args.file, args.repeats, args.out, args.gc_off)
     else:
         profile(args.file, args.top)
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from toolkit.audit.function_access import FunctionAccess
 from toolkit.facts import Exposure, Facts, Locations
-from toolkit.model import Function, Policy, Snapshot, Table
+from toolkit.model import COMMANDS, Function, Policy, Snapshot, Table
 from toolkit.sql.policy_expr import ExprFacts, PolicyAnalyzer
 
 # Column names that, by convention, hold the owning user or tenant of a row.
@@ -38,9 +38,10 @@ class AuditContext:
         self.analyzer = PolicyAnalyzer(helpers)
         self._facts: dict[str, tuple[ExprFacts, ExprFacts]] = {}
         self._owner_cols: dict[str, frozenset[str]] = {}
-        self._modes: dict[tuple[str, str], str | None] = {}
-        # coverage.cell_status per (table, role, command): the matrix and rules ask for the same cells
-        self.cells: dict[tuple[str, str, str], tuple[str, tuple[str, ...]]] = {}
+        self._modes: dict[str, dict[str, str | None]] = {}
+        # coverage.cell_status per table, then (role, command): the matrix and rules ask for the
+        # same cells
+        self.cells: dict[str, dict[tuple[str, str], tuple[str, tuple[str, ...]]]] = {}
 
     # --- objects --------------------------------------------------------------------------------
     def user_tables(self, kinds: str = "rp") -> list[Table]:
@@ -100,20 +101,25 @@ class AuditContext:
     def mode(self, policy: Policy, command: str) -> str | None:
         """How a policy decides `command`: None (grants nothing), "open" (literally true),
         "scoped" (ties a row column to the caller), or "predicate"."""
-        key = (policy.identity, command)
-        if key not in self._modes:
-            exprs = self.command_exprs(policy, command)
-            if not exprs:
-                mode = None
-            elif all(f.always_true for f in exprs):
-                mode = "open"
-            elif all(f.caller_scoped for f in exprs):
-                mode = "scoped"
-            else:
-                mode = "predicate"
-            self._modes[key] = mode
-        return self._modes[key]
+        modes = self.modes(policy)
+        return modes[command] if command in modes else self._mode(policy, command)
 
+    def modes(self, policy: Policy) -> dict[str, str | None]:
+        """`mode` of each of the four commands, worked out once per policy."""
+        got = self._modes.get(policy.identity)
+        if got is None:
+            got = self._modes[policy.identity] = {c: self._mode(policy, c) for c in COMMANDS}
+        return got
+
+    def _mode(self, policy: Policy, command: str) -> str | None:
+        exprs = self.command_exprs(policy, command)
+        if not exprs:
+            return None
+        if all(f.always_true for f in exprs):
+            return "open"
+        if all(f.caller_scoped for f in exprs):
+            return "scoped"
+        return "predicate"
 
     def reads_pinned(self, table: Table, role: str, columns: frozenset[str] | None = None) -> bool | None:
         """Every way `role` may read a row of `table` ties one of `columns` (any column, when

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from toolkit.audit.context import AuditContext
 from toolkit.facts import is_platform_schema
-from toolkit.model import API_ROLES, COMMANDS, CoverageCell, Location, Policy, Table
+from toolkit.model import API_ROLES, COMMANDS, CoverageCell, Location, Table
 
 
 def cells(ctx: AuditContext, table: Table) -> list[CoverageCell]:
@@ -22,58 +22,79 @@ def cells(ctx: AuditContext, table: Table) -> list[CoverageCell]:
     if ctx.facts.source_map is not None:
         where = {p.name: ctx.locate.policy(p) for p in table.policies}
     surfaces = ctx.exposure.api_surfaces(table)
+    statuses = table_status(ctx, table)
     out = []
     for role in API_ROLES:
         for command in COMMANDS:
-            status, policies = cell_status(ctx, table, role, command)
-            locations = tuple(where[name] for name in policies) if where else ()
+            status, policies = statuses[(role, command)]
+            locations = tuple([where[name] for name in policies]) if where else ()
             out.append(CoverageCell(table.schema, table.name, role, command, status, policies,
                                     locations, surfaces))
     return out
 
 
-def applicable(ctx: AuditContext, table: Table, role: str, command: str
-               ) -> tuple[list[Policy], list[Policy]]:
-    """(permissive policies that can grant rows, restrictive policies that narrow them)."""
-    permissive, restrictive = [], []
-    for p in table.policies:
-        if not p.applies_to(role) or not p.covers(command):
-            continue
-        if p.permissive:
-            if ctx.mode(p, command) is not None:
-                permissive.append(p)
-        else:
-            restrictive.append(p)
-    return permissive, restrictive
-
-
 def cell_status(ctx: AuditContext, table: Table, role: str, command: str
                 ) -> tuple[str, tuple[str, ...]]:
-    key = (table.identity, role, command)
-    got = ctx.cells.get(key)
+    """(status, the permissive then restrictive policies that decide it) of one cell."""
+    return table_status(ctx, table)[(role, command)]
+
+
+def table_status(ctx: AuditContext, table: Table) -> dict[tuple[str, str], tuple[str, tuple[str, ...]]]:
+    """`cell_status` of the table's eight cells, worked out together once (each policy's roles
+    and modes are read once, not once per cell)."""
+    got = ctx.cells.get(table.identity)
     if got is None:
-        got = ctx.cells[key] = _status(ctx, table, role, command)
+        got = ctx.cells[table.identity] = _statuses(ctx, table)
     return got
 
 
-def _status(ctx: AuditContext, table: Table, role: str, command: str) -> tuple[str, tuple[str, ...]]:
-    if not ctx.exposure.reaches(table, role, command):
-        return "no grant", ()
-    if not table.rls:
-        return "no RLS", ()
-    permissive, restrictive = applicable(ctx, table, role, command)
-    names = tuple(p.name for p in permissive + restrictive)
-    if not permissive:
-        return "denied", names
-    grants = [ctx.mode(p, command) for p in permissive]
-    narrows = [ctx.mode(p, command) for p in restrictive]
+_NO_GRANT: tuple[str, tuple[str, ...]] = ("no grant", ())
+_NO_RLS: tuple[str, tuple[str, ...]] = ("no RLS", ())
+
+
+def _statuses(ctx: AuditContext, table: Table) -> dict[tuple[str, str], tuple[str, tuple[str, ...]]]:
+    rls = table.rls
+    policies = [(p, ctx.modes(p)) for p in table.policies] if rls else []
+    out: dict[tuple[str, str], tuple[str, tuple[str, ...]]] = {}
+    for role in API_ROLES:
+        reach = ctx.exposure.commands(table, role)
+        mine = [(p, modes) for p, modes in policies if p.applies_to(role)]
+        for command in COMMANDS:
+            if command not in reach:
+                out[(role, command)] = _NO_GRANT
+                continue
+            if not rls:
+                out[(role, command)] = _NO_RLS
+                continue
+            # Permissive policies that can grant rows, restrictive ones that narrow them.
+            permissive: list[str] = []
+            grants: list[str | None] = []
+            restrictive: list[str] = []
+            narrows: list[str | None] = []
+            for p, modes in mine:
+                if not p.covers(command):
+                    continue
+                mode = modes[command]
+                if not p.permissive:
+                    restrictive.append(p.name)
+                    narrows.append(mode)
+                elif mode is not None:
+                    permissive.append(p.name)
+                    grants.append(mode)
+            out[(role, command)] = (_verdict(grants, narrows), tuple(permissive + restrictive))
+    return out
+
+
+def _verdict(grants: list[str | None], narrows: list[str | None]) -> str:
+    if not grants:
+        return "denied"
     if "scoped" in narrows:
-        return "row-scoped", names
+        return "row-scoped"
     if "open" in grants:
-        return ("predicate" if "predicate" in narrows else "open"), names
+        return "predicate" if "predicate" in narrows else "open"
     if all(m == "scoped" for m in grants):
-        return "row-scoped", names
-    return "predicate", names
+        return "row-scoped"
+    return "predicate"
 
 
 def coverage_tables(ctx: AuditContext) -> list[Table]:

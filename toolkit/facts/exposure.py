@@ -117,13 +117,17 @@ class Exposure:
 
     def reaches(self, table: Table, role: str, command: str) -> bool:
         """`role` can run `command` on `table` through the API (RLS aside)."""
+        return command in self.commands(table, role)
+
+    def commands(self, table: Table, role: str) -> frozenset[str]:
+        """The commands `role` can run on `table` through the API (RLS aside)."""
         key = (table.identity, role)
         cmds = self._reach.get(key)
         if cmds is None:
             served = bool(self.surfaces(table)) and self.has_usage(table.schema, role)
             cmds = frozenset(c for c in DML if served and self.has_privilege(table, role, c))
             self._reach[key] = cmds
-        return command in cmds
+        return cmds
 
     def roles_reaching(self, table: Table, commands: tuple[str, ...] = DML) -> dict[str, tuple[str, ...]]:
         """role -> the commands it can run on the table through the API."""
