@@ -195,3 +195,42 @@ def test_same_policy_on_many_tables_is_analysed_once() -> None:
     # a subquery over the table itself is left as written
     own = "(EXISTS ( SELECT 1 FROM public.t WHERE (t.a = 1)))"
     assert an(own, "t").columns == frozenset()
+
+
+LITERAL_TEXTS = [
+    "(category = 'books'::text)",
+    "((status = 'published'::text) OR (user_id = ( SELECT auth.uid() AS uid)))",
+    "(EXISTS ( SELECT 1\n   FROM public.members m\n  WHERE ((m.org_id = t.org_id) AND "
+    "(m.role = 'admin'::text))))",
+    "((( SELECT auth.jwt() AS jwt) -> 'app_metadata'::text) ->> 'role'::text) = 'admin'::text",
+    "((( SELECT auth.jwt() AS jwt) -> 'user_metadata'::text) ->> 'team'::text) = 'a'::text",
+    "(('a'::text = 'a'::text) OR ('a' = 'a') OR ('a' = 'b'))",
+    "((status = ANY (ARRAY['draft'::text, 'live'::text])) AND (\"It's\" = 'x'::text))",
+    "(t.status = 'draft'::text) AND (EXISTS ( SELECT 1 FROM public.members m WHERE "
+    "(m.role = 'draft'::text) AND (m.org_id = t.org_id)))",
+]
+
+
+@pytest.mark.parametrize("text", LITERAL_TEXTS)
+def test_texts_that_differ_in_literals_are_analysed_once_with_the_same_answers(text: str) -> None:
+    """Identifier-like literals are analysed once per shape; every answer, the literals and the
+    related terms' SQL included, is the direct analysis of the text."""
+    an = PolicyAnalyzer(["public.is_member"])
+    other = text.replace("'a'", "'c'").replace("draft", "other").replace("admin", "owner") \
+        .replace("books", "music").replace("published", "hidden")
+    assert an(text, "t") == analyze(text, "t", ["public.is_member"])
+    assert an(other, "t") == analyze(other, "t", ["public.is_member"])
+    assert an(text, "u") == analyze(text, "u", ["public.is_member"])  # shared on another table too
+    assert len(an._shapes) <= 2
+
+
+def test_literals_that_matter_are_kept() -> None:
+    from toolkit.sql.policy_expr import literal_shape
+
+    assert literal_shape("(a = 'x y'::text)") is None  # not identifier-like
+    assert literal_shape("(current_setting('request.jwt.claims'::text, true) = 'x'::text)") is None
+    assert literal_shape("(created_at > (now() - '1 day'::interval))") is None
+    assert literal_shape("(a = E'x')") is None
+    shape = literal_shape("((a = 'x'::text) AND (b = 'x'::text) AND (c = 'y'::text))")
+    assert shape == ("((a = 'supakit_lit0'::text) AND (b = 'supakit_lit0'::text) AND "
+                     "(c = 'supakit_lit1'::text))", {"'supakit_lit0'": "'x'", "'supakit_lit1'": "'y'"})

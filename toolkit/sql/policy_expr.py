@@ -493,25 +493,112 @@ def normalise(text: str, table: str) -> str | None:
     return "".join([*parts, text[last:]])
 
 
+# Literals that a placeholder may stand for: identifier-like, so sqlglot reads and prints them
+# the same way whatever they say (`status = 'published'::text`, `->> 'role'`).
+_PLAIN_LITERAL = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+_PLACEHOLDER = "supakit_lit"
+# Where a literal's content matters to the analysis (current_setting's `request.jwt...`) or to
+# sqlglot (interval units; escapes), or a placeholder could clash, literals are kept as written.
+_LITERALS_MATTER = re.compile(r"current_setting|interval|supakit_lit|[\\$]", re.IGNORECASE)
+
+
+def _closing(text: str, start: int, quote: str) -> int:
+    """Index of the quote closing the one at `start` (a doubled quote is part of the text)."""
+    i = text.find(quote, start + 1)
+    while i >= 0 and text.startswith(quote, i + 1):
+        i = text.find(quote, i + 2)
+    return i
+
+
+def literal_shape(text: str) -> tuple[str, dict[str, str]] | None:
+    """The text with every identifier-like string literal replaced by a placeholder (equal
+    literals by the same one), and placeholder -> literal; None when there is none to replace or
+    replacing could change what sqlglot reads. Policies that differ only in such literals
+    (`category = 'books'`, `category = 'music'`) are then analysed once."""
+    if "'" not in text or _LITERALS_MATTER.search(text):
+        return None
+    parts: list[str] = []
+    found: dict[str, str] = {}
+    i = last = 0
+    while True:
+        quote = min((j for j in (text.find("'", i), text.find('"', i)) if j >= 0), default=-1)
+        if quote < 0:
+            break
+        end = _closing(text, quote, text[quote])
+        if end < 0:
+            return None
+        content = text[quote + 1:end]
+        if text[quote] == "'" and _PLAIN_LITERAL.match(content):
+            before = text[:quote].rstrip()[-1:]
+            if before and (before.isalnum() or before in "_'\"&"):
+                return None  # a typed literal (date 'x'), E'x', U&'x': left alone
+            name = found.setdefault(content, f"{_PLACEHOLDER}{len(found)}")
+            parts += [text[last:quote + 1], name]
+            last = end
+        i = end + 1
+    if not found:
+        return None
+    return "".join([*parts, text[last:]]), {f"'{v}'": f"'{k}'" for k, v in found.items()}
+
+
+def _with_literals(facts: ExprFacts, text: str, back: dict[str, str]) -> ExprFacts | None:
+    """Facts of a literal shape, for `text` (whose literals `back` gives); None when a
+    placeholder would be left in them."""
+    if not facts.parsed:
+        return None
+
+    def sql(s: str) -> str:
+        for name, literal in back.items():
+            s = s.replace(name, literal)
+        return s
+
+    values = {k[1:-1]: v[1:-1] for k, v in back.items()}
+    branches = tuple(replace(b, related=tuple((sql(q), cols) for q, cols in b.related)) if b.related else b
+                     for b in facts.branches)
+    out = replace(facts, text=text, user_metadata=bool(METADATA_RE.search(text)),
+                  literals=tuple((col, values.get(lit, lit)) for col, lit in facts.literals),
+                  branches=branches)
+    if any(_PLACEHOLDER in q for b in branches for q, _ in b.related) \
+            or any(_PLACEHOLDER in lit for _, lit in out.literals):
+        return None
+    return out
+
+
 class PolicyAnalyzer:
     """`analyze` with a cache: real schemas repeat the same few policy texts on many tables,
-    often differing only in the table's own name, which is normalised away first."""
+    often differing only in the table's own name, which is normalised away first, or in
+    identifier-like string literals, which are analysed once per shape (`literal_shape`)."""
 
     def __init__(self, helpers: Iterable[str] = ()) -> None:
         self.helpers = frozenset(h.lower() for h in helpers)
         self._cache: dict[str | None, ExprFacts] = {}
+        self._shapes: dict[tuple[str, str], ExprFacts] = {}
 
     def __call__(self, text: str | None, table: str) -> ExprFacts:
         norm = normalise(text, table) if text is not None else None
         key = norm if norm is not None else text
         facts = self._cache.get(key)
         if facts is None:
-            facts = analyze(key, SELF if norm is not None else table, self.helpers)
+            facts = self._analyze(key, SELF if norm is not None else table)
             self._cache[key] = facts
         if norm is not None and facts.text != text:
             facts = replace(facts, text=text, branches=tuple(_named(b, table) for b in facts.branches))
         return facts
 
+    def _analyze(self, text: str | None, table: str) -> ExprFacts:
+        shape = literal_shape(text) if text is not None else None
+        if text is not None and shape is not None:
+            # A text that does not name the table (plain or quoted) reads the same on every table:
+            # only a qualifier equal to its name makes a column its own (_Analysis._is_own).
+            named = table in text or table.replace('"', '""') in text
+            key = (shape[0], table if named else "")
+            facts = self._shapes.get(key)
+            if facts is None:
+                facts = self._shapes[key] = analyze(shape[0], table, self.helpers)
+            got = _with_literals(facts, text, shape[1])
+            if got is not None:
+                return got
+        return analyze(text, table, self.helpers)
 
 def _named(branch: Branch, table: str) -> Branch:
     """A branch of a normalised text, with the table's own name back in it."""
