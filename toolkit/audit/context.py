@@ -39,6 +39,7 @@ class AuditContext:
         self._facts: dict[str, tuple[ExprFacts, ExprFacts]] = {}
         self._owner_cols: dict[str, frozenset[str]] = {}
         self._modes: dict[str, dict[str, str | None]] = {}
+        self._modes_alike: dict[tuple[str | bool, ...], dict[str, str | None]] = {}
         # coverage.cell_status per table, then (role, command): the matrix and rules ask for the
         # same cells
         self.cells: dict[str, dict[tuple[str, str], tuple[str, tuple[str, ...]]]] = {}
@@ -105,10 +106,18 @@ class AuditContext:
         return modes[command] if command in modes else self._mode(policy, command)
 
     def modes(self, policy: Policy) -> dict[str, str | None]:
-        """`mode` of each of the four commands, worked out once per policy."""
+        """`mode` of each of the four commands, worked out once per policy (and once for all
+        policies alike in what `_mode` reads: the command, and whether each clause is absent,
+        literally true or tied to the caller). Read only: the dict is shared."""
         got = self._modes.get(policy.identity)
         if got is None:
-            got = self._modes[policy.identity] = {c: self._mode(policy, c) for c in COMMANDS}
+            using, check = self.clauses(policy)
+            key = (policy.command, using.text is None, using.always_true, using.caller_scoped,
+                   check.text is None, check.always_true, check.caller_scoped)
+            got = self._modes_alike.get(key)
+            if got is None:
+                got = self._modes_alike[key] = {c: self._mode(policy, c) for c in COMMANDS}
+            self._modes[policy.identity] = got
         return got
 
     def _mode(self, policy: Policy, command: str) -> str | None:

@@ -18,6 +18,7 @@ class Locations:
     def __init__(self, snapshot: Snapshot, source_map: SourceMap | None) -> None:
         self.source_map = source_map
         self._by_name = {(t.schema, t.name): t for t in snapshot.tables}
+        self._policies: dict[str, Location | None] = {}  # asked for by the matrix and many rules
 
     def created(self, object_type: str, identity: str) -> Location | None:
         if self.source_map is None:
@@ -29,10 +30,13 @@ class Locations:
 
     def policy(self, policy: Policy) -> Location | None:
         """The CREATE POLICY, else the table it is on."""
+        if policy.identity in self._policies:
+            return self._policies[policy.identity]
         found = self.created("policy", policy.identity)
         if found is None:
             table = self._by_name.get((policy.schema, policy.table))
             found = self.table(table) if table else None
+        self._policies[policy.identity] = found
         return found
 
     def function(self, fn: Function) -> Location | None:
