@@ -43,6 +43,8 @@ class AuditContext:
         # coverage.cell_status per table, then (role, command): the matrix and rules ask for the
         # same cells
         self.cells: dict[str, dict[tuple[str, str], tuple[str, tuple[str, ...]]]] = {}
+        # coverage._statuses per shape of table: (status, indexes of the deciding policies) per cell
+        self.status_shapes: dict[tuple[object, ...], list[tuple[str, tuple[int, ...]]]] = {}
 
     # --- objects --------------------------------------------------------------------------------
     def user_tables(self, kinds: str = "rp") -> list[Table]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from toolkit.audit.context import AuditContext
 from toolkit.facts import is_platform_schema
-from toolkit.model import API_ROLES, COMMANDS, CoverageCell, Location, Table
+from toolkit.model import API_ROLES, COMMANDS, CoverageCell, Location, Policy, Table
 
 
 def cells(ctx: AuditContext, table: Table) -> list[CoverageCell]:
@@ -48,40 +48,60 @@ def table_status(ctx: AuditContext, table: Table) -> dict[tuple[str, str], tuple
     return got
 
 
-_NO_GRANT: tuple[str, tuple[str, ...]] = ("no grant", ())
-_NO_RLS: tuple[str, tuple[str, ...]] = ("no RLS", ())
+_CELLS = tuple((role, command) for role in API_ROLES for command in COMMANDS)
+_NO_GRANT = ("no grant", ())
+_NO_RLS = ("no RLS", ())
 
 
 def _statuses(ctx: AuditContext, table: Table) -> dict[tuple[str, str], tuple[str, tuple[str, ...]]]:
-    rls = table.rls
-    policies = [(p, ctx.modes(p)) for p in table.policies] if rls else []
-    out: dict[tuple[str, str], tuple[str, tuple[str, ...]]] = {}
-    for role in API_ROLES:
-        reach = ctx.exposure.commands(table, role)
-        mine = [(p, modes) for p, modes in policies if p.applies_to(role)]
+    """Worked out once per shape of table: what decides the cells is which commands each role
+    reaches, RLS, and per policy (in order) whether it is permissive, its command, the roles it
+    applies to and its modes; tables alike in these get the same statuses, each with its own
+    policies' names."""
+    reach = tuple(ctx.exposure.commands(table, role) for role in API_ROLES)
+    policies = table.policies if table.rls else ()
+    # The modes dicts are shared by policies alike (AuditContext.modes) and live as long as ctx.
+    key = (table.rls, reach, tuple((p.permissive, p.command, tuple(p.applies_to(r) for r in API_ROLES),
+                                    id(ctx.modes(p))) for p in policies))
+    shape = ctx.status_shapes.get(key)
+    if shape is None:
+        shape = ctx.status_shapes[key] = _shape(ctx, table.rls, reach, policies)
+    if not policies:
+        return {cell: (status, ()) for cell, (status, _) in zip(_CELLS, shape, strict=True)}
+    names = [p.name for p in policies]
+    return {cell: (status, tuple([names[i] for i in chosen]) if chosen else ())
+            for cell, (status, chosen) in zip(_CELLS, shape, strict=True)}
+
+
+def _shape(ctx: AuditContext, rls: bool, reach: tuple[frozenset[str], ...], policies: tuple[Policy, ...]
+           ) -> list[tuple[str, tuple[int, ...]]]:
+    """Each cell's status and the indexes of the policies that decide it (permissive ones that
+    can grant rows, then restrictive ones that narrow them)."""
+    out: list[tuple[str, tuple[int, ...]]] = []
+    for role, commands in zip(API_ROLES, reach, strict=True):
+        mine = [(i, p, ctx.modes(p)) for i, p in enumerate(policies) if p.applies_to(role)]
         for command in COMMANDS:
-            if command not in reach:
-                out[(role, command)] = _NO_GRANT
+            if command not in commands:
+                out.append(_NO_GRANT)
                 continue
             if not rls:
-                out[(role, command)] = _NO_RLS
+                out.append(_NO_RLS)
                 continue
-            # Permissive policies that can grant rows, restrictive ones that narrow them.
-            permissive: list[str] = []
+            permissive: list[int] = []
             grants: list[str | None] = []
-            restrictive: list[str] = []
+            restrictive: list[int] = []
             narrows: list[str | None] = []
-            for p, modes in mine:
+            for i, p, modes in mine:
                 if not p.covers(command):
                     continue
                 mode = modes[command]
                 if not p.permissive:
-                    restrictive.append(p.name)
+                    restrictive.append(i)
                     narrows.append(mode)
                 elif mode is not None:
-                    permissive.append(p.name)
+                    permissive.append(i)
                     grants.append(mode)
-            out[(role, command)] = (_verdict(grants, narrows), tuple(permissive + restrictive))
+            out.append((_verdict(grants, narrows), tuple(permissive + restrictive)))
     return out
 
 
