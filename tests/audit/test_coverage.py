@@ -84,3 +84,77 @@ def test_cells_name_where_their_policies_were_written(w: Audited) -> None:
     assert [str(loc) for loc in cell.locations] == [w.where(A, 'policy "open read"'),
                                                     w.where(A, 'policy "only mine"')]
     assert all(c.locations == () for c in w.result.coverage if not c.policies)
+
+
+B = "20240101000000_alike.sql"
+ALIKE = {
+    B: """
+    create table public.first (id bigint primary key, user_id uuid, status text);
+    alter table public.first enable row level security;
+    create policy "first reads" on public.first for select using (true);
+    create policy "first mine" on public.first as restrictive for select to authenticated
+      using (user_id = (select auth.uid()));
+    create policy "first writes" on public.first for all to authenticated
+      using (user_id = (select auth.uid()));
+    create table public.second (id bigint primary key, user_id uuid, status text);
+    alter table public.second enable row level security;
+    create policy "second reads" on public.second for select using (true);
+    create policy "second mine" on public.second as restrictive for select to authenticated
+      using (user_id = (select auth.uid()));
+    create policy "second writes" on public.second for all to authenticated
+      using (user_id = (select auth.uid()));
+    create table public.third (id bigint primary key, user_id uuid, status text);
+    alter table public.third enable row level security;
+    create policy "third mine" on public.third as restrictive for select to authenticated
+      using (user_id = (select auth.uid()));
+    create policy "third reads" on public.third for select using (status = 'live');
+    """,
+}
+
+
+def _reference(w: Audited) -> dict[tuple[str, str, str], tuple[str, tuple[str, ...]]]:
+    """Each cell worked out on its own, policy by policy, as the matrix's definition reads."""
+    from toolkit.audit.context import AuditContext
+    from toolkit.facts import Facts
+
+    ctx = AuditContext(Facts(w.snapshot, None), {})
+    out = {}
+    for c in w.result.coverage:
+        t = w.snapshot.table(f"{c.schema}.{c.table}")
+        assert t is not None
+        if not ctx.exposure.reaches(t, c.role, c.command):
+            out[(c.table, c.role, c.command)] = ("no grant", ())
+            continue
+        if not t.rls:
+            out[(c.table, c.role, c.command)] = ("no RLS", ())
+            continue
+        mine = [p for p in t.policies if p.applies_to(c.role) and p.covers(c.command)]
+        permissive = [p for p in mine if p.permissive and ctx.mode(p, c.command) is not None]
+        restrictive = [p for p in mine if not p.permissive]
+        grants = [ctx.mode(p, c.command) for p in permissive]
+        narrows = [ctx.mode(p, c.command) for p in restrictive]
+        names = tuple(p.name for p in permissive + restrictive)
+        if not permissive:
+            status = "denied"
+        elif "scoped" in narrows:
+            status = "row-scoped"
+        elif "open" in grants:
+            status = "predicate" if "predicate" in narrows else "open"
+        else:
+            status = "row-scoped" if all(m == "scoped" for m in grants) else "predicate"
+        out[(c.table, c.role, c.command)] = (status, names)
+    return out
+
+
+def test_tables_alike_share_statuses_and_keep_their_own_policy_names(audit_world) -> None:  # type: ignore[no-untyped-def]
+    alike = audit_world(ALIKE)
+    assert alike.cell("first", "authenticated", "select") == ("row-scoped", ("first reads", "first writes",
+                                                                            "first mine"))
+    assert alike.cell("second", "authenticated", "select") == ("row-scoped", ("second reads", "second writes",
+                                                                             "second mine"))
+    assert alike.cell("second", "anon", "select") == ("open", ("second reads",))
+    assert alike.cell("third", "authenticated", "select") == ("row-scoped", ("third reads", "third mine"))
+    assert alike.cell("third", "anon", "select") == ("predicate", ("third reads",))
+    for world in (alike, audit_world(FILES)):
+        got = {(c.table, c.role, c.command): (c.status, c.policies) for c in world.result.coverage}
+        assert got == _reference(world)
