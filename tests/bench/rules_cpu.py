@@ -3,7 +3,7 @@
     python -m tests.bench.rules_cpu snapshot FILE [--tables N]   # apply the generated schema
                                                                  # (as the bench does), pickle
                                                                  # snapshot + source map + settings
-    python -m tests.bench.rules_cpu time FILE [--repeats R] [--out OUT]
+    python -m tests.bench.rules_cpu time FILE [--repeats R] [--out OUT] [--same] [--gc-off]
     python -m tests.bench.rules_cpu profile FILE [--top K]
 
 `time` unpickles a fresh snapshot before every repeat (nothing computed by one run helps the
@@ -61,23 +61,29 @@ def dump(result: Any) -> str:
     return "\n".join(lines) + "\n"
 
 
-def time_it(path: Path, repeats: int, out: Path | None, gc_off: bool = False) -> None:
+def time_it(path: Path, repeats: int, out: Path | None, gc_off: bool = False, same: bool = False) -> None:
+    """With `same`, as the bench's rules row: one snapshot audited `repeats` times in a row, each
+    run's garbage left to the collector (whose full collections then fall into some runs)."""
     from toolkit.audit import audit_snapshot
 
-    samples = []
+    samples, walls = [], []
     result = None
+    snapshot, source_map, settings = load(path)
     for _ in range(repeats):
-        snapshot, source_map, settings = load(path)
-        gc.collect()  # the last repeat's garbage is not this one's to collect
+        if not same:
+            snapshot, source_map, settings = load(path)
+            gc.collect()  # the last repeat's garbage is not this one's to collect
         if gc_off:
             gc.disable()
-        c0 = time.process_time()
+        w0, c0 = time.perf_counter(), time.process_time()
         result = audit_snapshot(snapshot, source_map=source_map, settings=settings)
         samples.append(time.process_time() - c0)
+        walls.append(time.perf_counter() - w0)
         gc.enable()
     assert result is not None
     print(f"rules + coverage CPU: median {statistics.median(samples) * 1000:.0f} ms, "
-          f"min {min(samples) * 1000:.0f}, max {max(samples) * 1000:.0f} ({repeats} runs); "
+          f"min {min(samples) * 1000:.0f}, max {max(samples) * 1000:.0f} ({repeats} runs; wall median "
+          f"{statistics.median(walls) * 1000:.0f} ms); "
           f"{len(result.findings)} findings, {len(result.coverage)} cells")
     if out is not None:
         out.write_text(dump(result), encoding="utf-8")
@@ -106,11 +112,12 @@ def main() -> None:
     ap.add_argument("--out", type=Path)
     ap.add_argument("--top", type=int, default=40)
     ap.add_argument("--gc-off", action="store_true", help="time with the cyclic garbage collector off")
+    ap.add_argument("--same", action="store_true", help="audit one snapshot repeatedly, as the bench does")
     args = ap.parse_args()
     if args.command == "snapshot":
         take(args.file, args.tables)
     elif args.command == "time":
-        time_it(args.file, args.repeats, args.out, args.gc_off)
+        time_it(args.file, args.repeats, args.out, args.gc_off, args.same)
     else:
         profile(args.file, args.top)
 
