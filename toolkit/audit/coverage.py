@@ -55,14 +55,16 @@ _NO_RLS = ("no RLS", ())
 
 def _statuses(ctx: AuditContext, table: Table) -> dict[tuple[str, str], tuple[str, tuple[str, ...]]]:
     """Worked out once per shape of table: what decides the cells is which commands each role
-    reaches, RLS, and per policy (in order) whether it is permissive, its command, the roles it
-    applies to and its modes; tables alike in these get the same statuses, each with its own
+    reaches, RLS, and per policy (in order) whether it is permissive, its command, its roles and
+    its modes; tables alike in these get the same statuses, each with its own
     policies' names."""
-    reach = tuple(ctx.exposure.commands(table, role) for role in API_ROLES)
+    commands = ctx.exposure.commands
+    reach = tuple([commands(table, role) for role in API_ROLES])
     policies = table.policies if table.rls else ()
-    # The modes dicts are shared by policies alike (AuditContext.modes) and live as long as ctx.
-    key = (table.rls, reach, tuple((p.permissive, p.command, tuple(p.applies_to(r) for r in API_ROLES),
-                                    id(ctx.modes(p))) for p in policies))
+    # The modes dicts are shared by policies alike (AuditContext.modes) and live as long as ctx;
+    # the roles stand for which API roles a policy applies to.
+    modes = ctx.modes
+    key = (table.rls, reach, tuple([(p.permissive, p.command, p.roles, id(modes(p))) for p in policies]))
     shape = ctx.status_shapes.get(key)
     if shape is None:
         shape = ctx.status_shapes[key] = _shape(ctx, table.rls, reach, policies)
