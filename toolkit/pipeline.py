@@ -6,7 +6,7 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from toolkit import preload
+from toolkit import heap, preload
 from toolkit.engine.base import database_errors
 from toolkit.errors import MigrationError
 from toolkit.migrations import discover
@@ -116,6 +116,7 @@ def audit(project: Project, opts: AuditOptions, progress: Progress, run: RunResu
             pause_point("snapshot")
             snapshot = take_snapshot(conn, exposed_schemas=project.exposed_schemas,
                                      extra_search_path=project.config.extra_search_path)
+        heap.settle()
         preload.wait()
         from toolkit.audit import audit_snapshot
         from toolkit.facts import Facts
@@ -229,6 +230,7 @@ def _audit_catalog_beside_drift(conn: psycopg.Connection, project: Project, expo
         with run.timed("snapshot"):
             snapshot = take_snapshot(conn, exposed_schemas=exposed, extra_search_path=extra_search_path,
                                      statistics=True)
+        heap.settle()
         preload.wait()
         from toolkit.audit import audit_snapshot
 
