@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import itertools
 import json
+from collections import deque
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -29,6 +31,7 @@ if TYPE_CHECKING:
     import psycopg
 
 MAX_ATTEMPTS = 6
+PIPELINE_ROWS = 64  # first tries sent in one pipeline (its statement timeout runs until the sync)
 SYNTH_SLOTS = {"A": 0, "B": 1, "C": 2, "D": 3}
 _savepoints = itertools.count(1)
 SELF_KEY_BASE = 1_900_000_000
@@ -73,6 +76,34 @@ class Filled:
         if self.key == ("tableoid", "ctid"):
             return (str(row.tableoid), row.ctid)
         return tuple(row.values.get(k) or "" for k in self.key)
+
+
+@dataclass
+class _Pending:
+    """A row's first try, built and waiting for its pipeline."""
+
+    filled: Filled
+    spec: RowSpec
+    values: dict[str, str]
+    broken: str | None = None  # why it could not be built
+
+
+def _waves(order: list[Table]) -> Iterator[list[Table]]:
+    """`order` cut into runs of tables that no other table of the run points at or is pointed at
+    by: the rows of a run are built from earlier runs alone."""
+    wave: list[Table] = []
+    names: set[str] = set()  # the tables of the run
+    pointed: set[str] = set()  # the tables they point at
+    for t in order:
+        refs = {fk.ref_table for fk in t.foreign_keys if fk.ref_table != t.identity}
+        if wave and (refs & names or t.identity in pointed):
+            yield wave
+            wave, names, pointed = [], set(), set()
+        wave.append(t)
+        names.add(t.identity)
+        pointed |= refs
+    if wave:
+        yield wave
 
 
 class Synthesizer:
@@ -120,18 +151,117 @@ class Synthesizer:
 
     # --- filling --------------------------------------------------------------------------------
     def fill(self, order: list[Table]) -> dict[str, Filled]:
-        for t in order:
+        """Rows for every table, in `order`. The first try of each row goes out in a pipeline with
+        the rows after it (one round trip for many rows), in the same order and with the same
+        statements as one at a time: a wave holds tables that no other table of the wave points
+        at or is pointed at by, so every row of a wave is built from earlier waves alone; the
+        pipeline stops at the first row that fails, which is then retried on its own as before,
+        and after each A or B row of a table whose INSERT might swallow a row without an error
+        (its other rows are only made when that one was)."""
+        for wave in _waves(order):
+            self._fill_wave(wave)
+        return self.filled
+
+    def _fill_wave(self, wave: list[Table]) -> None:
+        source = self._built(wave)
+        back: deque[_Pending] = deque()  # built, sent after a row that failed, so not run yet
+
+        def take() -> _Pending | None:
+            while True:
+                item = back.popleft() if back else next(source, None)
+                if item is None or not item.filled.reason:  # a table given up makes no more rows
+                    return item
+
+        item = take()
+        while item is not None:
+            if item.broken is not None:
+                item.filled.reason = item.broken
+                item = take()
+                continue
+            sent, rows, error, after = self._send_rows(item, take)
+            back.extendleft(reversed([*sent[len(rows) + (error is not None):],
+                                      *([after] if after is not None else [])]))
+            outcomes = [*rows, *([None] if error is not None else [])]
+            for n, row in enumerate(outcomes):
+                done = sent[n]
+                err = error if n == len(rows) else None
+                try:
+                    done.filled.rows[done.spec.slot] = self.make(done.filled.table, done.spec,
+                                                                 first=(done.values, row, err))
+                except SynthError as e:
+                    if done.spec.slot in ("A", "B"):
+                        done.filled.reason = str(e)
+            item = take()
+
+    def _built(self, wave: list[Table]) -> Iterator[_Pending]:
+        """The rows of a wave, each built just before it is sent (while the server works on the
+        rows before it); a row that cannot be built ends its table as `broken` when it is A's or
+        B's, as one that fails to insert does."""
+        for t in wave:
             scope = self.scopes.of(t)
             filled = Filled(t, scope)
             self.filled[t.identity] = filled
             for spec in self.specs(t, scope):
+                if filled.reason:
+                    break
                 try:
-                    filled.rows[spec.slot] = self.make(t, spec)
+                    values = self.build(t, spec)
                 except SynthError as e:
                     if spec.slot in ("A", "B"):
-                        filled.reason = str(e)
+                        yield _Pending(filled, spec, {}, broken=str(e))
                         break
-        return self.filled
+                    continue
+                yield _Pending(filled, spec, values)
+
+    def _send_rows(self, item: _Pending, take: Callable[[], _Pending | None]) -> tuple[
+            list[_Pending], list[tuple[Any, ...] | None], psycopg.Error | None, _Pending | None]:
+        """First tries in one pipeline, from `item` on: up to PIPELINE_ROWS rows, ending before a
+        row that could not be built and after an A or B row whose INSERT might swallow it. Returns
+        the rows sent, what each INSERT returned up to the first that failed, that one's error
+        (its savepoint rolled back) and the row taken but not sent."""
+        import psycopg
+
+        conn = self.conn
+        sent: list[_Pending] = []
+        cursors: list[list[Any]] = []  # savepoint, INSERT's cursor, RELEASE's cursor
+        error: psycopg.Error | None = None
+        after: _Pending | None = None
+        try:
+            with conn.pipeline():
+                try:
+                    nxt: _Pending | None = item
+                    while nxt is not None:
+                        if nxt.broken is not None:
+                            after = nxt
+                            break
+                        rec: list[Any] = [f"supakit_row_{next(_savepoints)}", None, None]
+                        sent.append(nxt)
+                        cursors.append(rec)
+                        conn.execute(f"SAVEPOINT {rec[0]}", prepare=False)
+                        conn.execute(self._claims_sql(nxt.spec.owner), prepare=False)
+                        rec[1] = conn.execute(self._insert_sql(nxt.filled.table, nxt.values), prepare=False)
+                        rec[2] = conn.execute(f"RELEASE SAVEPOINT {rec[0]}", prepare=False)
+                        if len(sent) >= PIPELINE_ROWS or (
+                                nxt.spec.slot in ("A", "B")
+                                and nxt.filled.table.identity not in self.extras.plain_inserts):
+                            break
+                        nxt = take()
+                except psycopg.Error as e:
+                    error = e  # handled after the pipeline closed, as apply.py does
+        except psycopg.Error as e:
+            error = error or e
+        rows: list[tuple[Any, ...] | None] = []
+        for sp, insert, release in cursors:
+            if release is None or release.pgresult is None:
+                if error is None:
+                    raise AssertionError("a row of the pipeline has no result and no error")
+                conn.execute(f"ROLLBACK TO SAVEPOINT {sp}; RELEASE SAVEPOINT {sp}")
+                return sent, rows, error, after
+            row = insert.fetchone()
+            rows.append(tuple(row) if row is not None else None)
+        if error is not None:
+            raise error
+        return sent, rows, None, after
 
     def specs(self, t: Table, scope: Scope) -> list[RowSpec]:
         if scope.kind == "user":
@@ -142,39 +272,50 @@ class Synthesizer:
             specs.append(RowSpec("C", 2, "C", "C", "A"))
         return specs
 
-    def make(self, t: Table, spec: RowSpec) -> Row:
+    def make(self, t: Table, spec: RowSpec,
+             first: tuple[dict[str, str], tuple[Any, ...] | None, psycopg.Error | None] | None = None) -> Row:
         """Insert one row (retrying with other values when a constraint objects) or find the
-        row a trigger already made."""
-        import psycopg
-
+        row a trigger already made. `first` is the outcome of a first try already sent (its
+        values, the row it returned, its error)."""
         bump: dict[str, int] = {}
         extra_free: set[str] = set()
         last = ""
-        for _ in range(MAX_ATTEMPTS):
-            values = self.build(t, spec, bump=bump, extra_free=extra_free)
-            sp = f"supakit_row_{next(_savepoints)}"
-            try:
-                got = _returned(self.conn.execute("; ".join([
-                    f"SAVEPOINT {sp}", self._claims_sql(spec.owner), self._insert_sql(t, values),
-                    f"RELEASE SAVEPOINT {sp}"])))
-            except psycopg.Error as e:
-                self.conn.execute(f"ROLLBACK TO SAVEPOINT {sp}; RELEASE SAVEPOINT {sp}")
-                last = first_line(e)
-                if e.sqlstate == "23505":
-                    found = self._adopt(t, e, values)
-                    if found is not None:
-                        return found
-                targets = self._retarget(t, e, values, extra_free)
+        for attempt in range(MAX_ATTEMPTS):
+            if attempt == 0 and first is not None:
+                values, got, error = first
             else:
+                values = self.build(t, spec, bump=bump, extra_free=extra_free)
+                got, error = self._insert(t, spec, values)
+            if error is None:
                 if got is None:
                     raise SynthError("a BEFORE INSERT trigger discarded the row")
                 self.rows_made += 1
                 return self._row(t, got, True)
+            last = first_line(error)
+            if error.sqlstate == "23505":
+                found = self._adopt(t, error, values)
+                if found is not None:
+                    return found
+            targets = self._retarget(t, error, values, extra_free)
             if not targets:
                 break
             for c in targets:
                 bump[c] = bump.get(c, 0) + 1
         raise SynthError(f"could not insert a row: {last}")
+
+    def _insert(self, t: Table, spec: RowSpec,
+                values: dict[str, str]) -> tuple[tuple[Any, ...] | None, psycopg.Error | None]:
+        """One try, in one round trip (two when it fails): the row returned, or the error."""
+        import psycopg
+
+        sp = f"supakit_row_{next(_savepoints)}"
+        try:
+            return _returned(self.conn.execute("; ".join([
+                f"SAVEPOINT {sp}", self._claims_sql(spec.owner), self._insert_sql(t, values),
+                f"RELEASE SAVEPOINT {sp}"]))), None
+        except psycopg.Error as e:
+            self.conn.execute(f"ROLLBACK TO SAVEPOINT {sp}; RELEASE SAVEPOINT {sp}")
+            return None, e
 
     def _adopt(self, t: Table, e: Exception, values: dict[str, str]) -> Row | None:
         """The row a trigger (or the seed) already made for this user or parent: a unique key

@@ -1,7 +1,7 @@
 """What row synthesis needs that the snapshot does not keep: resolved column types (enum labels,
 domain base types and checks, array elements, ranges, length limits) and the CHECK constraints
-of each table. Three set-based queries for any number of tables, under search_path '' so every
-deparsed name is schema-qualified."""
+of each table, and which tables always return the row an INSERT made. Four set-based queries for
+any number of tables, under search_path '' so every deparsed name is schema-qualified."""
 
 from __future__ import annotations
 
@@ -76,6 +76,25 @@ group by 1, 2, 3, 4
 order by 1, 2
 """
 
+# Tables whose INSERT ... RETURNING gives back the row it made, or an error: plain and partitioned
+# tables without a BEFORE or INSTEAD OF row trigger on INSERT (on them or any partition) and
+# without a DO INSTEAD rule on INSERT. Anything else may swallow a row without an error.
+PLAIN_INSERTS = f"""
+with swallows(oid) as (
+    select g.tgrelid from pg_trigger g
+    where g.tgtype & 1 = 1 and g.tgtype & 4 = 4 and g.tgtype & (2 | 64) <> 0
+  union
+    select r.ev_class from pg_rewrite r where r.ev_type = '3' and r.is_instead
+)
+select format('%%I.%%I', n.nspname, c.relname)
+from pg_class c
+join pg_namespace n on n.oid = c.relnamespace
+where {_REL_FILTER} and c.relkind in ('r', 'p')
+  and c.oid not in (select oid from swallows)
+  and (c.relkind = 'r' or not exists (select from pg_partition_tree(c.oid) p
+                                      where p.relid in (select oid from swallows)))
+"""
+
 
 @dataclass(frozen=True)
 class TypeInfo:
@@ -105,6 +124,8 @@ class Extras:
     column_types: dict[tuple[str, str], tuple[int, int]] = field(default_factory=dict)  # oid, typmod
     checks: dict[str, list[CheckConstraint]] = field(default_factory=dict)  # with partition bounds
     constraint_columns: dict[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)
+    # Tables whose INSERT returns its row or fails (PLAIN_INSERTS); unknown ones are assumed not to.
+    plain_inserts: frozenset[str] = frozenset()
 
     def column_type(self, table: str, column: str) -> tuple[TypeInfo, int] | None:
         got = self.column_types.get((table, column))
@@ -154,7 +175,7 @@ def _type_info(row: Any) -> tuple[int, TypeInfo]:
 
 
 def load_extras(conn: psycopg.Connection, tables: list[str]) -> Extras:
-    """Run the three queries for these tables (identities as `schema.name`, quoted as needed).
+    """Run the four queries for these tables (identities as `schema.name`, quoted as needed).
     The caller's transaction keeps its search_path afterwards."""
     out = Extras()
     if not tables:
@@ -171,6 +192,7 @@ def load_extras(conn: psycopg.Connection, tables: list[str]) -> Extras:
             if kind == "c":
                 out.checks.setdefault(table, []).append(
                     CheckConstraint(name, tuple(cols), check_body(definition)))
+        out.plain_inserts = frozenset(r[0] for r in conn.execute(PLAIN_INSERTS, params).fetchall())
     finally:
         conn.execute("select set_config('search_path', %s, true)", [prev[0] if prev else ""])
     return out
