@@ -9,6 +9,7 @@ requests that succeed (like PostgREST's COMMIT) until the test ends.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import time
@@ -78,6 +79,9 @@ def service_role_claims() -> dict[str, Any]:
     return {"iss": "supabase", "ref": "local", "role": "service_role", "iat": now, "exp": now + 3600}
 
 
+_HEADERS = json.dumps({"accept": "application/json"})
+
+
 def _settings(role: str, claims: dict[str, Any], *, method: str, path: str, search_path: str,
               statement_timeout: str | None) -> list[tuple[str, str]]:
     """PostgREST's order: search_path, role settings, role, claims, request details."""
@@ -89,11 +93,17 @@ def _settings(role: str, claims: dict[str, Any], *, method: str, path: str, sear
         ("request.jwt.claims", json.dumps(claims)),
         ("request.method", method),
         ("request.path", path),
-        ("request.headers", json.dumps({"accept": "application/json"})),
+        ("request.headers", _HEADERS),
     ]
 
 
 def _set_sql(settings: list[tuple[str, str]]) -> str:
+    return _set_sql_of(tuple(settings))
+
+
+@functools.lru_cache(maxsize=256)
+def _set_sql_of(settings: tuple[tuple[str, str], ...]) -> str:
+    """The same few settings come back for every request of a second (the claims carry the time)."""
     calls = ", ".join(f"set_config({lit(k)}, {lit(v)}, true)" for k, v in settings)
     return f"SELECT {calls}"
 
