@@ -391,18 +391,23 @@ class Applier:
             return
         import threading
 
-        def fire() -> None:
+        from toolkit.engine.cleanup import leave_signals_to_main
+
+        done, limit = threading.Event(), self.statement_timeout * statements
+
+        def watch() -> None:
+            leave_signals_to_main()
+            if done.wait(limit):
+                return
             self._timed_out = True
             with contextlib.suppress(Exception):
                 self.conn.cancel_safe(timeout=5)
 
-        timer = threading.Timer(self.statement_timeout * statements, fire)
-        timer.daemon = True
-        timer.start()
+        threading.Thread(target=watch, name="supakit-timeout", daemon=True).start()
         try:
             yield
         finally:
-            timer.cancel()
+            done.set()
 
     def _check_connection(self, e: Exception, loc: Location) -> None:
         """A lost connection ends the run: say whether the server died or only dropped us."""

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from toolkit import heap, preload
 from toolkit.engine.base import database_errors
+from toolkit.engine.cleanup import leave_signals_to_main
 from toolkit.errors import MigrationError
 from toolkit.migrations import discover
 from toolkit.model import Finding, RunResult, Stage
@@ -176,6 +177,7 @@ class _Background:
         self._thread.start()
 
     def _run(self) -> None:
+        leave_signals_to_main()
         try:
             self._out.append((True, self._fn()))
         except BaseException as e:  # noqa: BLE001 - raised on the caller's thread by result()
@@ -280,7 +282,7 @@ def _audit_catalog_beside_drift(conn: psycopg.Connection, project: Project, expo
         with run.timed("drift"):
             return compare(history, files)
 
-    with ThreadPoolExecutor(max_workers=1) as pool:
+    with ThreadPoolExecutor(max_workers=1, initializer=leave_signals_to_main) as pool:
         pending = pool.submit(timed_compare)
         with run.timed("snapshot"):
             snapshot = take_snapshot(conn, exposed_schemas=exposed, extra_search_path=extra_search_path,

@@ -15,6 +15,8 @@ from __future__ import annotations
 import importlib
 import threading
 
+from toolkit.engine.cleanup import leave_signals_to_main
+
 _loading: threading.Thread | None = None
 
 
@@ -25,6 +27,7 @@ def preload(fmt: str) -> None:
     import psycopg  # noqa: F401
 
     def load() -> None:
+        leave_signals_to_main()
         try:
             from toolkit.registry import all_rules
             from toolkit.report import MODULES

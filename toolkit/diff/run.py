@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from toolkit.diff.destructive import Destructive, classify
+from toolkit.engine.cleanup import leave_signals_to_main
 from toolkit.errors import MigrationError
 from toolkit.migrations import discover
 from toolkit.model import Finding, RunResult, SourceMap, Stage
@@ -144,7 +145,7 @@ def run_diff(project: Project, opts: DiffOptions, progress: Progress, run: RunRe
             pass
     engine = get_engine(opts.engine, major=project.config.major_version)
     # The differ's import is pure Python; it runs while the main thread waits on the server.
-    with ThreadPoolExecutor(max_workers=1) as loader:
+    with ThreadPoolExecutor(max_workers=1, initializer=leave_signals_to_main) as loader:
         loader.submit(differ.load)
         db = timed("engine", lambda: engine.start(exposure=project.exposure_mode(opts.exposure)))
     with db:
@@ -157,7 +158,7 @@ def run_diff(project: Project, opts: DiffOptions, progress: Progress, run: RunRe
                 timed("apply", lambda: apply_migrations(target, [roles], absent_extensions=absent))
             # Not `with`: on Ctrl-C the cluster goes at once and the worker's apply fails with it,
             # instead of the interrupt waiting for that apply to finish.
-            pool = ThreadPoolExecutor(max_workers=1)
+            pool = ThreadPoolExecutor(max_workers=1, initializer=leave_signals_to_main)
             try:
                 later = pool.submit(apply_migrations, target, declared.files, progress=_lines_only(progress),
                                     absent_extensions=absent)
@@ -191,7 +192,7 @@ def _diff_into(result: DiffResult, project: Project, opts: DiffOptions, db: Data
     live = not target.throwaway
     # The target never changes: its snapshot is read beside the two inspections, and so is the
     # migrations side's, which stands when the diff turns out empty.
-    with ThreadPoolExecutor(max_workers=3) as pool:
+    with ThreadPoolExecutor(max_workers=3, initializer=leave_signals_to_main) as pool:
         later = pool.submit(differ.inspect, target, step_down=live)
         wanted = pool.submit(_snapshot, project, target)
         unchanged = pool.submit(_snapshot, project, db)

@@ -41,6 +41,18 @@ def install_signal_handlers() -> None:
     _installed = True
 
 
+SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+def leave_signals_to_main() -> None:
+    """Called first on every helper thread. The kernel hands a signal sent to the process to any
+    thread that does not block it; one that lands on a helper only raises Python's flag, and the
+    main thread, asleep in a system call (waiting for initdb, a pause, the server), would not see
+    it until that call returns. Blocked on the helpers, it goes to the main thread and wakes it."""
+    with contextlib.suppress(AttributeError, OSError, ValueError):
+        signal.pthread_sigmask(signal.SIG_BLOCK, SIGNALS)
+
+
 def register(key: int, fn: Callable[[], None]) -> None:
     """Remember a cleanup to run at interpreter exit if the owner never ran it."""
     with _lock:

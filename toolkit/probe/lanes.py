@@ -21,6 +21,8 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from toolkit.engine.cleanup import leave_signals_to_main
+
 if TYPE_CHECKING:
     import psycopg
 
@@ -102,6 +104,7 @@ class Lanes:
         got: queue.SimpleQueue[Any] = queue.SimpleQueue()
 
         def connect() -> None:
+            leave_signals_to_main()
             try:
                 got.put(self.db.connect(autocommit=True))
             except BaseException as e:  # noqa: BLE001 - raised on the caller's thread
@@ -155,6 +158,7 @@ class _Run:
             return None if self.errors else next(self.next, None)
 
     def lane(self, conn: psycopg.Connection) -> None:
+        leave_signals_to_main()
         self.lanes._local.conn = conn
         try:
             with conn.transaction(force_rollback=True):
