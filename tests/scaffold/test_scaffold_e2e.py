@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from toolkit.lint import lint_project
+from toolkit.merge import merge_findings
 from toolkit.model import Finding
 from toolkit.pipeline import AuditOptions, audit
 from toolkit.project import find_project
@@ -127,6 +128,9 @@ def test_a_key_to_an_organisations_parent_is_pinned_by_what_the_caller_can_read(
     assert "only its owner or organisation can read" in hole.message
     assert hole.remediation.endswith(
         "and exists (select 1 from public.events p where p.id = invoices.event_id));"), hole.remediation
+    # The probe's B filing an invoice under A's organisation's event is the same hole: one finding.
+    loud = [f for f in merge_findings(report.findings) if f.level.rank >= 2]
+    assert [f.rules for f in loud] == [["parent_key_not_checked", "parent_key_not_checked", "probe_owner_spoof"]]
     made.path.unlink()
 
     content = build_content("invoices", table="invoices", schema="public", owner_column="user_id", sql=None,

@@ -255,6 +255,11 @@ class Prober:
         if spoof is not None and self.reaches(t, "B", "insert"):
             attempt = self.insert("B", filled, spoof[0], "spoof")
             attempt.fakes = spoof[1]
+            key = self.spoof_key(filled) if spoof[1] in ("tenant", "parent") else None
+            if key is not None:  # the same hole as a row under A's parent: one cause
+                attempt.parent_key = key
+                if attempt.allowed:
+                    attempt.shown = self.shown_to(t, attempt, "A")
             add(attempt)
         result.attempts += self.reparent(filled)
         result.attempts += self.own(filled)
@@ -340,6 +345,15 @@ class Prober:
         if scope.kind == "derived":
             return RowSpec("spoof", 5, "B", "B", "A"), "parent"
         return RowSpec("spoof", 5, "B", "B", "B"), "row"
+
+    def spoof_key(self, filled: Filled) -> ForeignKey | None:
+        """The one foreign key that put a tenant or derived row B wrote into A's world (an
+        invoice under A's organisation's event), when exactly one leads to a scoped parent."""
+        t = filled.table
+        keys = [fk for fk in t.foreign_keys
+                if fk.ref_table in self.synth.filled and fk.ref_table != t.identity
+                and fk.ref_table not in self.synth.scopes.user_keys and self.synth.filled[fk.ref_table].scope.scoped]
+        return keys[0] if len(keys) == 1 else None
 
     def reparent(self, filled: Filled) -> list[Attempt]:
         """B attaching a row of B's own to a row of A's that B cannot read (a task into A's
