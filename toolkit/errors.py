@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 
 class SupakitError(Exception):
@@ -36,6 +37,17 @@ def first_line(error: BaseException | str, *, lines: int = 1, fallback: str | No
     if fallback is not None:
         return fallback
     return type(error).__name__ if isinstance(error, BaseException) else ""
+
+
+def checked_table(raw: Any, where: str, keys: Sequence[str], *, example: str = "") -> dict[str, Any]:
+    """`raw` as a settings table whose keys all are `keys`; otherwise the error that says where,
+    the nearest key and the ones there are."""
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{where} must be a table" + (f", e.g. {example}" if example else ""))
+    for key in raw:
+        if key not in keys:
+            raise ConfigError(f"{where}: unknown key '{key}'{did_you_mean(str(key), keys)} (use {', '.join(keys)})")
+    return raw
 
 
 def did_you_mean(word: str, choices: Iterable[str], *, cutoff: float = 0.6) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from toolkit.errors import ConfigError, did_you_mean
+from toolkit.errors import ConfigError, checked_table
 
 KEYS = ("squawk", "squawk_exclude", "squawk_include", "disable")
 
@@ -26,12 +26,8 @@ def _str_list(raw: dict[str, Any], key: str) -> list[str]:
 
 
 def lint_settings(settings: dict[str, Any]) -> LintSettings:
-    raw = settings.get("lint") or {}
-    if not isinstance(raw, dict):
-        raise ConfigError("[tool.supakit.lint] must be a table")
-    for key in raw:
-        if key not in KEYS:
-            raise ConfigError(f"[tool.supakit.lint]: unknown key '{key}'{did_you_mean(key, KEYS)}")
+    raw = checked_table(settings.get("lint") or {}, "[tool.supakit.lint]", KEYS,
+                        example="[tool.supakit.lint] squawk = false")
     squawk = raw.get("squawk", True)
     if not isinstance(squawk, bool):
         raise ConfigError("[tool.supakit.lint] squawk must be true or false")

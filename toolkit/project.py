@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from toolkit.errors import ConfigError, did_you_mean
+from toolkit.errors import ConfigError, checked_table, did_you_mean
 from toolkit.model import DEFAULT_EXTRA_SEARCH_PATH
 
 if TYPE_CHECKING:
@@ -269,10 +269,7 @@ IGNORE_KEYS = ("rule", "object", "reason")
 def validate_ignore_entry(item: Any, where: str) -> None:
     if not isinstance(item, dict) or not item.get("rule") or not item.get("reason"):
         raise ConfigError(f"{where} needs a 'rule' and a 'reason'")
-    for key in item:
-        if key not in IGNORE_KEYS:
-            raise ConfigError(f"{where}: unknown key '{key}'{did_you_mean(str(key), IGNORE_KEYS)} "
-                              f"(use {', '.join(IGNORE_KEYS)})")
+    checked_table(item, where, IGNORE_KEYS)
     for key in IGNORE_KEYS:
         if key in item and not isinstance(item[key], str):
             raise ConfigError(f"{where}.{key} must be a string, e.g. {key} = \"{_IGNORE_EXAMPLE[key]}\"")
@@ -354,12 +351,8 @@ def declared_call(expect: dict[str, dict[str, str]], schema: str, name: str) -> 
 
 
 def validate_probe(raw: Any, where: str) -> None:
-    if not isinstance(raw, dict):
-        raise ConfigError(f"{where}: probe must be a table, e.g. [tool.supakit.probe] skip = [...]")
+    checked_table(raw, f"{where}: probe", list(PROBE_SETTINGS), example="[tool.supakit.probe] skip = [...]")
     for key, value in raw.items():
-        if key not in PROBE_SETTINGS:
-            raise ConfigError(f"{where}: probe: unknown key '{key}'{did_you_mean(key, list(PROBE_SETTINGS))}"
-                              f" (use {', '.join(PROBE_SETTINGS)})")
         if not isinstance(value, PROBE_SETTINGS[key]):
             raise ConfigError(f"{where}: probe.{key} must be a "
                               f"{'list of table or function names' if key == 'skip' else 'boolean'}")

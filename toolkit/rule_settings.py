@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from toolkit.errors import ConfigError, did_you_mean
+from toolkit.errors import ConfigError, checked_table, did_you_mean
 from toolkit.model import Finding, Level
 
 KEYS = ("disable", "levels")
@@ -38,13 +38,8 @@ class RuleSettings:
 
 def check_shape(settings: dict[str, Any]) -> None:
     """Types only, so a mistake is reported when the settings are read, whatever the command."""
-    raw = settings.get("rules") or {}
-    if not isinstance(raw, dict):
-        raise ConfigError("[tool.supakit.rules] must be a table, e.g. [tool.supakit.rules] disable = [...]")
-    for key in raw:
-        if key not in KEYS:
-            raise ConfigError(f"[tool.supakit.rules]: unknown key '{key}'{did_you_mean(str(key), KEYS)} "
-                              f"(use {', '.join(KEYS)})")
+    raw = checked_table(settings.get("rules") or {}, "[tool.supakit.rules]", KEYS,
+                        example="[tool.supakit.rules] disable = [...]")
     disable = raw.get("disable", [])
     if not isinstance(disable, list) or not all(isinstance(r, str) for r in disable):
         raise ConfigError('[tool.supakit.rules] disable must be a list of rule ids, e.g. '

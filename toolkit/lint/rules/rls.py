@@ -108,40 +108,33 @@ def check_table_without_rls(pf: ParsedFile, ctx: LintContext) -> Iterator[Findin
         name = range_var_name(rv, schemas[i])
         if name[0] not in ctx.exposed_schemas or name in enabled or name in dropped:
             continue
-        qual = f"{name[0]}.{name[1]}"
-        guard = _guarded_by(pf, ctx, i)
-        if guard is not None:
-            yield TABLE_WITHOUT_RLS.finding(
-                ObjectRef("table", *name),
-                f"table {qual} is created without `enable row level security`; event trigger {guard[0]} "
-                f"({guard[1]}) enables it as the table is created",
-                location=pf.node_location(rv.location, stmt), level=Level.INFO,
-                remediation="Nothing to change while the event trigger stays; writing the `alter table` "
-                "anyway keeps the migration safe on its own.",
-                evidence={"schema": name[0], "table": name[1], "event_trigger": guard[0]}, cause=Cause.RLS_OFF,
-            )
-            continue
-        later = _enabled_later(pf, ctx, name)
-        if later is not None:
-            yield TABLE_WITHOUT_RLS.finding(
-                ObjectRef("table", *name),
-                f"table {qual} is created in exposed schema {name[0]} without row level security; "
-                f"{later} enables it later, so this is history (the Data API served every row in between)",
-                location=pf.node_location(rv.location, stmt), level=Level.INFO,
-                remediation="Nothing to change in this file; a new migration should enable RLS where it "
-                "creates the table.",
-                evidence={"schema": name[0], "table": name[1], "enabled_in": later}, cause=Cause.RLS_OFF,
-            )
-            continue
+        message, level, remediation, extra = _unsecured(pf, ctx, i, name)
         yield TABLE_WITHOUT_RLS.finding(
-            ObjectRef("table", *name),
-            f"table {qual} is created in exposed schema {name[0]} without row level security: the Data API "
-            "serves every row to any role holding a grant until RLS is enabled",
-            location=pf.node_location(rv.location, stmt),
-            remediation=f"Add `alter table {qual} enable row level security;` to this migration, with policies for "
-            "the access you intend.",
-            evidence={"schema": name[0], "table": name[1]}, cause=Cause.RLS_OFF,
-        )
+            ObjectRef("table", *name), message, location=pf.node_location(rv.location, stmt), level=level,
+            remediation=remediation, evidence={"schema": name[0], "table": name[1], **extra}, cause=Cause.RLS_OFF)
+
+
+def _unsecured(pf: ParsedFile, ctx: LintContext, i: int,
+               name: tuple[str, str]) -> tuple[str, Level | None, str, dict[str, str]]:
+    """What a table created without RLS means in this folder's history: an event trigger or a
+    later migration that enables it makes it info; otherwise the rule's own level."""
+    qual = f"{name[0]}.{name[1]}"
+    guard = _guarded_by(pf, ctx, i)
+    if guard is not None:
+        return (f"table {qual} is created without `enable row level security`; event trigger {guard[0]} "
+                f"({guard[1]}) enables it as the table is created", Level.INFO,
+                "Nothing to change while the event trigger stays; writing the `alter table` anyway keeps the "
+                "migration safe on its own.", {"event_trigger": guard[0]})
+    later = _enabled_later(pf, ctx, name)
+    if later is not None:
+        return (f"table {qual} is created in exposed schema {name[0]} without row level security; {later} "
+                "enables it later, so this is history (the Data API served every row in between)", Level.INFO,
+                "Nothing to change in this file; a new migration should enable RLS where it creates the table.",
+                {"enabled_in": later})
+    return (f"table {qual} is created in exposed schema {name[0]} without row level security: the Data API "
+            "serves every row to any role holding a grant until RLS is enabled", None,
+            f"Add `alter table {qual} enable row level security;` to this migration, with policies for the "
+            "access you intend.", {})
 
 
 @rule(POLICY_WITHOUT_TO)
