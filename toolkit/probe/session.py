@@ -23,6 +23,7 @@ from toolkit.probe.sqltext import lit
 
 if TYPE_CHECKING:
     import psycopg
+    from psycopg.pq.abc import PGresult
 
 API_SEARCH_PATH = "public, extensions"
 ISSUER = "http://127.0.0.1:54321/auth/v1"
@@ -155,12 +156,10 @@ def one_request(conn: psycopg.Connection, role: str, claims: dict[str, Any], sql
     """Run one statement (no parameters) as a request that is rolled back: in one round trip when
     it succeeds (the rollback rides along), in two when it fails. Returns the statement's row
     count and first row."""
-    cur = _rolled_back(conn, role, claims, [*pre, sql], method=method, path="/",
-                       statement_timeout=statement_timeout)
-    for _ in range(len(pre)):
-        cur.nextset()
-    first = cur.fetchone() if cur.description else None
-    return cur.rowcount, (tuple(first) if first is not None else None)
+    results = _rolled_back(conn, role, claims, [*pre, sql], method=method, path="/",
+                           statement_timeout=statement_timeout)
+    res = results[len(pre)]
+    return _rowcount(res), _first_row(conn, res)
 
 
 def rolled_back_rows(conn: psycopg.Connection, role: str, claims: dict[str, Any],
@@ -169,33 +168,28 @@ def rolled_back_rows(conn: psycopg.Connection, role: str, claims: dict[str, Any]
                      read_only: bool = False) -> list[tuple[Any, ...] | None]:
     """Run statements as one request that is rolled back (see `one_request`); the first row of
     each. `read_only` runs them in a read-only transaction, as PostgREST runs a GET."""
-    cur = _rolled_back(conn, role, claims, statements, method=method, path=path,
-                       statement_timeout=statement_timeout, read_only=read_only)
-    out: list[tuple[Any, ...] | None] = []
-    for i in range(len(statements)):
-        if i:
-            cur.nextset()
-        first = cur.fetchone() if cur.description else None
-        out.append(tuple(first) if first is not None else None)
-    return out
+    results = _rolled_back(conn, role, claims, statements, method=method, path=path,
+                           statement_timeout=statement_timeout, read_only=read_only)
+    return [_first_row(conn, results[i]) for i in range(len(statements))]
 
 
 def _rolled_back(conn: psycopg.Connection, role: str, claims: dict[str, Any],
                  statements: list[str], *, method: str, path: str,
-                 statement_timeout: str | None, read_only: bool = False) -> psycopg.Cursor[Any]:
-    """The batch, run; the cursor stands on the result of the first statement."""
-    sp = f"supakit_request_{next(_names)}"
+                 statement_timeout: str | None, read_only: bool = False) -> list[PGresult]:
+    """The batch, run; its results from the first statement's on."""
+    n = next(_names)
     settings = _settings(role, claims, method=method, path=path, search_path=API_SEARCH_PATH,
                          statement_timeout=statement_timeout)
     if read_only:
         settings.insert(0, ("transaction_read_only", "on"))
-    batch = "; ".join([f"SAVEPOINT {sp}", _set_sql(settings), *statements,
-                       f"ROLLBACK TO SAVEPOINT {sp}", f"RELEASE SAVEPOINT {sp}"])
+    batch = (f"SAVEPOINT supakit_request_{n}; {_set_sql(settings)}; {'; '.join(statements)}; "
+             f"ROLLBACK TO SAVEPOINT supakit_request_{n}; RELEASE SAVEPOINT supakit_request_{n}")
     import psycopg
 
+    sp = f"supakit_request_{n}"
     for attempt in range(1, DEADLOCK_RETRIES + 1):
         try:
-            cur = conn.execute(batch)
+            results = _exchange(conn, batch)
             break
         except psycopg.errors.DeadlockDetected:
             # Requests on other lanes of the probe (lanes.py) lock rows too: the server broke a
@@ -206,9 +200,69 @@ def _rolled_back(conn: psycopg.Connection, role: str, claims: dict[str, Any],
         except BaseException:
             _undo(conn, sp)  # the server skipped the rest of the batch, rollback included
             raise
-    cur.nextset()  # past the savepoint
-    cur.nextset()  # and the settings
-    return cur
+    return results[2:]  # past the savepoint and the settings
+
+
+def _exchange(conn: psycopg.Connection, sql: str) -> list[PGresult]:
+    """Every result of a simple-query string, or the error psycopg's `conn.execute` raises.
+
+    Inside a transaction this is what `Cursor.execute` does underneath (libpq's send, psycopg's
+    own fetch generator and `Connection.wait`, so Ctrl-C still cancels and drains the query) without
+    the cursor, query conversion and prepared-statement bookkeeping around it: a third of the
+    client's CPU per request. Elsewhere (no transaction yet, a pipeline, a closed connection)
+    `conn.execute` itself, whose implicit BEGIN and checks the caller would otherwise miss."""
+    from psycopg import errors as e
+    from psycopg import generators
+    from psycopg.pq import ExecStatus, TransactionStatus
+
+    pg = conn.pgconn
+    if pg.transaction_status not in (TransactionStatus.INTRANS, TransactionStatus.INERROR) \
+            or pg.pipeline_status:
+        cur = conn.execute(sql)
+        out = [cur.pgresult]
+        while cur.nextset():
+            out.append(cur.pgresult)
+        return [r for r in out if r is not None]
+    encoding = pg._encoding
+    with conn.lock:
+        pg.send_query(sql.encode(encoding))
+        results = conn.wait(generators.execute(pg))
+    for res in results:
+        status = res.status
+        if status in _FINE:
+            continue
+        if status == ExecStatus.FATAL_ERROR:
+            raise e.error_from_result(res, encoding=encoding)
+        raise e.InternalError(f"unexpected result status from query: {ExecStatus(status).name}")
+    if not results:
+        raise e.InternalError("got no result from the query")
+    return results
+
+
+def _rowcount(res: PGresult) -> int:
+    """`Cursor.rowcount` on this result."""
+    if res.status == _TUPLES_OK:
+        return res.ntuples
+    n = res.command_tuples
+    return n if n is not None else -1
+
+
+def _first_row(conn: psycopg.Connection, res: PGresult) -> tuple[Any, ...] | None:
+    """What `cur.fetchone() if cur.description else None` gave: None without rows or columns
+    (`SELECT` alone has an empty description), else the row loaded by psycopg's loaders for the
+    connection, as the cursor loaded it."""
+    if not res.nfields or not res.ntuples:
+        return None
+    from psycopg.adapt import Transformer
+
+    tx = Transformer.from_context(conn)
+    tx.set_pgresult(res)
+    row: tuple[Any, ...] = tx.load_row(0, tuple)
+    return row
+
+
+_TUPLES_OK = 2  # psycopg.pq.ExecStatus, without importing psycopg for the constants
+_FINE = frozenset({0, 1, 2, 8})  # EMPTY_QUERY, COMMAND_OK, TUPLES_OK, COPY_BOTH: what psycopg accepts
 
 
 def deadlock_retried(fn: Callable[[], T]) -> T:
@@ -233,7 +287,7 @@ def _failed(conn: psycopg.Connection) -> bool:
 
 
 def _undo(conn: psycopg.Connection, sp: str) -> None:
-    conn.execute(f"ROLLBACK TO SAVEPOINT {sp}; RELEASE SAVEPOINT {sp}")
+    _exchange(conn, f"ROLLBACK TO SAVEPOINT {sp}; RELEASE SAVEPOINT {sp}")
 
 
 def as_user(conn: psycopg.Connection, user: User, **kw: Any) -> Any:
