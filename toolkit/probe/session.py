@@ -211,13 +211,9 @@ def _exchange(conn: psycopg.Connection, sql: str) -> list[PGresult]:
     the cursor, query conversion and prepared-statement bookkeeping around it: a third of the
     client's CPU per request. Elsewhere (no transaction yet, a pipeline, a closed connection)
     `conn.execute` itself, whose implicit BEGIN and checks the caller would otherwise miss."""
-    from psycopg import errors as e
-    from psycopg import generators
-    from psycopg.pq import ExecStatus, TransactionStatus
-
+    e, execute, _ = _psycopg()
     pg = conn.pgconn
-    if pg.transaction_status not in (TransactionStatus.INTRANS, TransactionStatus.INERROR) \
-            or pg.pipeline_status:
+    if pg.transaction_status not in _IN_TRANSACTION or pg.pipeline_status:
         cur = conn.execute(sql)
         out = [cur.pgresult]
         while cur.nextset():
@@ -226,13 +222,15 @@ def _exchange(conn: psycopg.Connection, sql: str) -> list[PGresult]:
     encoding = pg._encoding
     with conn.lock:
         pg.send_query(sql.encode(encoding))
-        results = conn.wait(generators.execute(pg))
+        results = conn.wait(execute(pg))
     for res in results:
         status = res.status
         if status in _FINE:
             continue
-        if status == ExecStatus.FATAL_ERROR:
+        if status == _FATAL_ERROR:
             raise e.error_from_result(res, encoding=encoding)
+        from psycopg.pq import ExecStatus
+
         raise e.InternalError(f"unexpected result status from query: {ExecStatus(status).name}")
     if not results:
         raise e.InternalError("got no result from the query")
@@ -253,16 +251,26 @@ def _first_row(conn: psycopg.Connection, res: PGresult) -> tuple[Any, ...] | Non
     connection, as the cursor loaded it."""
     if not res.nfields or not res.ntuples:
         return None
-    from psycopg.adapt import Transformer
-
-    tx = Transformer.from_context(conn)
+    tx = _psycopg()[2].from_context(conn)
     tx.set_pgresult(res)
     row: tuple[Any, ...] = tx.load_row(0, tuple)
     return row
 
 
-_TUPLES_OK = 2  # psycopg.pq.ExecStatus, without importing psycopg for the constants
+@functools.cache
+def _psycopg() -> tuple[Any, Any, Any]:
+    """psycopg's errors, fetch generator and Transformer, imported once: a `from` import inside
+    the request cost as much as a tenth of its CPU, and the CLI must not import psycopg to start."""
+    from psycopg import errors, generators
+    from psycopg.adapt import Transformer
+
+    return errors, generators.execute, Transformer
+
+
+# psycopg.pq's ExecStatus and TransactionStatus values, without importing psycopg for them
+_TUPLES_OK, _FATAL_ERROR = 2, 7
 _FINE = frozenset({0, 1, 2, 8})  # EMPTY_QUERY, COMMAND_OK, TUPLES_OK, COPY_BOTH: what psycopg accepts
+_IN_TRANSACTION = frozenset({2, 3})  # INTRANS, INERROR
 
 
 def deadlock_retried(fn: Callable[[], T]) -> T:
