@@ -14,7 +14,7 @@ import itertools
 import json
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -220,15 +220,24 @@ def _exchange(conn: psycopg.Connection, sql: str) -> list[PGresult]:
             out.append(cur.pgresult)
         return [r for r in out if r is not None]
     encoding = pg._encoding
+    query = sql.encode(encoding)
+
+    def send_and_fetch() -> Generator[Any, Any, list[PGresult]]:
+        # sent from inside the generator, as the cursor does: an interrupt between the send and
+        # the wait would otherwise leave a query running that `wait` does not know to cancel
+        pg.send_query(query)
+        return (yield from execute(pg))
+
     with conn.lock:
-        pg.send_query(sql.encode(encoding))
-        results = conn.wait(execute(pg))
+        results = conn.wait(send_and_fetch())
     for res in results:
         status = res.status
         if status in _FINE:
             continue
         if status == _FATAL_ERROR:
             raise e.error_from_result(res, encoding=encoding)
+        if status in _COPY:
+            raise e.ProgrammingError("COPY cannot be used with this method; use copy() instead")
         from psycopg.pq import ExecStatus
 
         raise e.InternalError(f"unexpected result status from query: {ExecStatus(status).name}")
@@ -270,6 +279,7 @@ def _psycopg() -> tuple[Any, Any, Any]:
 # psycopg.pq's ExecStatus and TransactionStatus values, without importing psycopg for them
 _TUPLES_OK, _FATAL_ERROR = 2, 7
 _FINE = frozenset({0, 1, 2, 8})  # EMPTY_QUERY, COMMAND_OK, TUPLES_OK, COPY_BOTH: what psycopg accepts
+_COPY = frozenset({3, 4})  # COPY_OUT, COPY_IN
 _IN_TRANSACTION = frozenset({2, 3})  # INTRANS, INERROR
 
 
