@@ -129,6 +129,19 @@ class Exposure:
             self._reach[key] = cmds
         return cmds
 
+    def denied_by_default(self, table: Table, role: str, command: str,
+                          acts_as: frozenset[str] = frozenset()) -> bool:
+        """RLS is on and no permissive policy for `command` applies to `role` (or to a role in
+        `acts_as`, whose privileges it has): Postgres adds a constant-false qual, so a select,
+        update or delete sees no row and an insert fails its WITH CHECK. Only the command's own
+        policies (and ALL) count: SELECT policies never let an UPDATE or DELETE through. Owners
+        and BYPASSRLS roles are not subject to RLS at all; that is the caller's to rule out."""
+        if table.kind not in ("r", "p") or not table.rls:
+            return False
+        names = acts_as | {role, "public"}
+        return not any(p.permissive and p.covers(command) and names.intersection(p.roles)
+                       for p in table.policies)
+
     def roles_reaching(self, table: Table, commands: tuple[str, ...] = DML) -> dict[str, tuple[str, ...]]:
         """role -> the commands it can run on the table through the API."""
         out: dict[str, tuple[str, ...]] = {}

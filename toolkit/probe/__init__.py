@@ -38,10 +38,12 @@ class ProbeResult:
 @database_errors()
 def run_probe(db: Database, snapshot: Snapshot, *, source_map: SourceMap | None = None,
               settings: dict[str, Any] | None = None, facts: Facts | None = None,
-              progress: Progress = quiet, jobs: int = 1) -> ProbeResult:
+              progress: Progress = quiet, jobs: int = 1, from_catalog: bool = True) -> ProbeResult:
     """Probe every table the Data API exposes. Refuses any database that is not throwaway.
     `facts` are the run's, when the pipeline already computed them for this snapshot. `jobs` > 1
-    commits what the probe writes: only for a database its owner deletes afterwards."""
+    commits what the probe writes: only for a database its owner deletes afterwards.
+    `from_catalog` off sends even the requests Postgres denies by default (default_deny.py), so
+    tests can compare both answers."""
     if not db.throwaway:
         raise SupakitError("refusing to probe a database that is not a throwaway one "
                            "(the probe writes rows; it only runs on databases supakit started)")
@@ -51,7 +53,7 @@ def run_probe(db: Database, snapshot: Snapshot, *, source_map: SourceMap | None 
     from toolkit.facts import Facts
 
     run = Run(db, facts or Facts(snapshot, source_map), settings=settings or {}, progress=progress,
-              jobs=jobs)
+              jobs=jobs, from_catalog=from_catalog)
     result = run.execute()
     result.summary["seconds"] = round(time.perf_counter() - t0, 3)
     return result

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from toolkit.errors import first_line
 from toolkit.facts.scope import primary_key
 from toolkit.model import ForeignKey, Policy, Table
+from toolkit.probe.default_deny import why_denied
 from toolkit.probe.session import User, anon_claims, deadlock_retried, one_request, request
 from toolkit.probe.sqltext import column_list, ident, row_filter, text_value
 from toolkit.probe.synth import Filled, Row, RowSpec, SynthError, Synthesizer
@@ -97,15 +98,19 @@ class TableResult:
 
 
 class Prober:
-    """Asks the questions; each request goes to the connection of the lane that runs it."""
+    """Asks the questions; each request goes to the connection of the lane that runs it.
+    Requests Postgres denies by default are answered from the catalog (default_deny.py) unless
+    `from_catalog` is off, which the tests use to compare both answers."""
 
     def __init__(self, lanes: Lanes, synth: Synthesizer, users: dict[str, User],
-                 exposure: Exposure) -> None:
+                 exposure: Exposure, *, from_catalog: bool = True) -> None:
         self.lanes = lanes
         self.synth = synth
         self.users = users
         self.exposure = exposure
+        self.from_catalog = from_catalog
         self.requests = 0
+        self.answered_by_catalog = 0
         self._visible: dict[str, bool] = {}
         self._count = threading.Lock()  # lanes count their requests at once
         self._seen = threading.Lock()
@@ -120,15 +125,26 @@ class Prober:
 
     def run(self, caller: str, command: str, purpose: str, sql: str, *, targeted: int = 0,
             count: bool = False, rows_sql: str = "", new_row: bool = False,
-            pre: tuple[str, ...] = ()) -> Attempt:
-        """Run one statement as `caller`, always rolled back."""
+            pre: tuple[str, ...] = (), table: Table | None = None) -> Attempt:
+        """Run one statement on `table` as `caller`, always rolled back; or, when Postgres
+        denies it by default, record what it would answer without sending it."""
         import psycopg
 
         role = role_of(caller)
         attempt = Attempt(caller, command, purpose, "denied", targeted=targeted, sql=sql,
                           rows_sql=rows_sql, new_row=new_row)
+        why = (why_denied(self.exposure, self.synth.extras, table, role, command)
+               if self.from_catalog and table is not None and not pre else None)
         with self._count:
             self.requests += 1
+            if why is not None:
+                self.answered_by_catalog += 1
+        if why is not None and table is not None:
+            if command == "insert":  # the default-deny WITH CHECK fails first, with this message
+                attempt.sqlstate = "42501"
+                why = f'new row violates row-level security policy for table "{table.name}" ({why})'
+            attempt.detail = why
+            return attempt
         try:
             rowcount, first = one_request(self.conn, role, self.claims(caller), sql, pre=pre,
                                           statement_timeout=TIMEOUT,
@@ -162,7 +178,8 @@ class Prober:
         where = self.where(filled, rows)
         sql = f"SELECT count(*) FROM {filled.table.identity} WHERE {where}"
         return self.run(caller, "select", purpose, sql, targeted=len(rows), count=True,
-                        rows_sql=f"SELECT * FROM {filled.table.identity} WHERE {where}")
+                        rows_sql=f"SELECT * FROM {filled.table.identity} WHERE {where}",
+                        table=filled.table)
 
     def update(self, caller: str, filled: Filled, rows: list[Row], purpose: str,
                assignments: dict[str, str] | None = None) -> Attempt | None:
@@ -179,14 +196,15 @@ class Prober:
         rows_sql = (f"{sql} RETURNING *" if changes
                     else f"SELECT * FROM {t.identity} WHERE {where}")
         return self.run(caller, "update", purpose, sql, targeted=len(rows), rows_sql=rows_sql,
-                        new_row=changes)
+                        new_row=changes, table=t)
 
     def delete(self, caller: str, filled: Filled, rows: list[Row], purpose: str,
                pre: tuple[str, ...] = ()) -> Attempt:
         where = self.where(filled, rows)
         sql = f"DELETE FROM {filled.table.identity} WHERE {where}"
         return self.run(caller, "delete", purpose, sql, targeted=len(rows), pre=pre,
-                        rows_sql=f"SELECT * FROM {filled.table.identity} WHERE {where}")
+                        rows_sql=f"SELECT * FROM {filled.table.identity} WHERE {where}",
+                        table=filled.table)
 
     def insert(self, caller: str, filled: Filled, spec: RowSpec, purpose: str,
                overrides: dict[str, str | None] | None = None) -> Attempt:
@@ -200,7 +218,7 @@ class Prober:
         else:
             sql = f"INSERT INTO {filled.table.identity} DEFAULT VALUES"
         return self.run(caller, "insert", purpose, sql, targeted=1,
-                        rows_sql=f"{sql} RETURNING *", new_row=True)
+                        rows_sql=f"{sql} RETURNING *", new_row=True, table=filled.table)
 
     def touch_column(self, t: Table, caller: str) -> str | None:
         """A column the caller's role may update, for a no-op `SET c = c`."""

@@ -52,6 +52,11 @@ def summary_line(summary: dict[str, Any]) -> str:
                      "exposed functions")
     if summary.get("buckets_probed"):
         parts.append(f"{summary['buckets_probed']} bucket(s)")
+    if summary.get("requests"):
+        part = f"{summary['requests']} requests"
+        if summary.get("requests_answered_by_catalog"):
+            part += f" ({summary['requests_answered_by_catalog']} answered from the catalog, not sent)"
+        parts.append(part)
     if summary.get("seconds") is not None:
         parts.append(f"{summary['seconds']:.2f} s")
     return "supakit: " + ", ".join(parts)

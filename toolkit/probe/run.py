@@ -59,9 +59,10 @@ class _Clock:
 
 class Run:
     def __init__(self, db: Database, facts: Facts, *, settings: dict[str, Any],
-                 progress: Progress = quiet, jobs: int = 1) -> None:
+                 progress: Progress = quiet, jobs: int = 1, from_catalog: bool = True) -> None:
         self.db = db
         self.jobs = jobs
+        self.from_catalog = from_catalog
         self.progress = progress
         self.facts = facts
         self.snapshot: Snapshot = facts.snapshot
@@ -162,7 +163,7 @@ class Run:
             synth.fill(order)
             buckets = self._buckets(conn) if self.config.get("storage", True) else []
         clock.lap("fill")
-        prober = Prober(lanes, synth, self.users, self.exposure)
+        prober = Prober(lanes, synth, self.users, self.exposure, from_catalog=self.from_catalog)
         work: list[Filled | TableResult] = []
         for t in targets:
             filled = synth.filled.get(t.identity)
@@ -186,6 +187,7 @@ class Run:
             a.policies = policies
         clock.lap("attribution")
         self.summary["requests"] = prober.requests
+        self.summary["requests_answered_by_catalog"] = prober.answered_by_catalog
         self.summary["rows_synthesised"] = synth.rows_made
         self.summary["timings"] = clock.laps
 

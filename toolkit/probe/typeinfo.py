@@ -1,6 +1,7 @@
 """What row synthesis needs that the snapshot does not keep: resolved column types (enum labels,
 domain base types and checks, array elements, ranges, length limits) and the CHECK constraints
-of each table, and which tables always return the row an INSERT made. Four set-based queries for
+of each table, which tables always return the row an INSERT made, and what decides whether a
+request Postgres denies by default can be answered without sending it. Five set-based queries for
 any number of tables, under search_path '' so every deparsed name is schema-qualified."""
 
 from __future__ import annotations
@@ -96,6 +97,67 @@ where {_REL_FILTER} and c.relkind in ('r', 'p')
 """
 
 
+# What could run before (or instead of) RLS's default deny, per table: a non-internal trigger or a
+# rule other than _RETURN on the table or anything that inherits from it; and, for inserts, the
+# column defaults, stored generated and domain-typed columns (evaluated before the WITH CHECK), and
+# which API roles may not use a sequence a default draws from. Then each API role's BYPASSRLS and
+# the roles whose privileges it has (itself included).
+QUIET = f"""
+with recursive tree(root, oid) as (
+    select c.oid, c.oid from pg_class c where {_REL_FILTER}
+  union
+    select tree.root, i.inhrelid from tree join pg_inherits i on i.inhparent = tree.oid
+), loud(oid) as (
+    select tree.root from tree join pg_trigger g on g.tgrelid = tree.oid and not g.tgisinternal
+  union
+    select tree.root from tree join pg_rewrite r on r.ev_class = tree.oid and r.rulename <> '_RETURN'
+), api(oid, rolname) as (
+    select r.oid, r.rolname::text from pg_roles r where r.rolname in ('anon', 'authenticated')
+), seq_denied(oid, roles) as (
+    select d.adrelid, array_agg(distinct api.rolname)
+    from pg_attrdef d
+    join pg_depend p on p.classid = 'pg_attrdef'::regclass and p.objid = d.oid
+                    and p.refclassid = 'pg_class'::regclass
+    join pg_class s on s.oid = p.refobjid and s.relkind = 'S'
+    cross join api
+    where d.adrelid in (select oid from tree) and not has_sequence_privilege(api.oid, s.oid, 'USAGE, UPDATE')
+    group by d.adrelid
+)
+select 'table', format('%%I.%%I', n.nspname, c.relname), c.oid not in (select oid from loud),
+       exists (select from pg_attribute a
+               join pg_type ty on ty.oid = a.atttypid
+               left join pg_type el on el.oid = ty.typelem and ty.typcategory = 'A'
+               where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped
+                 and (a.attgenerated <> '' or ty.typtype = 'd' or el.typtype = 'd')),
+       array(select pg_get_expr(d.adbin, d.adrelid) from pg_attrdef d where d.adrelid = c.oid),
+       coalesce(sd.roles, '{{}}')
+from pg_class c
+join pg_namespace n on n.oid = c.relnamespace
+left join seq_denied sd on sd.oid = c.oid
+where {_REL_FILTER}
+union all
+select 'role', api.rolname, r.rolbypassrls, false, '{{}}',
+       array(select g.rolname::text from pg_roles g where pg_has_role(api.oid, g.oid, 'USAGE'))
+from api join pg_roles r on r.oid = api.oid
+"""
+
+
+@dataclass(frozen=True)
+class Quiet:
+    """A table's facts for answering default-denied requests from the catalog (QUIET)."""
+
+    quiet: bool  # no trigger or rule on it or what inherits from it
+    loud_columns: bool  # a stored generated or domain-typed column
+    defaults: tuple[str, ...]  # pg_get_expr of each column default
+    sequence_denied: frozenset[str]  # API roles that may not draw from a sequence a default uses
+
+
+@dataclass(frozen=True)
+class ApiRole:
+    bypass_rls: bool
+    acts_as: frozenset[str]  # roles whose privileges it has, itself included
+
+
 @dataclass(frozen=True)
 class TypeInfo:
     oid: int
@@ -126,6 +188,8 @@ class Extras:
     constraint_columns: dict[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)
     # Tables whose INSERT returns its row or fails (PLAIN_INSERTS); unknown ones are assumed not to.
     plain_inserts: frozenset[str] = frozenset()
+    quiet: dict[str, Quiet] = field(default_factory=dict)  # QUIET, per table
+    api_roles: dict[str, ApiRole] = field(default_factory=dict)  # QUIET, per API role
 
     def column_type(self, table: str, column: str) -> tuple[TypeInfo, int] | None:
         got = self.column_types.get((table, column))
@@ -175,7 +239,7 @@ def _type_info(row: Any) -> tuple[int, TypeInfo]:
 
 
 def load_extras(conn: psycopg.Connection, tables: list[str]) -> Extras:
-    """Run the four queries for these tables (identities as `schema.name`, quoted as needed).
+    """Run the five queries for these tables (identities as `schema.name`, quoted as needed).
     The caller's transaction keeps its search_path afterwards."""
     out = Extras()
     if not tables:
@@ -193,6 +257,11 @@ def load_extras(conn: psycopg.Connection, tables: list[str]) -> Extras:
                 out.checks.setdefault(table, []).append(
                     CheckConstraint(name, tuple(cols), check_body(definition)))
         out.plain_inserts = frozenset(r[0] for r in conn.execute(PLAIN_INSERTS, params).fetchall())
+        for kind, name, flag, loud, defaults, names in conn.execute(QUIET, params).fetchall():
+            if kind == "role":
+                out.api_roles[name] = ApiRole(bool(flag), frozenset(names))
+            else:
+                out.quiet[name] = Quiet(bool(flag), bool(loud), tuple(defaults), frozenset(names))
     finally:
         conn.execute("select set_config('search_path', %s, true)", [prev[0] if prev else ""])
     return out
