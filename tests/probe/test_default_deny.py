@@ -226,3 +226,18 @@ def test_denied_by_default_reads_policies() -> None:
 ])
 def test_safe_default(expr: str, safe: bool) -> None:
     assert safe_default(expr) is safe
+
+
+def test_row_security_off_is_sent(engine, tmp_path_factory) -> None:  # type: ignore[no-untyped-def]
+    """With row_security off a query RLS would filter raises 42501 instead of seeing no row:
+    nothing is answered from the catalog."""
+    with _project(tmp_path_factory.mktemp("rowsec"), _table("plain")) as (project, db, applied, snapshot):
+        with db.connect(superuser=True) as conn:
+            conn.execute("alter database postgres set row_security = off")
+        answered = run_probe(db, snapshot, source_map=applied.source_map, settings=project.settings)
+        sent = run_probe(db, snapshot, source_map=applied.source_map, settings=project.settings,
+                         from_catalog=False)
+    got = _attempts(answered, "plain")
+    _same(got, _attempts(sent, "plain"))
+    assert answered.summary["requests_answered_by_catalog"] == 0
+    assert any(a.sqlstate == "42501" and a.command == "select" for a in got)

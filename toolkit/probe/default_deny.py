@@ -6,9 +6,10 @@ holds only when nothing runs before that check or instead of it: a trigger (stat
 fire with no row; BEFORE ROW INSERT triggers run before the check), a rule, a column default, a
 stored generated column or a domain check on an inserted value (both evaluated before the check),
 a routed insert into a partitioned table (routing fails first when no partition takes the row),
-or statements run before the request. Whatever is not known to be harmless is sent. The values
-an insert supplies are literals cast to their column's type, built to fit it (the same builder made
-the rows every request reads); tests compare each answer with the request sent.
+statements run before the request, or `row_security` off (a query RLS would filter raises).
+Whatever is not known to be harmless is sent. The values an insert supplies are literals cast to
+their column's type, built to fit it (the same builder made the rows every request reads); tests
+compare each answer with the request sent.
 """
 
 from __future__ import annotations

@@ -100,8 +100,9 @@ where {_REL_FILTER} and c.relkind in ('r', 'p')
 # What could run before (or instead of) RLS's default deny, per table: a non-internal trigger or a
 # rule other than _RETURN on the table or anything that inherits from it; and, for inserts, the
 # column defaults, stored generated and domain-typed columns (evaluated before the WITH CHECK), and
-# which API roles may not use a sequence a default draws from. Then each API role's BYPASSRLS and
-# the roles whose privileges it has (itself included).
+# which API roles may not use a sequence a default draws from. Then each API role's BYPASSRLS (or
+# row_security off for this session: a query RLS would filter raises instead) and the roles whose
+# privileges it has (itself included).
 QUIET = f"""
 with recursive tree(root, oid) as (
     select c.oid, c.oid from pg_class c where {_REL_FILTER}
@@ -136,7 +137,7 @@ join pg_namespace n on n.oid = c.relnamespace
 left join seq_denied sd on sd.oid = c.oid
 where {_REL_FILTER}
 union all
-select 'role', api.rolname, r.rolbypassrls, false, '{{}}',
+select 'role', api.rolname, r.rolbypassrls or current_setting('row_security') <> 'on', false, '{{}}',
        array(select g.rolname::text from pg_roles g where pg_has_role(api.oid, g.oid, 'USAGE'))
 from api join pg_roles r on r.oid = api.oid
 """
@@ -154,7 +155,7 @@ class Quiet:
 
 @dataclass(frozen=True)
 class ApiRole:
-    bypass_rls: bool
+    bypass_rls: bool  # or row_security is off, so RLS does not filter its queries
     acts_as: frozenset[str]  # roles whose privileges it has, itself included
 
 
