@@ -130,7 +130,9 @@ select 'table', format('%%I.%%I', n.nspname, c.relname), c.oid not in (select oi
                left join pg_type el on el.oid = ty.typelem and ty.typcategory = 'A'
                where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped
                  and (a.attgenerated <> '' or ty.typtype = 'd' or el.typtype = 'd')),
-       array(select pg_get_expr(d.adbin, d.adrelid) from pg_attrdef d where d.adrelid = c.oid),
+       array(select pg_get_expr(d.adbin, 0) from pg_attrdef d  -- no column names: no relcache
+             join pg_attribute a on a.attrelid = d.adrelid and a.attnum = d.adnum
+             where d.adrelid = c.oid and a.attgenerated = ''),
        coalesce(sd.roles, '{{}}')
 from pg_class c
 join pg_namespace n on n.oid = c.relnamespace
