@@ -219,7 +219,7 @@ def _exchange(conn: psycopg.Connection, sql: str) -> list[PGresult]:
         while cur.nextset():
             out.append(cur.pgresult)
         return [r for r in out if r is not None]
-    encoding = pg._encoding
+    encoding = conn.info.encoding
     query = sql.encode(encoding)
 
     def send_and_fetch() -> Generator[Any, Any, list[PGresult]]:
