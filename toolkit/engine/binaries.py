@@ -72,8 +72,24 @@ def candidate_dirs() -> list[Path]:
     return uniq
 
 
+_found: dict[tuple[str | None, str | None], PgBinaries] = {}
+
+
 def find_binaries() -> PgBinaries:
-    """The first folder that has both initdb and postgres, with its version."""
+    """The first folder that has both initdb and postgres, with its version. Remembered for the
+    process (per SUPAKIT_PG_BINDIR and PATH, while both files are still there): `audit` asks twice
+    (`auto`, then the engine), and each look costs two subprocesses (pg_config, postgres --version),
+    0.1 s before the server can start. A failure is not remembered (`ensure` installs, then asks again)."""
+    key = (os.environ.get("SUPAKIT_PG_BINDIR"), os.environ.get("PATH"))
+    known = _found.get(key)
+    if known is not None and (known.bindir / "initdb").is_file() and (known.bindir / "postgres").is_file():
+        return known
+    found = _look_for_binaries()
+    _found[key] = found
+    return found
+
+
+def _look_for_binaries() -> PgBinaries:
     for d in candidate_dirs():
         if (d / "initdb").is_file() and (d / "postgres").is_file():
             try:
