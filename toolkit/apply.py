@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import itertools
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -160,13 +161,66 @@ def _seconds(value: float | None) -> str:
     return f"{value:g} s"
 
 
+class ReadAhead:
+    """The files read and split into statements on a thread, in apply's order: the parse
+    (libpg_query, then a Statement per statement; 0.17 s of CPU at 1,000 tables, 0.85 s at 5,000)
+    runs while the server starts and while it runs the files before, instead of between them.
+    Apply still reads each file itself and takes the thread's statements only for the same text;
+    whatever the thread could not do (a file unreadable or not SQL) apply does as before, with
+    the same error."""
+
+    def __init__(self, paths: list[tuple[Path, str]]) -> None:
+        split_statements("select 1")  # libpg_query loads here, not on the thread beside the preload's imports
+        self._done: dict[str, tuple[str, list[Statement]] | None] = {}
+        self._cond = threading.Condition()
+        self._finished = False
+        self._stopped = False
+        self._thread = threading.Thread(target=self._run, args=(paths,), name="supakit-read-ahead", daemon=True)
+        self._thread.start()
+
+    def _run(self, paths: list[tuple[Path, str]]) -> None:
+        from toolkit.engine.cleanup import leave_signals_to_main
+
+        leave_signals_to_main()
+        try:
+            for path, rel in paths:
+                if self._stopped:
+                    break
+                got: tuple[str, list[Statement]] | None
+                try:
+                    text = read_sql_file(path, rel)
+                    got = (text, split_statements(text))
+                except Exception:  # noqa: BLE001 - apply reads and splits it again, and raises there
+                    got = None
+                with self._cond:
+                    self._done[rel] = got
+                    self._cond.notify_all()
+        finally:
+            with self._cond:
+                self._finished = True
+                self._cond.notify_all()
+
+    def statements(self, rel: str, text: str) -> list[Statement] | None:
+        """The statements of `rel` if the thread split this very `text` (waits for it if needed)."""
+        with self._cond:
+            self._cond.wait_for(lambda: rel in self._done or self._finished)
+            got = self._done.pop(rel, None)
+        return got[1] if got is not None and got[0] == text else None
+
+    def stop(self) -> None:
+        """No more files: the thread ends after the one it is on."""
+        self._stopped = True
+
+
 class Applier:
     """Runs files on one connection as `postgres`, one transaction per file, like `supabase db reset`."""
 
     def __init__(self, db: Database, *, progress: Progress | None = None,
                  absent_extensions: Iterable[str] = (), files: int = 0,
-                 statement_timeout: float | None = DEFAULT_STATEMENT_TIMEOUT) -> None:
+                 statement_timeout: float | None = DEFAULT_STATEMENT_TIMEOUT,
+                 read_ahead: ReadAhead | None = None) -> None:
         self.db = db
+        self.read_ahead = read_ahead
         self.progress = progress or quiet
         self.files_total = files  # files (and seed) this run will apply, for the progress display
         self.files_done = 0
@@ -428,7 +482,7 @@ class Applier:
             self._record(mf.rel, "insert into supabase_migrations.schema_migrations (version, name, statements) "
                          "values (%s, %s, %s)", (mf.version, mf.name, [s.text for s in stmts]))
 
-        failure = self._apply_text(mf.read(), mf.rel, record)
+        failure = self._apply_text(mf.read(), mf.rel, record, ahead=True)
         if failure is None:
             self.result.applied.append(mf.version)
         return failure
@@ -439,7 +493,7 @@ class Applier:
                          "on conflict (path) do update set hash = excluded.hash",
                          (rel, hashlib.sha256(text.encode()).hexdigest()))
 
-        failure = self._apply_text(read_sql_file(path, rel), rel, record)
+        failure = self._apply_text(read_sql_file(path, rel), rel, record, ahead=True)
         if failure is None:
             self.result.seed_applied = True
         return failure
@@ -452,12 +506,15 @@ class Applier:
 
         return self._apply_text(text, rel, commit)
 
-    def _apply_text(self, text: str, rel: str,
-                    record: Callable[[list[Statement], str], None]) -> ApplyFailure | None:
-        """One file in one transaction, like the CLI: its statements, then its history row."""
+    def _apply_text(self, text: str, rel: str, record: Callable[[list[Statement], str], None], *,
+                    ahead: bool = False) -> ApplyFailure | None:
+        """One file in one transaction, like the CLI: its statements, then its history row.
+        `ahead`: the read-ahead may have split it already."""
         src = SourceText(text)
+        stmts = self.read_ahead.statements(rel, text) if ahead and self.read_ahead is not None else None
         try:
-            stmts = split_statements(text)
+            if stmts is None:
+                stmts = split_statements(text)
         except SqlSyntaxError as e:
             return ApplyFailure(rel, Location(rel, e.line, e.column), e.message, "42601")
         self.progress(Step("apply", self.files_done, self.files_total,
@@ -540,11 +597,12 @@ def apply_migrations(
     progress: Progress | None = None,
     absent_extensions: Iterable[str] = (),
     statement_timeout: float | None = DEFAULT_STATEMENT_TIMEOUT,
+    read_ahead: ReadAhead | None = None,
 ) -> ApplyResult:
     """Apply `files` in order, then the seed. Without keep_going the first failure raises."""
     total = len(files) + (seed is not None)
     with Applier(db, progress=progress, absent_extensions=absent_extensions, files=total,
-                 statement_timeout=statement_timeout) as ap:
+                 statement_timeout=statement_timeout, read_ahead=read_ahead) as ap:
         for mf in files:
             failure = ap.apply_file(mf)
             ap.files_done += 1
@@ -563,20 +621,37 @@ def apply_migrations(
         return ap.result
 
 
+def project_files(project: Project, *, seed: bool = True) -> tuple[list[MigrationFile], tuple[Path, str] | None]:
+    """The migration files apply runs, in order, and the seed (path, relative name) if it runs."""
+    from toolkit.migrations import discover
+
+    seed_arg = (project.seed_file, project.rel(project.seed_file)) if seed and project.seed_file.is_file() else None
+    return discover(project.migrations_dir, project.root).files, seed_arg
+
+
+def read_ahead(project: Project, *, seed: bool = True) -> ReadAhead:
+    """Start splitting the project's files (see ReadAhead); stop() it once apply is done. A folder
+    that cannot be listed is apply's error to report, where it always was."""
+    try:
+        files, seed_arg = project_files(project, seed=seed)
+    except MigrationError:
+        return ReadAhead([])
+    return ReadAhead([(mf.path, mf.rel) for mf in files] + ([seed_arg] if seed_arg else []))
+
+
 def apply_project(db: Database, project: Project, *, seed: bool = True, keep_going: bool = False,
                   progress: Progress | None = None,
-                  statement_timeout: float | None = None) -> ApplyResult:
+                  statement_timeout: float | None = None, ahead: ReadAhead | None = None) -> ApplyResult:
     """The project's migrations (and seed), with its settings: absent_extensions, and the
-    statement_timeout unless `statement_timeout` overrides it."""
+    statement_timeout unless `statement_timeout` overrides it. `ahead`: their statements split
+    on a thread (read_ahead) since before the server started."""
     from toolkit.extensions import absent_extensions_setting
-    from toolkit.migrations import discover
     from toolkit.project import statement_timeout_setting
 
     absent = absent_extensions_setting(project.settings.get("absent_extensions"), project.settings_file)
     if statement_timeout is None:
         statement_timeout = statement_timeout_setting(project.settings.get("statement_timeout"),
                                                       project.settings_file)
-    seed_arg = (project.seed_file, project.rel(project.seed_file)) if seed and project.seed_file.is_file() else None
-    return apply_migrations(db, discover(project.migrations_dir, project.root).files, seed=seed_arg,
-                            keep_going=keep_going, progress=progress, absent_extensions=absent,
-                            statement_timeout=statement_timeout)
+    files, seed_arg = project_files(project, seed=seed)
+    return apply_migrations(db, files, seed=seed_arg, keep_going=keep_going, progress=progress,
+                            absent_extensions=absent, statement_timeout=statement_timeout, read_ahead=ahead)

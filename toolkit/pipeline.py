@@ -62,19 +62,25 @@ def start_and_apply(project: Project, opts: AuditOptions, progress: Progress,
     """A throwaway database with the project applied. The caller closes the database. `run`
     collects the engine and apply facts and timings; when a migration fails (without
     keep_going) it also gets the failure as a finding, before the error goes up."""
-    from toolkit.apply import MigrationFailed, apply_project
+    from toolkit.apply import MigrationFailed, apply_project, read_ahead
     from toolkit.engine import get_engine
 
     run = run if run is not None else RunResult()
     exposure = project.exposure_mode(opts.exposure)
-    with run.timed("engine"):
-        db = get_engine(opts.engine, major=project.config.major_version).start(exposure=exposure)
+    # The files are split on a thread while the template is copied and the server starts.
+    ahead = read_ahead(project, seed=opts.seed)
+    try:
+        with run.timed("engine"):
+            db = get_engine(opts.engine, major=project.config.major_version).start(exposure=exposure)
+    except BaseException:
+        ahead.stop()
+        raise
     run.info.update(engine=db.kind, throwaway=True, exposure=db.exposure)
     run.ran(Stage.APPLY)
     try:
         with run.timed("apply"):
             result = apply_project(db, project, seed=opts.seed, keep_going=opts.keep_going,
-                                   progress=progress, statement_timeout=opts.statement_timeout)
+                                   progress=progress, statement_timeout=opts.statement_timeout, ahead=ahead)
     except MigrationFailed as e:
         db.close()
         _record_apply(run, e.result)
@@ -85,6 +91,8 @@ def start_and_apply(project: Project, opts: AuditOptions, progress: Progress,
     except BaseException:
         db.close()
         raise
+    finally:
+        ahead.stop()
     _record_apply(run, result)
     return db, result
 
