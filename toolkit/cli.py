@@ -213,6 +213,7 @@ def emit_report(report: Any, project: Any, *, fmt: str, output: Path | None, fai
 
     wait()  # before importing what the audit's preload may be importing
     from toolkit.merge import merge_findings
+    from toolkit.pause import pause_point
     from toolkit.report import render
     from toolkit.suppress import apply_suppressions, configured_baseline, write_baseline_file
 
@@ -229,6 +230,7 @@ def emit_report(report: Any, project: Any, *, fmt: str, output: Path | None, fai
         sys.exit(EXIT_CLEAN)
     apply_suppressions(report, project, baseline=configured_baseline(project, baseline))
     report.findings = merge_findings(report.findings)
+    pause_point("report")
     text = render(report, fmt, color=output is None and sys.stdout.isatty())
     if output is not None:
         try:
@@ -316,7 +318,7 @@ def audit(ctx: click.Context, obj: Ctx, project_dir: Path | None, config_file: P
              "or pass --project-dir)")
     opts = AuditOptions(engine=engine, exposure=exposure, keep_going=keep_going, probe=not no_probe,
                         db_url=db_url, pending_only=pending_only, seed=not no_seed,
-                        statement_timeout=statement_timeout, jobs=jobs)
+                        statement_timeout=statement_timeout, jobs=jobs, remove_later=True)
     run_reported(obj, project, lambda run: run_audit(project, opts, obj.progress, run), fmt=fmt, output=output,
                  fail_on=fail_on, baseline=baseline, write_baseline=write_baseline)
 

@@ -12,7 +12,7 @@ import sys
 import time
 
 ENV = "SUPAKIT_TEST_PAUSE_AT"
-STAGES = ("initdb", "start", "shim", "template", "snapshot", "probe", "diff")
+STAGES = ("initdb", "start", "shim", "template", "snapshot", "probe", "diff", "report")
 PAUSE_S = 60.0
 
 

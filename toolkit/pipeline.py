@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -42,6 +43,9 @@ class AuditOptions:
     seed: bool = True
     statement_timeout: float | None = None  # seconds; None: the statement_timeout setting
     jobs: int | None = None  # connections the probe sends its requests over; None: one per core
+    # The throwaway cluster's folder is removed beside the report (Database.close_later); the
+    # process's exit waits for it. For a caller that exits after the report, as the CLI does.
+    remove_later: bool = False
 
     def probe_jobs(self) -> int:
         from toolkit.probe.lanes import default_jobs
@@ -123,7 +127,7 @@ def audit(project: Project, opts: AuditOptions, progress: Progress, run: RunResu
         run.ran(Stage.CHECK)
     db, applied = start_and_apply(project, opts, progress, run)
     run.findings += platform_findings(applied)
-    with db:
+    with _closing(db, later=opts.remove_later):
         from toolkit.catalog import take_snapshot
 
         with run.timed("snapshot"), db.connect() as conn:
@@ -172,6 +176,20 @@ def audit(project: Project, opts: AuditOptions, progress: Progress, run: RunResu
             _rules_found(run, result, rules_s[0])
     run.findings += [failed_migration(failure) for failure in applied.failures]
     return run
+
+
+@contextlib.contextmanager
+def _closing(db: Database, *, later: bool) -> Iterator[Database]:
+    """db.close() at the end; with `later`, close_later() when the block ended without an error."""
+    try:
+        yield db
+    except BaseException:
+        db.close()
+        raise
+    if later:
+        db.close_later()
+    else:
+        db.close()
 
 
 class _Background:

@@ -38,6 +38,24 @@ def test_start_query_stop_removes_everything(engine: LocalEngine) -> None:
     db.close()  # twice is fine
 
 
+def test_close_later_stops_the_server_at_once_and_leaves_the_folder_to_the_exit(engine: LocalEngine) -> None:
+    """close_later (the CLI's audit, so the report renders while the folder goes): the server is
+    gone when it returns; the folder's removal runs in a child process, and the cleanup the
+    process's exit runs waits for it and removes what is left."""
+    db = engine.start()
+    base, pid, key = db.cluster.base, db.cluster.proc.pid, db.cluster._key
+    with db.connect() as conn:
+        conn.execute("create table filler as select g from generate_series(1, 100000) g")
+    db.close_later()
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
+    finish = cleanup._cleanups[key]  # what the exit will run
+    finish()
+    assert not base.exists()
+    assert key not in cleanup._cleanups
+    db.close()  # and after that, close is still fine
+
+
 def test_postgres_runs_unprivileged_when_root(engine: LocalEngine) -> None:
     if os.geteuid() != 0:
         pytest.skip("only meaningful when the tests run as root")

@@ -150,3 +150,21 @@ def test_interrupt_a_diff_while_both_databases_apply(sig: int, project: Path, pu
     (project / "supabase" / "schemas" / "notes.sql").write_text(FILES["20240101000000_notes.sql"])
     code, err, runs = interrupt_at("diff", sig, project, public_tmp, warm_cache, command=("diff", "x"))
     _check(code, err, sig, runs, public_tmp, warm_cache, "diff")
+
+
+@pytest.mark.parametrize("sig", EXIT, ids=lambda s: signal.Signals(s).name)
+def test_interrupt_while_the_report_renders(sig: int, project: Path, public_tmp: Path, warm_cache: Path) -> None:
+    """By the report the server is stopped and its folder is being removed by a child `rm`
+    (Database.close_later); a signal then still leaves nothing behind."""
+    code, err, runs = interrupt_at("report", sig, project, public_tmp, warm_cache)
+    assert code == EXIT[sig], err
+    assert "Traceback" not in err
+    assert_nothing_left(runs, public_tmp, warm_cache)
+
+
+def test_a_finished_audit_leaves_nothing(project: Path, public_tmp: Path, warm_cache: Path) -> None:
+    res = subprocess.run([sys.executable, "-m", "toolkit", "audit", "--format", "json", "--project-dir",
+                          str(project)], capture_output=True, text=True, timeout=180,
+                         env={**os.environ, "SUPAKIT_TMPDIR": str(public_tmp), "XDG_CACHE_HOME": str(warm_cache)})
+    assert res.returncode in (0, 1), res.stderr
+    assert_nothing_left([public_tmp], public_tmp, warm_cache)

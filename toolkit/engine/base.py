@@ -90,6 +90,12 @@ class Database:
     def close(self) -> None:
         """Stop and delete whatever the engine started. Safe to call twice."""
 
+    def close_later(self) -> None:
+        """close(), except that what may outlive the call (a throwaway cluster's folder, once its
+        server has stopped) is removed beside the caller's next work, and by the process's exit
+        at the latest."""
+        self.close()
+
     def __enter__(self) -> Database:
         return self
 
