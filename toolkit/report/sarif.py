@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from toolkit import __version__
 from toolkit.model import Finding, Level, RunResult
 from toolkit.registry import RuleInfo, all_rules
-from toolkit.report import common
+from toolkit.report import common, indented_json
 from toolkit.rules_doc import doc_link, docs_base, help_markdown, help_text
 from toolkit.suppress import fingerprint
 
@@ -125,4 +124,4 @@ def build(report: RunResult) -> dict[str, Any]:
 
 
 def render(report: RunResult) -> str:
-    return json.dumps(build(report), indent=2, ensure_ascii=False, default=common.jsonable) + "\n"
+    return indented_json.dumps(build(report), common.jsonable) + "\n"
