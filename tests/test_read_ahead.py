@@ -3,6 +3,7 @@ source map and the same failures as splitting each file when its turn comes."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -76,3 +77,29 @@ def test_an_unreadable_file_is_left_to_apply(tmp_path: Path) -> None:
     ahead = ReadAhead([(tmp_path / "missing.sql", "missing.sql")])
     assert ahead.statements("missing.sql", "select 1") is None
     ahead.stop()
+
+
+def test_the_thread_keeps_only_a_window_of_files_ahead(project_factory: Callable[..., Project]) -> None:
+    """Split files wait for apply to take them: no more than WINDOW at a time."""
+    many = {f"202401010000{i:02d}_t{i}.sql": f"create table public.t{i} (id int);\n" for i in range(20)}
+    project = project_factory(many)
+    ahead = read_ahead(project)
+    deadline = time.monotonic() + 10
+    while len(ahead._done) < ReadAhead.WINDOW and time.monotonic() < deadline:
+        time.sleep(0.01)
+    time.sleep(0.1)
+    assert len(ahead._done) == ReadAhead.WINDOW
+    assert ahead._thread.is_alive()
+    for path in sorted(project.migrations_dir.iterdir()):
+        assert ahead.statements(project.rel(path), path.read_text()) is not None
+    ahead._thread.join(timeout=10)
+    assert not ahead._thread.is_alive()
+
+
+def test_stop_ends_a_waiting_thread(project_factory: Callable[..., Project]) -> None:
+    many = {f"202401010000{i:02d}_t{i}.sql": f"create table public.t{i} (id int);\n" for i in range(20)}
+    ahead = read_ahead(project_factory(many))
+    time.sleep(0.1)
+    ahead.stop()
+    ahead._thread.join(timeout=10)
+    assert not ahead._thread.is_alive()
