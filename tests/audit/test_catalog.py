@@ -201,3 +201,15 @@ def test_read_only_connection_and_no_storage(make_db) -> None:  # type: ignore[n
         assert conn.execute("show search_path").fetchone()[0] != ""  # type: ignore[index]
     assert not snap.buckets_known and snap.buckets == ()
     assert snap.table("public.t") is not None
+
+
+def test_snapshot_runs_without_jit_even_where_the_server_has_it(make_db) -> None:  # type: ignore[no-untyped-def]
+    """A live database may have JIT on; the snapshot's transaction turns it off (compiling the
+    big catalog queries cost more than running them)."""
+    db = make_db()
+    with db.connect() as conn:
+        conn.execute("set jit = on")
+        with conn.transaction():  # the snapshot's own becomes a savepoint: its settings stay
+            take_snapshot(conn, ("public",))
+            assert conn.execute("show jit").fetchone()[0] == "off"  # type: ignore[index]
+        assert conn.execute("show jit").fetchone()[0] == "on"  # type: ignore[index]

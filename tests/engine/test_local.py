@@ -70,6 +70,7 @@ def test_no_tcp_port_is_opened(engine: LocalEngine) -> None:
     with engine.start() as db, db.connect() as conn:
         assert conn.execute("show listen_addresses").fetchone()[0] == ""
         assert conn.execute("show fsync").fetchone()[0] == "off"
+        assert conn.execute("show jit").fetchone()[0] == "off"
 
 
 def test_two_clusters_at_once_do_not_clash(engine: LocalEngine) -> None:

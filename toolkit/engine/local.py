@@ -38,6 +38,9 @@ SERVER_OPTIONS = (
     "max_locks_per_transaction=1024",
     "log_min_messages=warning",
     "dynamic_shared_memory_type=mmap",  # segments live in the data folder and go with it
+    # Catalog queries on thousands of tables pass jit_above_cost and spend more compiling than
+    # running: at 5,000 tables the probe's TYPES query 0.04 s run, 0.4-1.3 s compiled.
+    "jit=off",
 )
 BOOTSTRAP_USER = "supabase_admin"
 TEMPLATE_FORMAT = "1"  # bump when the layout of a cached template changes
