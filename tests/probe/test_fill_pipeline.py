@@ -5,6 +5,7 @@ that cannot be filled and the tables under them."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from typing import Any
 
@@ -12,6 +13,7 @@ import pytest
 
 from toolkit.catalog import take_snapshot
 from toolkit.probe import run_probe, synth
+from toolkit.probe.lanes import Lanes
 from toolkit.probe.synth import SynthError, Synthesizer
 
 SCHEMA = """
@@ -74,19 +76,21 @@ create policy {t}_all on public.{t} for all to authenticated using (true) with c
               *(f"plain_{i}" for i in range(12))])
 
 
-def _one_at_a_time(self: Synthesizer, order: list[Any]) -> dict[str, Any]:
-    """The fill as it was before the pipelines: every row's tries one round trip each."""
-    for t in order:
-        scope = self.scopes.of(t)
-        filled = synth.Filled(t, scope)
-        self.filled[t.identity] = filled
-        for spec in self.specs(t, scope):
-            try:
-                filled.rows[spec.slot] = self.make(t, spec)
-            except SynthError as e:
-                if spec.slot in ("A", "B"):
-                    filled.reason = str(e)
-                    break
+def _one_at_a_time(self: Synthesizer, order: list[Any], lanes: Lanes | None = None) -> dict[str, Any]:
+    """The fill as it was before the pipelines: every row's tries one round trip each (with
+    several lanes, in one transaction on the probe's connection, committed)."""
+    with (lanes.main.transaction() if lanes is not None and lanes.parallel else contextlib.nullcontext()):
+        for t in order:
+            scope = self.scopes.of(t)
+            filled = synth.Filled(t, scope)
+            self.filled[t.identity] = filled
+            for spec in self.specs(t, scope):
+                try:
+                    filled.rows[spec.slot] = self.make(t, spec)
+                except SynthError as e:
+                    if spec.slot in ("A", "B"):
+                        filled.reason = str(e)
+                        break
     return self.filled
 
 

@@ -71,7 +71,7 @@ class Lanes:
         else:
             self._outer = self.main.transaction(force_rollback=True)
             self._outer.__enter__()
-            self._limit(self.main)
+            self.limit(self.main)
         return self
 
     def __exit__(self, *exc: Any) -> None:
@@ -91,10 +91,10 @@ class Lanes:
             yield self.main
             return
         with self.main.transaction():
-            self._limit(self.main)
+            self.limit(self.main)
             yield self.main
 
-    def _limit(self, conn: psycopg.Connection) -> None:
+    def limit(self, conn: psycopg.Connection) -> None:
         """The transaction's statement timeout (a request sets its own, shorter one)."""
         if self.statement_timeout:
             conn.execute("SELECT set_config('statement_timeout', %s, true)", [self.statement_timeout])
@@ -124,12 +124,13 @@ class Lanes:
             raise error
 
     def map(self, work: Callable[[T], R], items: Sequence[T],
-            done: Callable[[int], None] | None = None) -> list[R]:
+            done: Callable[[int], None] | None = None, *, commit: bool = False) -> list[R]:
         """work(item) for every item, the results in the items' order. `done(n)` hears on the
         caller's thread how many items are finished. The first error stops the lanes and is
-        raised here."""
+        raised here. With `commit` (several lanes only) each lane commits what it wrote when no
+        item is left, instead of rolling it back: the synthesised rows every later lane needs."""
         if self.parallel:
-            return _Run(self, work, items, done).run() if items else []
+            return _Run(self, work, items, done, commit).run() if items else []
         out = []
         for i, item in enumerate(items):
             if done is not None:
@@ -142,8 +143,9 @@ class _Run:
     """One `map` over several lanes: a thread per lane takes the next item until none is left."""
 
     def __init__(self, lanes: Lanes, work: Callable[[Any], Any], items: Sequence[Any],
-                 done: Callable[[int], None] | None) -> None:
+                 done: Callable[[int], None] | None, commit: bool = False) -> None:
         self.lanes = lanes
+        self.commit = commit
         self.work = work
         self.items = items
         self.done = done
@@ -161,8 +163,8 @@ class _Run:
         leave_signals_to_main()
         self.lanes._local.conn = conn
         try:
-            with conn.transaction(force_rollback=True):
-                self.lanes._limit(conn)
+            with conn.transaction(force_rollback=not self.commit):
+                self.lanes.limit(conn)
                 while (i := self.take()) is not None:
                     self.results[i] = self.work(self.items[i])
                     self.events.put(True)

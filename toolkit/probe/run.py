@@ -160,7 +160,8 @@ class Run:
             synth = self.synth = Synthesizer(conn, self.snapshot, scopes, extras, self.users, deferred)
             synth.prepare(order)
             clock.lap("solve")
-            synth.fill(order)
+        synth.fill(order, lanes)  # with several lanes, committed as it goes
+        with lanes.setup() as conn:
             buckets = self._buckets(conn) if self.config.get("storage", True) else []
         clock.lap("fill")
         prober = Prober(lanes, synth, self.users, self.exposure, from_catalog=self.from_catalog)

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
+import threading
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -30,11 +32,18 @@ from toolkit.probe.values import Candidates
 if TYPE_CHECKING:
     import psycopg
 
+    from toolkit.probe.lanes import Lanes
+
 MAX_ATTEMPTS = 6
 PIPELINE_ROWS = 64  # first tries sent in one pipeline (its statement timeout runs until the sync)
 SYNTH_SLOTS = {"A": 0, "B": 1, "C": 2, "D": 3}
 _savepoints = itertools.count(1)
 SELF_KEY_BASE = 1_900_000_000
+SPREAD_TABLES = 16  # tables a lane takes at a time; a shorter run of spreadable tables stays on one
+_NEXTVAL = re.compile(r"nextval\('((?:[^']|'')+)'")
+# a call to a function outside pg_catalog, auth and extensions (defaults are read with an empty
+# search_path, so such a function is named with its schema): it might read or write other tables
+_OWN_CALL = re.compile(r'(?<![\w$".])(?!(?:auth|extensions)\.)(?:[A-Za-z_][\w$]*|"(?:[^"]|"")+")\.(?:[A-Za-z_][\w$]*|"(?:[^"]|"")+")\s*\(')
 
 
 class SynthError(Exception):
@@ -110,7 +119,9 @@ class Synthesizer:
     def __init__(self, conn: psycopg.Connection, snapshot: Snapshot, scopes: Scopes,
                  extras: Extras, users: dict[str, User],
                  deferred: set[tuple[str, str]] | None = None) -> None:
-        self.conn = conn
+        self._conn = conn
+        self._local = threading.local()
+        self._count = threading.Lock()
         self.snapshot = snapshot
         self.scopes = scopes
         self.extras = extras
@@ -121,6 +132,11 @@ class Synthesizer:
         self.shapes: dict[str, Shape] = {}
         self.solved: dict[tuple[str, str], int] = {}
         self.rows_made = 0
+
+    @property
+    def conn(self) -> psycopg.Connection:
+        """The connection this thread fills on: a lane's while the fill is spread over lanes."""
+        return getattr(self._local, "conn", self._conn)
 
     def shape(self, t: Table) -> Shape:
         got = self.shapes.get(t.identity)
@@ -150,17 +166,83 @@ class Synthesizer:
         self.solved = solve(self.conn, groups)
 
     # --- filling --------------------------------------------------------------------------------
-    def fill(self, order: list[Table]) -> dict[str, Filled]:
+    def fill(self, order: list[Table], lanes: Lanes | None = None) -> dict[str, Filled]:
         """Rows for every table, in `order`. The first try of each row goes out in a pipeline with
         the rows after it (one round trip for many rows), in the same order and with the same
         statements as one at a time: a wave holds tables that no other table of the wave points
         at or is pointed at by, so every row of a wave is built from earlier waves alone; the
         pipeline stops at the first row that fails, which is then retried on its own as before,
         and after each A or B row of a table whose INSERT might swallow a row without an error
-        (its other rows are only made when that one was)."""
-        for wave in _waves(order):
-            self._fill_wave(wave)
+        (its other rows are only made when that one was).
+
+        With several lanes (a throwaway database) the rows are committed as they are made, and a
+        wave's runs of tables whose INSERT writes nowhere else (`spreadable`) are spread over the
+        lanes' connections, so that several backends insert at once; see `_fill_spread`."""
+        if lanes is None or not lanes.parallel:
+            for wave in _waves(order):
+                self._fill_wave(wave)
+        else:
+            self._fill_spread(order, lanes)
         return self.filled
+
+    def spreadable(self, order: list[Table]) -> set[str]:
+        """The tables whose rows do not depend on the order they are made in across tables: no
+        trigger or rule on them (or what inherits from them) that could write or read elsewhere,
+        no default calling a function of the project's own, and no sequence a default draws from
+        shared with another table. Their rows read only
+        earlier waves' rows (committed before) and touch only their own table, so two
+        connections making two of them at once neither wait for each other nor change a value."""
+        drawn: dict[str, int] = {}
+        for q in self.extras.quiet.values():
+            for seq in {m for d in q.defaults for m in _NEXTVAL.findall(d)}:
+                drawn[seq] = drawn.get(seq, 0) + 1
+        out = set()
+        for t in order:
+            mine = self.extras.quiet.get(t.identity)
+            if mine is None or not mine.quiet or t.kind != "r" or t.partition_of:
+                continue
+            if any(_OWN_CALL.search(d) for d in mine.defaults):
+                continue
+            if all(drawn.get(m, 0) <= 1 for d in mine.defaults for m in _NEXTVAL.findall(d)):
+                out.add(t.identity)
+        return out
+
+    def _fill_spread(self, order: list[Table], lanes: Lanes) -> None:
+        """Each wave in the order of `order`: a run of at least SPREAD_TABLES spreadable tables
+        goes over the lanes, SPREAD_TABLES tables a lane at a time, each lane committing when the
+        run is done; every other table is made on the probe's connection in its place, committed
+        before the next spread run starts and before the next wave's rows (which may point at
+        it) are made on another connection. The first error stops the fill and is raised."""
+        spread = self.spreadable(order)
+        pending: list[list[Table]] = []  # waves (or parts) for the probe's connection
+
+        def flush() -> None:
+            if pending:
+                with lanes.main.transaction():
+                    lanes.limit(lanes.main)
+                    for part in pending:
+                        self._fill_wave(part)
+                pending.clear()
+
+        def work(chunk: list[Table]) -> None:
+            self._local.conn = lanes.conn
+            self._fill_wave(chunk)
+
+        for wave in _waves(order):
+            part: list[Table] | None = None  # this wave's tables waiting in `pending`
+            for together, run in itertools.groupby(wave, key=lambda t: t.identity in spread):
+                tables = list(run)
+                if together and len(tables) >= SPREAD_TABLES:
+                    flush()
+                    part = None
+                    lanes.map(work, [tables[i:i + SPREAD_TABLES] for i in range(0, len(tables), SPREAD_TABLES)],
+                              commit=True)
+                elif part is not None:
+                    part.extend(tables)
+                else:
+                    part = tables
+                    pending.append(part)
+        flush()
 
     def _fill_wave(self, wave: list[Table]) -> None:
         source = self._built(wave)
@@ -289,7 +371,8 @@ class Synthesizer:
             if error is None:
                 if got is None:
                     raise SynthError("a BEFORE INSERT trigger discarded the row")
-                self.rows_made += 1
+                with self._count:
+                    self.rows_made += 1
                 return self._row(t, got, True)
             last = first_line(error)
             if error.sqlstate == "23505":
