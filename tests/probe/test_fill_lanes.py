@@ -7,6 +7,10 @@ calling the project's function)."""
 
 from __future__ import annotations
 
+import os
+import signal
+import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -141,3 +145,33 @@ def test_an_error_in_a_lane_stops_the_fill_and_is_raised(
         with pytest.raises(Exception, match="division by zero"):
             run_probe(db, snapshot, source_map=applied.source_map, jobs=2)
     assert not any(t.startswith("public.child_") for w in waves for t in w)  # the next wave never started
+
+
+def test_ctrl_c_during_the_spread_fill_cancels_the_lanes(
+        engine: Any, apply_sql: Callable[..., Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(synth, "SPREAD_TABLES", 2)
+    fill_wave = Synthesizer._fill_wave
+
+    def stuck_wave(self: Synthesizer, wave: list[Any]) -> None:
+        if threading.current_thread() is not threading.main_thread():
+            self.conn.execute("select pg_sleep(60)")  # longer than the fill's statement timeout
+        fill_wave(self, wave)
+
+    monkeypatch.setattr(Synthesizer, "_fill_wave", stuck_wave)
+    with engine.start(exposure="legacy") as db:
+        _project, applied = apply_sql(db, {"20240101000000_schema.sql": SCHEMA})
+        with db.connect() as conn:
+            snapshot = take_snapshot(conn, exposed_schemas=("public", "graphql_public"))
+        timer = threading.Timer(1.5, lambda: os.kill(os.getpid(), signal.SIGINT))
+        timer.start()
+        started = time.monotonic()
+        try:
+            with pytest.raises(KeyboardInterrupt):
+                run_probe(db, snapshot, source_map=applied.source_map, jobs=2)
+        finally:
+            timer.cancel()
+        assert time.monotonic() - started < 10  # the lanes' statements were cancelled
+        with db.connect() as conn:  # and nothing of the probe is left running
+            busy = conn.execute("select count(*) from pg_stat_activity where query like '%pg_sleep(60)%' "
+                                "and state = 'active' and pid <> pg_backend_pid()").fetchone()
+        assert busy == (0,)
