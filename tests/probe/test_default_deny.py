@@ -126,6 +126,18 @@ def _project(root: Path, sql: str):  # type: ignore[no-untyped-def]
     return applied_project(root)
 
 
+def _both_after(root: Path, superuser_sql: str) -> tuple[ProbeResult, ProbeResult]:
+    """The probe of one plain table after `superuser_sql`, answered from the catalog and all sent.
+    (The cluster is the test's own: Supabase refuses such changes outside a superuser.)"""
+    with _project(root, _table("plain")) as (project, db, applied, snapshot):
+        with db.connect(superuser=True) as conn:
+            conn.execute(superuser_sql)
+        answered = run_probe(db, snapshot, source_map=applied.source_map, settings=project.settings)
+        sent = run_probe(db, snapshot, source_map=applied.source_map, settings=project.settings,
+                         from_catalog=False)
+    return answered, sent
+
+
 def _from_catalog(a: Attempt) -> bool:
     return "not sent: RLS is on" in a.detail
 
@@ -179,12 +191,7 @@ def test_findings_and_counts(both: tuple[ProbeResult, ProbeResult]) -> None:
 def test_bypass_rls_role_is_sent(engine, tmp_path_factory) -> None:  # type: ignore[no-untyped-def]
     """A role with BYPASSRLS sees every row: nothing it asks is answered from the catalog. (The
     cluster is this test's own; Supabase refuses the change outside a superuser.)"""
-    with _project(tmp_path_factory.mktemp("bypass"), _table("plain")) as (project, db, applied, snapshot):
-        with db.connect(superuser=True) as conn:
-            conn.execute("alter role anon bypassrls")
-        answered = run_probe(db, snapshot, source_map=applied.source_map, settings=project.settings)
-        sent = run_probe(db, snapshot, source_map=applied.source_map, settings=project.settings,
-                         from_catalog=False)
+    answered, sent = _both_after(tmp_path_factory.mktemp("bypass"), "alter role anon bypassrls")
     got = _attempts(answered, "plain")
     _same(got, _attempts(sent, "plain"))
     assert not [a for a in got if a.caller == "anon" and _from_catalog(a)]
@@ -231,12 +238,8 @@ def test_safe_default(expr: str, safe: bool) -> None:
 def test_row_security_off_is_sent(engine, tmp_path_factory) -> None:  # type: ignore[no-untyped-def]
     """With row_security off a query RLS would filter raises 42501 instead of seeing no row:
     nothing is answered from the catalog."""
-    with _project(tmp_path_factory.mktemp("rowsec"), _table("plain")) as (project, db, applied, snapshot):
-        with db.connect(superuser=True) as conn:
-            conn.execute("alter database postgres set row_security = off")
-        answered = run_probe(db, snapshot, source_map=applied.source_map, settings=project.settings)
-        sent = run_probe(db, snapshot, source_map=applied.source_map, settings=project.settings,
-                         from_catalog=False)
+    answered, sent = _both_after(tmp_path_factory.mktemp("rowsec"),
+                                 "alter database postgres set row_security = off")
     got = _attempts(answered, "plain")
     _same(got, _attempts(sent, "plain"))
     assert answered.summary["requests_answered_by_catalog"] == 0

@@ -7,11 +7,12 @@ calling the project's function)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -68,6 +69,17 @@ def _filled(result: Any) -> dict[str, Any]:
                                 for slot, row in r.filled.rows.items()}, r.filled.reason, r.skipped)
             for r in result.tables}
 
+
+
+@contextlib.contextmanager
+def _applied(engine: Any, apply_sql: Callable[..., Any]) -> Iterator[tuple[Database, Any, Any]]:
+    """A throwaway database with SCHEMA applied, and its snapshot."""
+    with engine.start(exposure="legacy") as db:
+        _project, applied = apply_sql(db, {"20240101000000_schema.sql": SCHEMA})
+        assert applied.complete, [str(f) for f in applied.failures]
+        with db.connect() as conn:
+            snapshot = take_snapshot(conn, exposed_schemas=("public", "graphql_public"))
+        yield db, applied, snapshot
 
 def test_rows_made_over_lanes_are_the_rows_of_one_connection(
         engine: Any, apply_sql: Callable[..., Any], monkeypatch: pytest.MonkeyPatch) -> None:
@@ -138,12 +150,9 @@ def test_an_error_in_a_lane_stops_the_fill_and_is_raised(
         fill_wave(self, wave)
 
     monkeypatch.setattr(Synthesizer, "_fill_wave", failing_wave)
-    with engine.start(exposure="legacy") as db:
-        _project, applied = apply_sql(db, {"20240101000000_schema.sql": SCHEMA})
-        with db.connect() as conn:
-            snapshot = take_snapshot(conn, exposed_schemas=("public", "graphql_public"))
-        with pytest.raises(Exception, match="division by zero"):
-            run_probe(db, snapshot, source_map=applied.source_map, jobs=2)
+    with _applied(engine, apply_sql) as (db, applied, snapshot), \
+            pytest.raises(Exception, match="division by zero"):
+        run_probe(db, snapshot, source_map=applied.source_map, jobs=2)
     assert not any(t.startswith("public.child_") for w in waves for t in w)  # the next wave never started
 
 
@@ -158,10 +167,7 @@ def test_ctrl_c_during_the_spread_fill_cancels_the_lanes(
         fill_wave(self, wave)
 
     monkeypatch.setattr(Synthesizer, "_fill_wave", stuck_wave)
-    with engine.start(exposure="legacy") as db:
-        _project, applied = apply_sql(db, {"20240101000000_schema.sql": SCHEMA})
-        with db.connect() as conn:
-            snapshot = take_snapshot(conn, exposed_schemas=("public", "graphql_public"))
+    with _applied(engine, apply_sql) as (db, applied, snapshot):
         timer = threading.Timer(1.5, lambda: os.kill(os.getpid(), signal.SIGINT))
         timer.start()
         started = time.monotonic()
